@@ -1,0 +1,10 @@
+//! The run report: plain data collected from the runner's events, rendered by
+//! `crate::render` and compared by `crate::compare`.
+//!
+//! Everything here is serde data with a stable order (cases sorted by id,
+//! findings sorted by check), so that two runs of the same target serialize the
+//! same apart from durations and the start time.
+
+mod model;
+
+pub use model::*;

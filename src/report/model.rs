@@ -1,0 +1,333 @@
+//! Types of the JSON report (`schemas/report.schema.json`, `format_version` 1).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the report format; bump on an incompatible change.
+pub const FORMAT_VERSION: &str = "1";
+
+/// One complete run: what was run, against what, and every case's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Always [`FORMAT_VERSION`] when written by this version.
+    pub format_version: String,
+    /// The tool that wrote the report.
+    pub tool: ToolInfo,
+    /// Where and how the suite ran.
+    pub environment: Environment,
+    /// True when the run was stopped before every case finished (Ctrl-C).
+    #[serde(default)]
+    pub interrupted: bool,
+    /// Counts and the overall verdict.
+    pub summary: Summary,
+    /// The requirement traceability matrix, sorted by requirement id.
+    pub requirements: Vec<RequirementResult>,
+    /// Every selected case, sorted by id.
+    pub cases: Vec<CaseResult>,
+    /// Comparison with a baseline report, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
+}
+
+/// Name and version of the tool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+/// The environment of a run, as a person signing off a report needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Environment {
+    /// Base URL of the target (no credentials, no query).
+    pub target: String,
+    /// True when the target was the embedded reference gateway.
+    pub embedded_gateway: bool,
+    /// Faults switched on in the embedded gateway (self-test runs only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gateway_faults: Vec<String>,
+    /// Spec profile name, e.g. `cec-23`.
+    pub profile: String,
+    /// Human title of the profile.
+    pub profile_title: String,
+    /// The agent the credentials belong to.
+    pub agent_id: String,
+    /// How TLS was verified.
+    pub tls: TlsMode,
+    /// Whether a live callid was given (success cases are skipped without one).
+    pub has_callid: bool,
+    /// Start of the run, RFC 3339 UTC.
+    pub started_at: String,
+    /// Suite name and where it was loaded from (`embedded` or a folder).
+    pub suite: String,
+    /// Case filter given with `--only`, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only: Option<String>,
+    /// Every expectation the verdicts rest on, and where it came from.
+    pub expectations: Vec<ExpectationRecord>,
+    /// What the tool assumed where the documentation is silent.
+    pub assumptions: Vec<String>,
+}
+
+/// How the TLS certificate of the target was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsMode {
+    /// System roots (webpki roots).
+    Verified,
+    /// A CA given with `--ca-cert` (or the embedded gateway's own certificate).
+    CustomCa,
+    /// `--insecure`: the certificate was not checked.
+    Insecure,
+    /// Plain HTTP: no TLS at all.
+    PlainHttp,
+}
+
+/// One expectation that decides verdicts, with its provenance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpectationRecord {
+    /// Expectation key, e.g. `retcodes.auth` or `http.wrong_method`.
+    pub name: String,
+    /// The value in force, rendered as text.
+    pub value: String,
+    /// Where the value came from.
+    pub source: ExpectationSource,
+    /// The documentation reference or the file that set it.
+    pub reference: String,
+}
+
+/// Where an expectation came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpectationSource {
+    Documentation,
+    Profile,
+    File,
+}
+
+/// Counts and verdict of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub errored: usize,
+    pub skipped: usize,
+    /// Required cases that failed or errored.
+    pub required_failed: usize,
+    /// Required cases that were skipped.
+    pub required_skipped: usize,
+    pub verdict: Verdict,
+}
+
+/// Overall verdict of a run or of one requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every required case passed.
+    Conformant,
+    /// A required case failed or errored.
+    NotConformant,
+    /// Nothing failed, but required cases were skipped (or none ran).
+    NotAssessed,
+}
+
+/// One row of the traceability matrix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequirementResult {
+    /// Stable requirement id, e.g. `REQ-METHOD`.
+    pub id: String,
+    pub title: String,
+    /// Where the documentation states it, e.g. "Interface Method".
+    pub spec_ref: String,
+    /// Ids of the cases that check it.
+    pub cases: Vec<String>,
+    pub verdict: Verdict,
+}
+
+/// Severity of a case: whether its failure fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Stated by the documentation: a failure fails the run.
+    Required,
+    /// Implied by the documentation: reported, does not fail the run.
+    Advisory,
+}
+
+/// The status of one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Passed,
+    /// A check did not hold (see findings).
+    Failed,
+    /// No verdict could be reached: transport error, timeout, interrupted.
+    Errored,
+    /// Not run, with a reason.
+    Skipped,
+}
+
+impl Status {
+    /// Lowercase name as in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Passed => "passed",
+            Status::Failed => "failed",
+            Status::Errored => "errored",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// The result of one case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseResult {
+    /// Stable id `family/name`.
+    pub id: String,
+    pub title: String,
+    pub family: String,
+    pub severity: Severity,
+    /// Requirement ids the case checks.
+    pub requirements: Vec<String>,
+    pub status: Status,
+    /// Why: skip reason, error cause, or a one-line summary of the findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What the case expected, in words (e.g. "refused with 000-002").
+    pub expected: String,
+    /// Check failures, sorted by check id.
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    /// Observations that do not fail the case (e.g. an assumption applied).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// The request sent (secrets redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestEvidence>,
+    /// The response received (secrets redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseEvidence>,
+    /// Wall time of the case in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// One check that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Finding {
+    /// Check id, e.g. `result.schema` (see `crate::checks::CheckId`).
+    pub check: String,
+    /// What is wrong, pointing at the place.
+    pub message: String,
+    /// JSON pointer into the response body, for schema findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_path: Option<String>,
+    /// JSON pointer into the schema, for schema findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_path: Option<String>,
+}
+
+/// A header as sent or received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+/// The request of a case, as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestEvidence {
+    pub method: String,
+    /// Path and query relative to the target's origin.
+    pub path: String,
+    pub headers: Vec<Header>,
+    /// Body as text (lossy UTF-8), absent when no body was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// The response of a case, as received (capped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseEvidence {
+    pub status: u16,
+    pub headers: Vec<Header>,
+    /// Body as text (lossy UTF-8), cut to the evidence limit.
+    pub body: String,
+    /// Bytes received (up to the body cap).
+    pub body_bytes: usize,
+    /// True when the body in `body` is not the whole body received.
+    pub truncated: bool,
+    /// `retcode` of the envelope when the body was a JSON object with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retcode: Option<String>,
+    /// `message` of the envelope, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Shape of the JSON body: its key paths with their JSON types, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shape: Vec<String>,
+}
+
+/// A comparison of this run (or of a NEW report) with a baseline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// Label of the baseline (its path, or its target and start time).
+    pub baseline: String,
+    /// Label of the compared report.
+    pub current: String,
+    /// One entry per case id in either report, sorted by id.
+    pub cases: Vec<CaseChange>,
+    /// How many cases of each kind.
+    pub counts: BTreeMap<ChangeKind, usize>,
+}
+
+/// How one case changed between two reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseChange {
+    pub id: String,
+    pub kind: ChangeKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<CaseDigest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<CaseDigest>,
+    /// What differs, one line each (e.g. "retcode 000-002 -> 100-006").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
+}
+
+/// Kinds of change between a baseline and a new run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// Failed (or errored) now, passed or skipped before.
+    NewFailure,
+    /// Passed now, failed before.
+    Fixed,
+    /// Failed before and now, for the same checks.
+    StillFailing,
+    /// Same verdict and same observed behaviour.
+    Unchanged,
+    /// Same verdict, different status code, retcode, message or shape.
+    Changed,
+    /// In the new report only.
+    Added,
+    /// In the baseline only.
+    Removed,
+}
+
+/// What a comparison looks at in one case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseDigest {
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retcode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shape: Vec<String>,
+    /// Check ids of the findings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed_checks: Vec<String>,
+}
