@@ -4,18 +4,29 @@
 //! Data flows one way:
 //!
 //! ```text
-//! suites/ + schemas/  --suite::load-->    Suite (typed, checked once)
-//! Suite + Target      --runner::run-->    events (CaseStarted, CaseFinished, ...)
-//! events              --report-->         RunReport (plain data)
-//! RunReport           --render-->         json / junit / markdown / html
-//! RunReport x 2       --compare-->        Comparison
+//! suites/ + schemas/  --suite::load_suite-->  Suite (typed, checked once)
+//! Suite + RunPlan     --runner::run-------->  events + Vec<CaseResult>
+//! results             --report::assemble--->  RunReport (plain data)
+//! RunReport           --render------------->  json / junit / markdown / html
+//! RunReport x 2       --compare------------>  Comparison
 //! ```
 //!
 //! `gateway` is the reference CC-Gateway with switchable faults: the embedded
 //! default target and the suite's own test bench.
 
+pub mod checks;
 pub mod compare;
 pub mod gateway;
+pub mod redact;
 pub mod render;
 pub mod report;
+pub mod runner;
+pub mod schemas;
+pub mod spec;
 pub mod suite;
+
+/// Installs rustls' ring crypto provider for the process (once; later calls
+/// are no-ops). Every TLS client and server of the crate needs it.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -1,10 +1,12 @@
-//! The run report: plain data collected from the runner's events, rendered by
+//! The run report: plain data collected from the runner's results, rendered by
 //! `crate::render` and compared by `crate::compare`.
 //!
 //! Everything here is serde data with a stable order (cases sorted by id,
 //! findings sorted by check), so that two runs of the same target serialize the
 //! same apart from durations and the start time.
 
+mod collect;
 mod model;
 
+pub use collect::{assemble, display_target, summarize};
 pub use model::*;

@@ -1,0 +1,481 @@
+//! The checks: what must hold of a response, given what the case expects.
+//!
+//! Each check has a stable id (used in findings, JUnit and comparisons) and is
+//! shown to catch a fault of the reference gateway by the fault-matrix tests.
+
+mod internals;
+mod json;
+
+pub use internals::find_internals;
+pub use json::{TABLE5_FIELDS, connection_info, duplicate_keys, shape};
+
+use crate::report::Finding;
+use crate::schemas::{SchemaName, Schemas};
+use crate::spec::StatusSet;
+use serde_json::Value;
+
+/// Every check, by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CheckId {
+    /// A 3xx answer: never followed; the Guid must not travel elsewhere.
+    Redirect,
+    /// The body is larger than the cap.
+    BodySize,
+    /// The HTTP status is not in the accepted set.
+    HttpStatus,
+    /// The body is not JSON where a JSON envelope is required.
+    BodyJson,
+    /// A JSON object repeats a key (RFC 8259: names SHOULD be unique).
+    UniqueKeys,
+    /// The envelope does not satisfy its schema.
+    EnvelopeSchema,
+    /// A request that must be served was refused.
+    OutcomeServed,
+    /// A request that must be refused was served.
+    OutcomeRefused,
+    /// The retcode is not one the case accepts.
+    RetcodeExpected,
+    /// The retcode is not a documented one.
+    RetcodeDocumented,
+    /// A refusal carries connection info.
+    NoConnectionInfo,
+    /// A refusal exposes internals (CWE-209).
+    NoInternals,
+    /// The Table 5 result does not satisfy its schema.
+    ResultSchema,
+    /// `userId` is not the path agent id.
+    ResultUserId,
+}
+
+impl CheckId {
+    /// Every check.
+    pub const ALL: [CheckId; 14] = [
+        CheckId::Redirect,
+        CheckId::BodySize,
+        CheckId::HttpStatus,
+        CheckId::BodyJson,
+        CheckId::UniqueKeys,
+        CheckId::EnvelopeSchema,
+        CheckId::OutcomeServed,
+        CheckId::OutcomeRefused,
+        CheckId::RetcodeExpected,
+        CheckId::RetcodeDocumented,
+        CheckId::NoConnectionInfo,
+        CheckId::NoInternals,
+        CheckId::ResultSchema,
+        CheckId::ResultUserId,
+    ];
+
+    /// The stable id, e.g. `result.schema`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::Redirect => "transport.redirect",
+            CheckId::BodySize => "body.size",
+            CheckId::HttpStatus => "http.status",
+            CheckId::BodyJson => "body.json",
+            CheckId::UniqueKeys => "body.unique_keys",
+            CheckId::EnvelopeSchema => "envelope.schema",
+            CheckId::OutcomeServed => "outcome.served",
+            CheckId::OutcomeRefused => "outcome.refused",
+            CheckId::RetcodeExpected => "retcode.expected",
+            CheckId::RetcodeDocumented => "retcode.documented",
+            CheckId::NoConnectionInfo => "refusal.no_connection_info",
+            CheckId::NoInternals => "refusal.no_internals",
+            CheckId::ResultSchema => "result.schema",
+            CheckId::ResultUserId => "result.user_id",
+        }
+    }
+
+    /// One line on what the check asks.
+    pub fn description(self) -> &'static str {
+        match self {
+            CheckId::Redirect => {
+                "no redirect: a 3xx is never followed, so the Guid never travels to another origin"
+            }
+            CheckId::BodySize => "the body stays under the size cap",
+            CheckId::HttpStatus => "the HTTP status is one the expectations accept",
+            CheckId::BodyJson => "the body is JSON where an envelope is required",
+            CheckId::UniqueKeys => "no JSON object repeats a key (RFC 8259)",
+            CheckId::EnvelopeSchema => {
+                "the response envelope satisfies its schema (retcode, message)"
+            }
+            CheckId::OutcomeServed => "a valid request is served with retcode \"0\"",
+            CheckId::OutcomeRefused => "an invalid request is never served",
+            CheckId::RetcodeExpected => "a refusal carries a retcode accepted for its cause",
+            CheckId::RetcodeDocumented => "a refusal carries a documented retcode",
+            CheckId::NoConnectionInfo => "a refusal carries no connection info",
+            CheckId::NoInternals => {
+                "an error exposes no internals (stack traces, class names, paths)"
+            }
+            CheckId::ResultSchema => "the result satisfies Table 5",
+            CheckId::ResultUserId => "result.userId is the path agentid",
+        }
+    }
+
+    fn finding(self, message: impl Into<String>) -> Finding {
+        Finding {
+            check: self.as_str().to_owned(),
+            message: message.into(),
+            instance_path: None,
+            schema_path: None,
+        }
+    }
+}
+
+/// What a case expects of the response, fully resolved for this run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expected {
+    /// Served: success status, retcode "0", a Table 5 result for `agent_id`.
+    Served {
+        statuses: StatusSet,
+        agent_id: String,
+    },
+    /// Refused with a retcode from `retcodes` (named `set`), status in `statuses`.
+    Refused {
+        retcodes: Vec<String>,
+        set: String,
+        statuses: StatusSet,
+    },
+    /// Not served; the body need not be an envelope.
+    NotServed { statuses: StatusSet },
+    /// Either a valid success or a valid refusal.
+    Either {
+        served: Box<Expected>,
+        refused: Box<Expected>,
+    },
+}
+
+impl Expected {
+    /// The expectation in words, for the report.
+    pub fn describe(&self) -> String {
+        match self {
+            Expected::Served { statuses, .. } => {
+                format!("served: HTTP {statuses}, retcode \"0\", a Table 5 result")
+            }
+            Expected::Refused {
+                retcodes,
+                set,
+                statuses,
+            } => {
+                format!(
+                    "refused: retcode {} ({set}), HTTP {statuses}, no connection info",
+                    retcodes.join(" or ")
+                )
+            }
+            Expected::NotServed { statuses } => {
+                format!("not served: HTTP {statuses}, no retcode \"0\", no connection info")
+            }
+            Expected::Either { served, refused } => {
+                format!("either {} | or {}", served.describe(), refused.describe())
+            }
+        }
+    }
+}
+
+/// The response as observed, before any interpretation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observed {
+    pub status: u16,
+    /// `Location` header, if any.
+    pub location: Option<String>,
+    /// `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The body, at most the cap.
+    pub body: Vec<u8>,
+    /// True when the body was larger than the cap.
+    pub over_cap: bool,
+    /// The cap in bytes.
+    pub cap: usize,
+}
+
+/// Everything a check needs besides the response.
+pub struct CheckContext<'a> {
+    pub schemas: &'a Schemas,
+    /// Every documented refusal retcode.
+    pub documented: &'a [String],
+}
+
+/// Runs every check that applies; findings sorted by check id then message.
+pub fn evaluate(expected: &Expected, observed: &Observed, ctx: &CheckContext<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if (300..400).contains(&observed.status) {
+        let to = observed
+            .location
+            .as_deref()
+            .unwrap_or("(no Location header)");
+        findings.push(CheckId::Redirect.finding(format!(
+            "answered HTTP {} redirecting to {to}; redirects are never followed, so the Guid cannot travel to another origin",
+            observed.status
+        )));
+        return findings;
+    }
+    if observed.over_cap {
+        findings.push(CheckId::BodySize.finding(format!(
+            "the body is larger than {} bytes; it was not read further",
+            observed.cap
+        )));
+        return findings;
+    }
+    let parsed = serde_json::from_slice::<Value>(&observed.body);
+    if parsed.is_ok() {
+        for path in duplicate_keys(&observed.body) {
+            findings.push(Finding {
+                instance_path: Some(path.clone()),
+                ..CheckId::UniqueKeys.finding(format!("the key {path} appears twice in its object; a JSON parser silently keeps one of the values"))
+            });
+        }
+    }
+    let body = parsed.as_ref().ok();
+    match expected {
+        Expected::Either { served, refused } => {
+            let is_success =
+                body.and_then(|b| b.get("retcode")).and_then(Value::as_str) == Some("0");
+            let branch = if is_success { served } else { refused };
+            return evaluate(branch, observed, ctx);
+        }
+        Expected::Served { statuses, agent_id } => {
+            check_status(&mut findings, statuses, observed.status);
+            match body {
+                Some(body) => check_success(&mut findings, body, agent_id, ctx),
+                None => findings.push(not_json(observed, "a success must be a JSON envelope")),
+            }
+        }
+        Expected::Refused {
+            retcodes,
+            set,
+            statuses,
+        } => {
+            check_status(&mut findings, statuses, observed.status);
+            match body {
+                Some(body) => check_refusal(&mut findings, body, retcodes, set, ctx),
+                None => findings.push(not_json(
+                    observed,
+                    "a refusal must be a JSON envelope with a retcode",
+                )),
+            }
+            check_internals(&mut findings, observed);
+        }
+        Expected::NotServed { statuses } => {
+            check_status(&mut findings, statuses, observed.status);
+            if let Some(body) = body {
+                if body.get("retcode").and_then(Value::as_str) == Some("0") {
+                    findings.push(CheckId::OutcomeRefused.finding(
+                        "answered retcode \"0\" (success) although the request must not be served",
+                    ));
+                }
+                check_no_connection_info(&mut findings, body);
+            } else if let Some(field) = TABLE5_FIELDS
+                .iter()
+                .find(|f| contains_key_text(&observed.body, f))
+            {
+                findings.push(CheckId::NoConnectionInfo.finding(format!(
+                    "the body mentions the connection-info field `{field}`"
+                )));
+            }
+            check_internals(&mut findings, observed);
+        }
+    }
+    findings.sort();
+    findings.dedup();
+    findings
+}
+
+fn contains_key_text(body: &[u8], field: &str) -> bool {
+    let needle = format!("\"{field}\"");
+    body.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+fn check_status(findings: &mut Vec<Finding>, statuses: &StatusSet, status: u16) {
+    if !statuses.contains(status) {
+        findings.push(CheckId::HttpStatus.finding(format!(
+            "HTTP status {status} is not one of the accepted {statuses}"
+        )));
+    }
+}
+
+fn not_json(observed: &Observed, why: &str) -> Finding {
+    let kind = observed
+        .content_type
+        .as_deref()
+        .unwrap_or("no Content-Type");
+    let start: String = String::from_utf8_lossy(&observed.body[..observed.body.len().min(40)])
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    let what = if observed.body.is_empty() {
+        "an empty body".to_owned()
+    } else {
+        match std::str::from_utf8(&observed.body) {
+            Ok(_) => format!("{} bytes of {kind} starting `{start}`", observed.body.len()),
+            Err(_) => format!(
+                "{} bytes of {kind} that are not valid UTF-8",
+                observed.body.len()
+            ),
+        }
+    };
+    CheckId::BodyJson.finding(format!("{why}; got {what}"))
+}
+
+fn schema_findings(
+    findings: &mut Vec<Finding>,
+    check: CheckId,
+    ctx: &CheckContext<'_>,
+    schema: SchemaName,
+    value: &Value,
+    prefix: &str,
+    skip: &[String],
+) {
+    for v in ctx.schemas.validate(schema, value) {
+        let path = format!("{prefix}{}", v.instance_path);
+        if skip
+            .iter()
+            .any(|s| path == *s || path.starts_with(&format!("{s}/")))
+        {
+            continue;
+        }
+        findings.push(Finding {
+            check: check.as_str().to_owned(),
+            message: format!(
+                "{}: {}",
+                if path.is_empty() { "/" } else { &path },
+                v.message
+            ),
+            instance_path: Some(path),
+            schema_path: Some(v.schema_path),
+        });
+    }
+}
+
+fn check_success(
+    findings: &mut Vec<Finding>,
+    body: &Value,
+    agent_id: &str,
+    ctx: &CheckContext<'_>,
+) {
+    schema_findings(
+        findings,
+        CheckId::EnvelopeSchema,
+        ctx,
+        SchemaName::Envelope,
+        body,
+        "",
+        &[],
+    );
+    match body.get("retcode") {
+        Some(Value::String(code)) if code == "0" => {}
+        Some(Value::String(code)) => {
+            let message = body.get("message").and_then(Value::as_str).unwrap_or("");
+            findings.push(CheckId::OutcomeServed.finding(format!(
+                "the valid request was refused: retcode {code} ({message})"
+            )));
+            return;
+        }
+        Some(_) | None => return, // Reported by envelope.schema; the rest is meaningless without a retcode.
+    }
+    match body.get("result") {
+        Some(result) => {
+            schema_findings(
+                findings,
+                CheckId::ResultSchema,
+                ctx,
+                SchemaName::Result,
+                result,
+                "/result",
+                &[],
+            );
+            match result.get("userId").and_then(Value::as_str) {
+                Some(user) if user == agent_id => {}
+                Some(user) => findings.push(Finding {
+                    instance_path: Some("/result/userId".to_owned()),
+                    ..CheckId::ResultUserId.finding(format!("userId is `{user}`, not the path agentid `{agent_id}` (Table 5 row 1: Agent ID)"))
+                }),
+                None => {} // Reported by result.schema.
+            }
+        }
+        None => findings.push(Finding {
+            instance_path: Some("/result".to_owned()),
+            ..CheckId::ResultSchema
+                .finding("retcode \"0\" without a `result` object: no connection info (Table 5)")
+        }),
+    }
+}
+
+fn check_no_connection_info(findings: &mut Vec<Finding>, body: &Value) -> Vec<String> {
+    let paths = connection_info(body);
+    if !paths.is_empty() {
+        findings.push(CheckId::NoConnectionInfo.finding(format!(
+            "the refusal carries connection info at {}",
+            paths.join(", ")
+        )));
+    }
+    paths
+}
+
+fn check_refusal(
+    findings: &mut Vec<Finding>,
+    body: &Value,
+    retcodes: &[String],
+    set: &str,
+    ctx: &CheckContext<'_>,
+) {
+    let code = body.get("retcode").and_then(Value::as_str);
+    if code == Some("0") {
+        findings.push(
+            CheckId::OutcomeRefused
+                .finding("served with retcode \"0\" although the request must be refused"),
+        );
+        return;
+    }
+    let leaked = check_no_connection_info(findings, body);
+    schema_findings(
+        findings,
+        CheckId::EnvelopeSchema,
+        ctx,
+        SchemaName::Error,
+        body,
+        "",
+        &leaked,
+    );
+    let Some(code) = code else { return };
+    if !retcodes.iter().any(|c| c == code) {
+        findings.push(CheckId::RetcodeExpected.finding(format!(
+            "retcode {code} is not one accepted for this refusal ({set}: {})",
+            retcodes.join(", ")
+        )));
+    }
+    if !ctx.documented.iter().any(|c| c == code) {
+        findings.push(CheckId::RetcodeDocumented.finding(format!(
+            "retcode {code} is not a documented code ({})",
+            ctx.documented.join(", ")
+        )));
+    }
+}
+
+fn check_internals(findings: &mut Vec<Finding>, observed: &Observed) {
+    let text = String::from_utf8_lossy(&observed.body);
+    // JSON escapes (\n, \t) would hide a stack trace's line structure.
+    let text = serde_json::from_slice::<Value>(&observed.body)
+        .ok()
+        .map(|v| collect_strings(&v).join("\n"))
+        .unwrap_or_else(|| text.into_owned());
+    if let Some((what, excerpt)) = find_internals(&text) {
+        findings.push(
+            CheckId::NoInternals
+                .finding(format!("the error exposes internals: {what} (`{excerpt}`)")),
+        );
+    }
+}
+
+fn collect_strings(value: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![value];
+    while let Some(v) = todo.pop() {
+        match v {
+            Value::String(s) => out.push(s.clone()),
+            Value::Array(items) => todo.extend(items),
+            Value::Object(map) => todo.extend(map.values()),
+            _ => {}
+        }
+    }
+    out
+}

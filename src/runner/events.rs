@@ -1,0 +1,34 @@
+//! Events of a run, for live progress. The runner emits them; a listener (the
+//! CLI's progress display, a test's recorder) renders or records them.
+
+use crate::report::{CaseResult, Summary};
+
+/// Something that happened during a run.
+#[derive(Debug)]
+pub enum RunEvent<'a> {
+    /// The run is about to send its first request.
+    RunStarted { total: usize, target: &'a str },
+    /// One case has its result.
+    CaseFinished {
+        result: &'a CaseResult,
+        done: usize,
+        total: usize,
+    },
+    /// Every case has a result (or the run was interrupted).
+    RunFinished {
+        summary: &'a Summary,
+        interrupted: bool,
+    },
+}
+
+/// Receives the events of a run.
+pub trait EventListener {
+    fn on_event(&mut self, event: &RunEvent<'_>);
+}
+
+/// A listener that ignores everything.
+pub struct NoListener;
+
+impl EventListener for NoListener {
+    fn on_event(&mut self, _: &RunEvent<'_>) {}
+}

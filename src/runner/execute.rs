@@ -1,0 +1,191 @@
+//! Running one case: resolve, send, check, and record the evidence (redacted).
+
+use super::http::{Clients, RawResponse};
+use super::plan::RunPlan;
+use super::request::{Prepared, Resolution, resolve};
+use crate::checks::{CheckContext, Observed, evaluate, shape};
+use crate::redact::Redactor;
+use crate::report::{CaseResult, Header, RequestEvidence, ResponseEvidence, Status};
+use crate::suite::Case;
+use std::time::Instant;
+
+/// Most characters of a body kept as evidence.
+const EVIDENCE_CHARS: usize = 16 * 1024;
+
+/// Shared, read-only state of a run's cases.
+pub struct CaseRunner<'a> {
+    pub plan: &'a RunPlan,
+    pub clients: &'a Clients,
+    pub checks: CheckContext<'a>,
+    pub redactor: &'a Redactor,
+}
+
+/// A case's result, and whether the target answered at all.
+pub struct Executed {
+    pub result: CaseResult,
+    /// Some HTTP response was received.
+    pub reached: bool,
+    /// The failure was a connect/DNS/TLS failure.
+    pub unreachable: bool,
+}
+
+impl CaseRunner<'_> {
+    /// Runs `case` to its result.
+    pub async fn execute(&self, case: &Case) -> Executed {
+        let started = Instant::now();
+        let mut result = skeleton(case);
+        let (request, expected) = match resolve(case, self.plan) {
+            Resolution::Skip(reason) => {
+                result.status = Status::Skipped;
+                result.reason = Some(reason);
+                result.expected = "not run".to_owned();
+                return Executed {
+                    result,
+                    reached: false,
+                    unreachable: false,
+                };
+            }
+            Resolution::Ready { request, expected } => (request, expected),
+        };
+        result.expected = expected.describe();
+        result.request = Some(self.request_evidence(&request));
+        let sent = self
+            .clients
+            .send(
+                &self.plan.target,
+                &request,
+                self.plan.timeout,
+                self.plan.body_cap,
+            )
+            .await;
+        result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let response = match sent {
+            Ok(r) => r,
+            Err(e) => {
+                result.status = Status::Errored;
+                result.reason = Some(self.redactor.text(&e.message));
+                return Executed {
+                    result,
+                    reached: false,
+                    unreachable: e.is_connect,
+                };
+            }
+        };
+        let observed = Observed {
+            status: response.status,
+            location: header(&response, "location"),
+            content_type: header(&response, "content-type"),
+            body: response.body.clone(),
+            over_cap: response.over_cap,
+            cap: self.plan.body_cap,
+        };
+        let mut findings = evaluate(&expected, &observed, &self.checks);
+        for f in &mut findings {
+            f.message = self.redactor.text(&f.message);
+        }
+        result.status = if findings.is_empty() {
+            Status::Passed
+        } else {
+            Status::Failed
+        };
+        result.reason = match findings.as_slice() {
+            [] => None,
+            [only] => Some(format!("{}: {}", only.check, only.message)),
+            [first, rest @ ..] => Some(format!(
+                "{}: {} (and {} more)",
+                first.check,
+                first.message,
+                rest.len()
+            )),
+        };
+        result.findings = findings;
+        result.response = Some(self.response_evidence(&response));
+        Executed {
+            result,
+            reached: true,
+            unreachable: false,
+        }
+    }
+
+    fn request_evidence(&self, request: &Prepared) -> RequestEvidence {
+        let path = super::http::url_for(&self.plan.target.base_url, &request.path)
+            .path()
+            .to_owned();
+        RequestEvidence {
+            method: request.method.clone(),
+            path: self.redactor.text(&path),
+            headers: request
+                .headers
+                .iter()
+                .map(|(n, v)| Header {
+                    name: n.clone(),
+                    value: self.redactor.header(n, v),
+                })
+                .collect(),
+            body: request
+                .body
+                .as_ref()
+                .map(|b| self.redactor.text(&String::from_utf8_lossy(b))),
+        }
+    }
+
+    fn response_evidence(&self, response: &RawResponse) -> ResponseEvidence {
+        let text = String::from_utf8_lossy(&response.body);
+        let truncated = text.chars().count() > EVIDENCE_CHARS || response.over_cap;
+        let kept: String = text.chars().take(EVIDENCE_CHARS).collect();
+        let json = serde_json::from_slice::<serde_json::Value>(&response.body).ok();
+        let field = |name: &str| {
+            json.as_ref()
+                .and_then(|v| v.get(name))
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .map(|s| self.redactor.text(&s))
+        };
+        let mut headers: Vec<Header> = response
+            .headers
+            .iter()
+            .filter(|(n, _)| n != "date")
+            .map(|(n, v)| Header {
+                name: n.clone(),
+                value: self.redactor.header(n, v),
+            })
+            .collect();
+        headers.sort_by(|a, b| a.name.cmp(&b.name));
+        ResponseEvidence {
+            status: response.status,
+            headers,
+            body: self.redactor.text(&kept),
+            body_bytes: response.body.len(),
+            truncated,
+            retcode: field("retcode"),
+            message: field("message"),
+            shape: json.as_ref().map(|v| shape(v, 200)).unwrap_or_default(),
+        }
+    }
+}
+
+fn header(response: &RawResponse, name: &str) -> Option<String> {
+    response
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.clone())
+}
+
+/// A result with the case's identity filled in and nothing observed yet.
+pub fn skeleton(case: &Case) -> CaseResult {
+    CaseResult {
+        id: case.id.clone(),
+        title: case.title.clone(),
+        family: case.family.clone(),
+        severity: case.severity,
+        requirements: case.requirements.clone(),
+        status: Status::Errored,
+        reason: None,
+        expected: String::new(),
+        findings: Vec::new(),
+        notes: case.rationale.iter().cloned().collect(),
+        request: None,
+        response: None,
+        duration_ms: 0,
+    }
+}

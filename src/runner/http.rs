@@ -1,0 +1,199 @@
+//! Sending one request: reqwest over rustls (ring), HTTP/1.1 only, redirects
+//! never followed, every byte under one timeout, the body capped.
+
+use super::plan::{Target, TlsSetup};
+use super::request::Prepared;
+use std::time::Duration;
+
+/// The two clients of a run: header names in title case (`Guid`, as the
+/// documentation writes them) and in lowercase (the header-case cases).
+#[derive(Debug, Clone)]
+pub struct Clients {
+    title_case: reqwest::Client,
+    lowercase: reqwest::Client,
+}
+
+/// A failure to set up the HTTP client.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("read the CA certificate: {0}")]
+    CaCert(String),
+    #[error("build the HTTP client: {0}")]
+    Build(String),
+}
+
+/// What came back, before interpretation.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub over_cap: bool,
+}
+
+/// Why no response was obtained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    /// The target could not be reached at all (connect, DNS or TLS failure).
+    pub is_connect: bool,
+    /// What happened, for a person.
+    pub message: String,
+}
+
+impl Clients {
+    /// Builds the clients for `target`.
+    pub fn new(target: &Target, timeout: Duration) -> Result<Clients, ClientError> {
+        crate::install_crypto_provider();
+        let build = |title_case: bool| -> Result<reqwest::Client, ClientError> {
+            let mut builder = reqwest::Client::builder()
+                .http1_only()
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .connect_timeout(timeout)
+                .pool_max_idle_per_host(0)
+                .user_agent(concat!("ccgw-conformance/", env!("CARGO_PKG_VERSION")));
+            if title_case {
+                builder = builder.http1_title_case_headers();
+            }
+            builder = match &target.tls {
+                TlsSetup::System => builder,
+                TlsSetup::Insecure => builder.tls_danger_accept_invalid_certs(true),
+                TlsSetup::CaPem(pem) => {
+                    let certs = reqwest::Certificate::from_pem_bundle(pem)
+                        .map_err(|e| ClientError::CaCert(e.to_string()))?;
+                    if certs.is_empty() {
+                        return Err(ClientError::CaCert(
+                            "no PEM certificate in the file".to_owned(),
+                        ));
+                    }
+                    builder.tls_certs_only(certs)
+                }
+            };
+            builder
+                .build()
+                .map_err(|e| ClientError::Build(e.to_string()))
+        };
+        Ok(Clients {
+            title_case: build(true)?,
+            lowercase: build(false)?,
+        })
+    }
+
+    /// Sends `request` to `target` and reads at most `cap` bytes of the body,
+    /// all within `timeout`.
+    pub async fn send(
+        &self,
+        target: &Target,
+        request: &Prepared,
+        timeout: Duration,
+        cap: usize,
+    ) -> Result<RawResponse, TransportError> {
+        let url = url_for(&target.base_url, &request.path);
+        let work = async {
+            let client = if request.lowercase_names {
+                &self.lowercase
+            } else {
+                &self.title_case
+            };
+            let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|_| {
+                TransportError {
+                    is_connect: false,
+                    message: format!("`{}` is not a valid HTTP method", request.method),
+                }
+            })?;
+            let mut builder = client.request(method, url.clone());
+            for (name, value) in &request.headers {
+                builder = builder.header(name.as_str(), value.as_str());
+            }
+            if let Some(body) = &request.body {
+                builder = builder.body(body.clone());
+            }
+            let mut response = builder.send().await.map_err(|e| describe(&e, &url))?;
+            let status = response.status().as_u16();
+            let headers = response
+                .headers()
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let mut body = Vec::new();
+            let mut over_cap = false;
+            while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e, &url))? {
+                if body.len() + chunk.len() > cap {
+                    body.extend_from_slice(&chunk[..cap - body.len()]);
+                    over_cap = true;
+                    break;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(RawResponse {
+                status,
+                headers,
+                body,
+                over_cap,
+            })
+        };
+        match tokio::time::timeout(timeout, work).await {
+            Ok(result) => result,
+            Err(_) => Err(TransportError {
+                is_connect: false,
+                message: format!(
+                    "no complete answer within the timeout of {} ms",
+                    timeout.as_millis()
+                ),
+            }),
+        }
+    }
+}
+
+/// The URL of `path` below the base URL (which may carry a path prefix).
+pub fn url_for(base: &reqwest::Url, path: &str) -> reqwest::Url {
+    let mut url = base.clone();
+    let prefix = base.path().trim_end_matches('/');
+    url.set_path(&format!("{prefix}/{path}"));
+    url.set_query(None);
+    url
+}
+
+fn describe(error: &reqwest::Error, url: &reqwest::Url) -> TransportError {
+    let mut chain = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !chain.contains(&text) {
+            chain.push(text);
+        }
+        source = e.source();
+    }
+    let detail = chain.join(": ");
+    let lower = detail.to_ascii_lowercase();
+    let origin = url.origin().ascii_serialization();
+    let is_tls = [
+        "certificate",
+        "unknownissuer",
+        "notvalidforname",
+        "tls",
+        "handshake",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    let message = if is_tls && error.is_connect() {
+        format!(
+            "TLS with {origin} failed ({detail}); trust its CA with --ca-cert PEM, or skip verification with --insecure"
+        )
+    } else if error.is_connect() {
+        format!("could not reach {origin}: {detail}")
+    } else if error.is_timeout() {
+        format!("{origin} did not answer in time: {detail}")
+    } else {
+        format!("request to {origin} failed: {detail}")
+    };
+    TransportError {
+        is_connect: error.is_connect(),
+        message,
+    }
+}

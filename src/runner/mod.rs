@@ -1,0 +1,18 @@
+//! Running a suite against a target: cases are resolved, sent with bounded
+//! concurrency, checked, and returned as plain data. The runner never prints:
+//! it emits [`RunEvent`]s to a listener.
+
+mod events;
+mod execute;
+mod http;
+mod plan;
+mod request;
+mod run;
+
+pub use events::{EventListener, NoListener, RunEvent};
+pub use http::{ClientError, Clients};
+pub use plan::{
+    Credentials, EXAMPLE_CALLID, RunPlan, Target, TlsSetup, UNKNOWN_CALLID, UNKNOWN_GUID,
+};
+pub use request::{Prepared, Resolution, other_agent_id, resolve};
+pub use run::{RunError, run};

@@ -1,0 +1,222 @@
+//! The JSON Schemas (`schemas/`), compiled once at start.
+//!
+//! `$ref`s between the files resolve among the files of the same set (by file
+//! name); nothing is ever fetched. A schema that does not compile, or a `$ref`
+//! that does not resolve, fails here, before any request is sent.
+
+use include_dir::{Dir, include_dir};
+use jsonschema::{Retrieve, Uri, Validator};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+static EMBEDDED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
+
+/// The schemas the tool validates with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SchemaName {
+    Envelope,
+    Success,
+    Result,
+    Error,
+    RequestBody,
+    Case,
+    Requirements,
+    Expectations,
+    Profile,
+    Report,
+}
+
+impl SchemaName {
+    /// Every schema, in load order.
+    pub const ALL: [SchemaName; 10] = [
+        SchemaName::Envelope,
+        SchemaName::Success,
+        SchemaName::Result,
+        SchemaName::Error,
+        SchemaName::RequestBody,
+        SchemaName::Case,
+        SchemaName::Requirements,
+        SchemaName::Expectations,
+        SchemaName::Profile,
+        SchemaName::Report,
+    ];
+
+    /// File name in `schemas/`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            SchemaName::Envelope => "envelope.schema.json",
+            SchemaName::Success => "success.schema.json",
+            SchemaName::Result => "result.schema.json",
+            SchemaName::Error => "error.schema.json",
+            SchemaName::RequestBody => "request-body.schema.json",
+            SchemaName::Case => "case.schema.json",
+            SchemaName::Requirements => "requirements.schema.json",
+            SchemaName::Expectations => "expectations.schema.json",
+            SchemaName::Profile => "profile.schema.json",
+            SchemaName::Report => "report.schema.json",
+        }
+    }
+}
+
+/// A failure to load or compile the schemas.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error("read schema {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("schema {path} is not JSON: {source}")]
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("schema {path} is missing")]
+    Missing { path: PathBuf },
+    #[error("compile schema {path}: {message}")]
+    Compile { path: PathBuf, message: String },
+}
+
+/// One violation, with the secret-free message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// JSON pointer into the instance.
+    pub instance_path: String,
+    /// JSON pointer into the schema.
+    pub schema_path: String,
+    /// What is wrong; never contains the instance's values.
+    pub message: String,
+}
+
+/// Every compiled schema.
+pub struct Schemas {
+    validators: BTreeMap<SchemaName, Validator>,
+    /// Where they came from: `embedded` or a folder.
+    pub source: String,
+}
+
+impl std::fmt::Debug for Schemas {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Schemas")
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+struct LocalRetriever {
+    documents: Arc<BTreeMap<String, Value>>,
+}
+
+impl Retrieve for LocalRetriever {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let name = uri.path().as_str().rsplit('/').next().unwrap_or_default();
+        self.documents.get(name).cloned().ok_or_else(|| {
+            format!("`{uri}` is not one of the local schemas (only files in schemas/ resolve)")
+                .into()
+        })
+    }
+}
+
+impl Schemas {
+    /// The schemas compiled into the binary.
+    pub fn embedded() -> Result<Schemas, SchemaError> {
+        let mut documents = BTreeMap::new();
+        for file in EMBEDDED.files() {
+            let path = Path::new("schemas").join(file.path());
+            let value = serde_json::from_slice(file.contents())
+                .map_err(|source| SchemaError::Json { path, source })?;
+            documents.insert(file.path().to_string_lossy().into_owned(), value);
+        }
+        Schemas::compile(documents, Path::new("schemas"), "embedded".to_owned())
+    }
+
+    /// The schemas of a folder (`--schemas DIR`).
+    pub fn from_dir(dir: &Path) -> Result<Schemas, SchemaError> {
+        let mut documents = BTreeMap::new();
+        let entries = std::fs::read_dir(dir).map_err(|source| SchemaError::Read {
+            path: dir.to_owned(),
+            source,
+        })?;
+        for entry in entries {
+            let path = entry
+                .map_err(|source| SchemaError::Read {
+                    path: dir.to_owned(),
+                    source,
+                })?
+                .path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read(&path).map_err(|source| SchemaError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                let value = serde_json::from_slice(&text).map_err(|source| SchemaError::Json {
+                    path: path.clone(),
+                    source,
+                })?;
+                let name = path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                documents.insert(name, value);
+            }
+        }
+        Schemas::compile(documents, dir, dir.display().to_string())
+    }
+
+    fn compile(
+        documents: BTreeMap<String, Value>,
+        dir: &Path,
+        source: String,
+    ) -> Result<Schemas, SchemaError> {
+        let documents = Arc::new(documents);
+        let mut validators = BTreeMap::new();
+        for name in SchemaName::ALL {
+            let path = dir.join(name.file_name());
+            let schema = documents
+                .get(name.file_name())
+                .ok_or_else(|| SchemaError::Missing { path: path.clone() })?;
+            let validator = jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .with_base_uri(format!(
+                    "https://ccgw-conformance.local/schemas/{}",
+                    name.file_name()
+                ))
+                .with_retriever(LocalRetriever {
+                    documents: Arc::clone(&documents),
+                })
+                .build(schema)
+                .map_err(|e| SchemaError::Compile {
+                    path,
+                    message: e.masked().to_string(),
+                })?;
+            validators.insert(name, validator);
+        }
+        Ok(Schemas { validators, source })
+    }
+
+    /// Validates `instance`; violations sorted by instance path. Messages are
+    /// masked: they never repeat a value of the instance (which may be a secret).
+    pub fn validate(&self, name: SchemaName, instance: &Value) -> Vec<Violation> {
+        let validator = &self.validators[&name];
+        let mut out: Vec<Violation> = validator
+            .iter_errors(instance)
+            .map(|e| Violation {
+                instance_path: e.instance_path().to_string(),
+                schema_path: e.schema_path().to_string(),
+                message: e.masked().to_string(),
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (&a.instance_path, &a.schema_path).cmp(&(&b.instance_path, &b.schema_path))
+        });
+        out.dedup();
+        out
+    }
+}

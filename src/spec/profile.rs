@@ -1,0 +1,109 @@
+//! Spec profiles: `suites/profiles/<name>.toml`, kept as data.
+
+use crate::suite::model::RawExpectations;
+use serde::Deserialize;
+
+/// The parts of the contract that vary by gateway release.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// Short name, e.g. `cec-23`.
+    pub name: String,
+    /// Human title.
+    pub title: String,
+    /// Where the documentation states it.
+    pub reference: String,
+    /// Smallest valid agent id.
+    pub agent_id_min: u64,
+    /// Largest valid agent id.
+    pub agent_id_max: u64,
+    /// Where the bounds come from.
+    pub agent_id_reference: String,
+    /// Expectations this profile overrides.
+    pub expectations: RawExpectations,
+}
+
+/// A profile file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    pub name: String,
+    pub title: String,
+    pub reference: String,
+    pub agent_id: RawAgentIdRange,
+    #[serde(default)]
+    pub expectations: RawExpectations,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAgentIdRange {
+    pub min: u64,
+    pub max: u64,
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+impl Profile {
+    pub(crate) fn from_raw(raw: RawProfile) -> Result<Profile, String> {
+        if raw.agent_id.min > raw.agent_id.max {
+            return Err(format!(
+                "agent_id.min {} is greater than agent_id.max {}",
+                raw.agent_id.min, raw.agent_id.max
+            ));
+        }
+        Ok(Profile {
+            agent_id_reference: raw
+                .agent_id
+                .reference
+                .unwrap_or_else(|| raw.reference.clone()),
+            name: raw.name,
+            title: raw.title,
+            reference: raw.reference,
+            agent_id_min: raw.agent_id.min,
+            agent_id_max: raw.agent_id.max,
+            expectations: raw.expectations,
+        })
+    }
+
+    /// Whether `text` is a canonical decimal agent id (ASCII digits, no leading
+    /// zero) inside this profile's range.
+    pub fn is_valid_agent_id(&self, text: &str) -> bool {
+        canonical_decimal(text)
+            .is_some_and(|n| (self.agent_id_min..=self.agent_id_max).contains(&n))
+    }
+}
+
+/// Parses ASCII decimal digits without sign, leading zero or overflow.
+pub(crate) fn canonical_decimal(text: &str) -> Option<u64> {
+    let is_canonical = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    if is_canonical {
+        text.parse().ok()
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_decimal;
+
+    #[test]
+    fn canonical_decimal_rejects_what_a_string_id_should_not_be() {
+        assert_eq!(canonical_decimal("1001"), Some(1001));
+        assert_eq!(canonical_decimal("0"), Some(0));
+        for bad in [
+            "",
+            "01001",
+            "-1",
+            "1.0",
+            " 1",
+            "١٠١",
+            "18446744073709551616",
+            "abc",
+        ] {
+            assert_eq!(canonical_decimal(bad), None, "{bad:?}");
+        }
+    }
+}

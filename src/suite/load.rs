@@ -1,0 +1,564 @@
+//! Loading a suite: read the files, parse them, check each against its schema
+//! and its meaning, and build a [`Suite`]. Every mistake names the file, the
+//! line, the column and the key.
+
+use super::case::*;
+use super::locate::{locate, position, segments};
+use super::model::{RawCase, RawExpectations, RawRequirements};
+use crate::schemas::{SchemaName, Schemas};
+use crate::spec::{Expectations, Profile};
+use include_dir::{Dir, DirEntry, include_dir};
+use serde::de::DeserializeOwned;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+static EMBEDDED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/suites/getconnectinfo");
+
+/// Where a suite comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SuiteSource {
+    /// The default suite compiled into the binary.
+    Embedded,
+    /// A suite folder on disk (`--suite DIR`).
+    Dir(PathBuf),
+}
+
+/// A failure to load a suite.
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    /// A file that could not be read.
+    #[error("read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A file with a mistake, and where it is.
+    #[error("{file}:{line}:{column}: {}{message}", key.as_ref().map(|k| format!("key `{k}`: ")).unwrap_or_default())]
+    Invalid {
+        file: String,
+        line: usize,
+        column: usize,
+        key: Option<String>,
+        message: String,
+    },
+    /// A file the suite needs is not there.
+    #[error(
+        "{file}: missing (a suite folder holds requirements.toml, expectations.toml, profiles/ and one folder per family)"
+    )]
+    Missing { file: String },
+}
+
+/// One text file of the suite, with its path relative to the suite folder.
+struct SourceFile {
+    path: String,
+    text: String,
+}
+
+/// Loads and checks a suite. `known_faults` are the fault names a case may
+/// list under `catches`.
+pub fn load_suite(
+    source: &SuiteSource,
+    schemas: &Schemas,
+    known_faults: &[&str],
+) -> Result<Suite, SuiteError> {
+    let (files, origin) = match source {
+        SuiteSource::Embedded => (embedded_files(), "embedded".to_owned()),
+        SuiteSource::Dir(dir) => (dir_files(dir)?, dir.display().to_string()),
+    };
+    let display = |path: &str| match source {
+        SuiteSource::Embedded => format!("suites/getconnectinfo/{path}"),
+        SuiteSource::Dir(dir) => dir.join(path).display().to_string(),
+    };
+    let find = |name: &str| {
+        files
+            .iter()
+            .find(|f| f.path == name)
+            .ok_or_else(|| SuiteError::Missing {
+                file: display(name),
+            })
+    };
+
+    let req_file = find("requirements.toml")?;
+    let raw_reqs: RawRequirements = parse(
+        &display(&req_file.path),
+        &req_file.text,
+        schemas,
+        SchemaName::Requirements,
+    )?;
+    let exp_file = find("expectations.toml")?;
+    let raw_exp: RawExpectations = parse(
+        &display(&exp_file.path),
+        &exp_file.text,
+        schemas,
+        SchemaName::Expectations,
+    )?;
+    let expectations = Expectations::documented(&raw_exp)
+        .map_err(|m| invalid(&display(&exp_file.path), &exp_file.text, None, m))?;
+
+    let mut requirements = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (i, r) in raw_reqs.requirement.into_iter().enumerate() {
+        if !seen.insert(r.id.clone()) {
+            let key = format!("requirement.{i}.id");
+            return Err(invalid(
+                &display(&req_file.path),
+                &req_file.text,
+                Some(&key),
+                format!("requirement `{}` is defined twice", r.id),
+            ));
+        }
+        requirements.push(Requirement {
+            id: r.id,
+            title: r.title,
+            spec_ref: r.spec_ref,
+            quote: r.quote,
+        });
+    }
+    requirements.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let mut profiles = Vec::new();
+    for file in files
+        .iter()
+        .filter(|f| f.path.starts_with("profiles/") && f.path.ends_with(".toml"))
+    {
+        let name = display(&file.path);
+        let raw: crate::spec::RawProfile = parse(&name, &file.text, schemas, SchemaName::Profile)?;
+        let profile =
+            Profile::from_raw(raw).map_err(|m| invalid(&name, &file.text, Some("agent_id"), m))?;
+        let mut check = expectations.clone();
+        check
+            .overlay(
+                &profile.expectations,
+                crate::report::ExpectationSource::Profile,
+                &profile.reference,
+            )
+            .map_err(|m| invalid(&name, &file.text, Some("expectations"), m))?;
+        profiles.push(profile);
+    }
+    if profiles.is_empty() {
+        return Err(SuiteError::Missing {
+            file: display("profiles/*.toml"),
+        });
+    }
+    profiles.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let ctx = CaseContext {
+        requirement_ids: &seen,
+        expectations: &expectations,
+        known_faults,
+    };
+    let mut cases = Vec::new();
+    for file in files.iter().filter(|f| is_case_file(&f.path)) {
+        cases.push(load_case(&display(&file.path), file, schemas, &ctx)?);
+    }
+    cases.sort_by(|a, b| a.id.cmp(&b.id));
+
+    Ok(Suite {
+        name: raw_reqs.suite,
+        source: origin,
+        requirements,
+        cases,
+        expectations,
+        profiles,
+    })
+}
+
+/// Reads an expectations file given with `--expect` (TOML, or JSON by extension).
+pub fn load_expectations_file(
+    path: &Path,
+    schemas: &Schemas,
+) -> Result<RawExpectations, SuiteError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SuiteError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let name = path.display().to_string();
+    if path.extension().is_some_and(|e| e == "json") {
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| SuiteError::Invalid {
+                file: name.clone(),
+                line: e.line(),
+                column: e.column(),
+                key: None,
+                message: e.to_string(),
+            })?;
+        check_schema(&name, &text, &value, schemas, SchemaName::Expectations)?;
+        return serde_path_to_error::deserialize(&value).map_err(|e| {
+            let key = e.path().to_string();
+            invalid(&name, &text, Some(&key), hint(e.inner().to_string()))
+        });
+    }
+    parse(&name, &text, schemas, SchemaName::Expectations)
+}
+
+fn is_case_file(path: &str) -> bool {
+    path.ends_with(".toml") && path.contains('/') && !path.starts_with("profiles/")
+}
+
+struct CaseContext<'a> {
+    requirement_ids: &'a BTreeSet<String>,
+    expectations: &'a Expectations,
+    known_faults: &'a [&'a str],
+}
+
+fn load_case(
+    name: &str,
+    file: &SourceFile,
+    schemas: &Schemas,
+    ctx: &CaseContext<'_>,
+) -> Result<Case, SuiteError> {
+    let raw: RawCase = parse(name, &file.text, schemas, SchemaName::Case)?;
+    let fail = |key: &str, message: String| invalid(name, &file.text, Some(key), message);
+
+    let expected_id = file.path.trim_end_matches(".toml");
+    if raw.id != expected_id {
+        return Err(fail(
+            "id",
+            format!(
+                "the id must match the file's path: expected `{expected_id}`, found `{}`",
+                raw.id
+            ),
+        ));
+    }
+    let family = expected_id.split('/').next().unwrap_or_default().to_owned();
+    for (i, r) in raw.requirements.iter().enumerate() {
+        if !ctx.requirement_ids.contains(r) {
+            let known: Vec<&str> = ctx.requirement_ids.iter().map(String::as_str).collect();
+            return Err(fail(
+                &format!("requirements.{i}"),
+                format!("unknown requirement `{r}`{}", suggestion(r, &known)),
+            ));
+        }
+    }
+    for (i, f) in raw.catches.iter().enumerate() {
+        if !ctx.known_faults.contains(&f.as_str()) {
+            return Err(fail(
+                &format!("catches.{i}"),
+                format!("unknown fault `{f}`{}", suggestion(f, ctx.known_faults)),
+            ));
+        }
+    }
+
+    let change = change_of(&raw.request).map_err(|(key, m)| fail(&format!("request.{key}"), m))?;
+    let outcome = match raw.expect.outcome.as_str() {
+        "served" => OutcomeRule::Served,
+        "refused" => OutcomeRule::Refused,
+        "not_served" => OutcomeRule::NotServed,
+        "by_agent_id" => OutcomeRule::ByAgentId,
+        other => match other.strip_prefix("policy:") {
+            Some(p) if ctx.expectations.policy(p).is_some() => OutcomeRule::Policy(p.to_owned()),
+            Some(p) => {
+                return Err(fail(
+                    "expect.outcome",
+                    format!("no expectation `policy.{p}` is defined"),
+                ));
+            }
+            None => {
+                return Err(fail(
+                    "expect.outcome",
+                    format!(
+                        "unknown outcome `{other}`; use served, refused, not_served, by_agent_id or policy:<name>"
+                    ),
+                ));
+            }
+        },
+    };
+    if outcome == OutcomeRule::ByAgentId && !matches!(change, Change::AgentId(_)) {
+        return Err(fail(
+            "expect.outcome",
+            "by_agent_id needs a `request.agent_id`".to_owned(),
+        ));
+    }
+    let needs_retcodes = matches!(outcome, OutcomeRule::Refused | OutcomeRule::Policy(_));
+    match &raw.expect.retcodes {
+        Some(set) if ctx.expectations.retcodes(set).is_empty() => {
+            let known: Vec<String> = ctx
+                .expectations
+                .keys()
+                .filter_map(|k| k.strip_prefix("retcodes."))
+                .map(str::to_owned)
+                .collect();
+            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            return Err(fail(
+                "expect.retcodes",
+                format!("no retcode set `{set}`{}", suggestion(set, &known)),
+            ));
+        }
+        None if needs_retcodes => {
+            return Err(fail(
+                "expect",
+                "a refusal needs `retcodes`: the name of the accepted retcode set".to_owned(),
+            ));
+        }
+        _ => {}
+    }
+    if let Some(http) = &raw.expect.http {
+        if ctx.expectations.statuses(http).is_none() {
+            let known: Vec<String> = ctx
+                .expectations
+                .keys()
+                .filter_map(|k| k.strip_prefix("http."))
+                .map(str::to_owned)
+                .collect();
+            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            return Err(fail(
+                "expect.http",
+                format!("no HTTP status set `{http}`{}", suggestion(http, &known)),
+            ));
+        }
+    }
+
+    Ok(Case {
+        id: raw.id,
+        family,
+        title: raw.title,
+        severity: raw.severity,
+        requirements: raw.requirements,
+        catches: raw.catches,
+        rationale: raw.rationale,
+        change,
+        expect: Expect {
+            outcome,
+            retcodes: raw.expect.retcodes,
+            http: raw.expect.http,
+        },
+        file: file.path.clone(),
+    })
+}
+
+/// The one change of a `[request]` table, or the key and the reason it is wrong.
+fn change_of(r: &super::model::RawRequest) -> Result<Change, (String, String)> {
+    let set: Vec<(&str, &String)> = [
+        ("method", &r.method),
+        ("agent_id", &r.agent_id),
+        ("guid", &r.guid),
+        ("guid_header", &r.guid_header),
+        ("content_type", &r.content_type),
+        ("body_json", &r.body_json),
+        ("body_raw", &r.body_raw),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+    .collect();
+    let Some(&(key, value)) = set.first() else {
+        return Ok(Change::None);
+    };
+    if set.len() > 1 {
+        let keys: Vec<&str> = set.iter().map(|(k, _)| *k).collect();
+        return Err((
+            keys[1].to_owned(),
+            format!(
+                "a case changes exactly one thing of the valid request, this one changes {}",
+                keys.join(", ")
+            ),
+        ));
+    }
+    let err = |m: String| Err((key.to_owned(), m));
+    match key {
+        "method" => {
+            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_alphabetic()) {
+                return err(format!("`{value}` is not an HTTP method"));
+            }
+            Ok(Change::Method(value.clone()))
+        }
+        "agent_id" => {
+            let mut rest = value.as_str();
+            while let Some(start) = rest.find("${") {
+                let end = rest[start..]
+                    .find('}')
+                    .map(|e| start + e + 1)
+                    .unwrap_or(rest.len());
+                let token = &rest[start..end];
+                if !AGENT_ID_TOKENS.contains(&token) {
+                    return err(format!(
+                        "unknown token `{token}`; use one of {}",
+                        AGENT_ID_TOKENS.join(", ")
+                    ));
+                }
+                rest = &rest[end..];
+            }
+            Ok(Change::AgentId(AgentIdTemplate(value.clone())))
+        }
+        "guid" => Ok(Change::Guid(match value.as_str() {
+            "<absent>" => GuidValue::Absent,
+            "<unknown>" => GuidValue::Unknown,
+            "<other-agent>" => GuidValue::OtherAgent,
+            v if v.starts_with('<') && v.ends_with('>') => {
+                return err(format!(
+                    "unknown token `{v}`; use <absent>, <unknown>, <other-agent> or a literal value"
+                ));
+            }
+            v => GuidValue::Literal(v.to_owned()),
+        })),
+        "guid_header" => {
+            // reqwest writes header names in lowercase, or title case when asked:
+            // those are the two spellings the runner can put on the wire.
+            if value != "guid" && value != "Guid" {
+                return err(format!(
+                    "`{value}`: the runner can send the Guid header as `Guid` or `guid` only"
+                ));
+            }
+            Ok(Change::GuidHeader(value.clone()))
+        }
+        "content_type" => Ok(Change::ContentType(if value == "<absent>" {
+            None
+        } else {
+            Some(value.clone())
+        })),
+        "body_json" => serde_json::from_str(value)
+            .map(Change::BodyJson)
+            .or_else(|e| {
+                err(format!(
+                    "not valid JSON ({e}); use body_raw for a body that must not be JSON"
+                ))
+            }),
+        _ => Ok(Change::BodyRaw(value.clone())),
+    }
+}
+
+/// Parses a TOML file into `T`, checking it against `schema`.
+fn parse<T: DeserializeOwned>(
+    name: &str,
+    text: &str,
+    schemas: &Schemas,
+    schema: SchemaName,
+) -> Result<T, SuiteError> {
+    let deserializer =
+        toml::Deserializer::parse(text).map_err(|e| toml_error(name, text, None, &e))?;
+    let raw: T = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let key = e.path().to_string();
+        let key = (key != ".").then_some(key);
+        toml_error(name, text, key.as_deref(), e.inner())
+    })?;
+    let value: toml::Value = toml::from_str(text).map_err(|e| toml_error(name, text, None, &e))?;
+    let json = serde_json::to_value(value).map_err(|e| invalid(name, text, None, e.to_string()))?;
+    check_schema(name, text, &json, schemas, schema)?;
+    Ok(raw)
+}
+
+fn check_schema(
+    name: &str,
+    text: &str,
+    json: &serde_json::Value,
+    schemas: &Schemas,
+    schema: SchemaName,
+) -> Result<(), SuiteError> {
+    let violations = schemas.validate(schema, json);
+    let Some(first) = violations.first() else {
+        return Ok(());
+    };
+    let key = segments(&first.instance_path).join(".");
+    let key = (!key.is_empty()).then_some(key);
+    let more = match violations.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    Err(invalid(
+        name,
+        text,
+        key.as_deref(),
+        format!("{} (schema {}){more}", first.message, first.schema_path),
+    ))
+}
+
+fn toml_error(name: &str, text: &str, key: Option<&str>, e: &toml::de::Error) -> SuiteError {
+    let pos = match (e.span(), key) {
+        (_, Some(key)) => locate(text, &segments(key)),
+        (Some(span), None) => position(text, span.start),
+        (None, None) => position(text, 0),
+    };
+    let pos = match (e.span(), key) {
+        // The span of the error itself is the most precise place when there is one.
+        (Some(span), Some(_)) if span.start > 0 => position(text, span.start),
+        _ => pos,
+    };
+    SuiteError::Invalid {
+        file: name.to_owned(),
+        line: pos.line,
+        column: pos.column,
+        key: key.map(str::to_owned),
+        message: hint(e.message().to_owned()),
+    }
+}
+
+fn invalid(name: &str, text: &str, key: Option<&str>, message: String) -> SuiteError {
+    let pos = key.map_or(position(text, 0), |k| locate(text, &segments(k)));
+    SuiteError::Invalid {
+        file: name.to_owned(),
+        line: pos.line,
+        column: pos.column,
+        key: key.map(str::to_owned),
+        message,
+    }
+}
+
+/// Adds "did you mean" to serde's "unknown field `x`, expected one of `a`, `b`".
+fn hint(message: String) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message;
+    };
+    let Some((field, expected)) = rest.split_once('`') else {
+        return message;
+    };
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    format!("{message}{}", suggestion(field, &candidates))
+}
+
+fn suggestion(name: &str, candidates: &[&str]) -> String {
+    super::did_you_mean(name, candidates)
+        .map(|c| format!("; did you mean `{c}`?"))
+        .unwrap_or_default()
+}
+
+fn embedded_files() -> Vec<SourceFile> {
+    fn walk(dir: &Dir<'_>, out: &mut Vec<SourceFile>) {
+        for entry in dir.entries() {
+            match entry {
+                DirEntry::Dir(d) => walk(d, out),
+                DirEntry::File(f) => {
+                    if let Some(text) = f.contents_utf8() {
+                        out.push(SourceFile {
+                            path: f.path().to_string_lossy().replace('\\', "/"),
+                            text: text.to_owned(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&EMBEDDED, &mut out);
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+fn dir_files(root: &Path) -> Result<Vec<SourceFile>, SuiteError> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> Result<(), SuiteError> {
+        let read = |source| SuiteError::Read {
+            path: dir.to_owned(),
+            source,
+        };
+        for entry in std::fs::read_dir(dir).map_err(read)? {
+            let path = entry.map_err(read)?.path();
+            if path.is_dir() {
+                walk(root, &path, out)?;
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).map_err(|source| SuiteError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push(SourceFile { path: rel, text });
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out)?;
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
