@@ -599,3 +599,92 @@ fn write_comparison_writes_three_files() {
     let err = write_comparison(&c, &blocked.join("sub")).unwrap_err();
     assert!(err.to_string().contains("file"), "{err}");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_status() -> impl Strategy<Value = Status> {
+        prop_oneof![
+            Just(Status::Passed),
+            Just(Status::Failed),
+            Just(Status::Errored),
+            Just(Status::Skipped),
+        ]
+    }
+
+    fn any_case() -> impl Strategy<Value = CaseResult> {
+        (
+            0..6u8,
+            any_status(),
+            proptest::option::of((
+                prop_oneof![Just(200u16), Just(404), Just(405)],
+                prop_oneof![Just("0"), Just("000-002"), Just("100-006")],
+            )),
+            proptest::sample::subsequence(
+                vec!["http.status", "result.retcode", "result.schema"],
+                0..3,
+            ),
+            0..10_000u64,
+        )
+            .prop_map(|(n, status, response, checks, duration)| {
+                let mut c = case(&format!("family/case-{n}"), status);
+                if let Some((http, retcode)) = response {
+                    c = answered(c, http, retcode, "text", &["/retcode (string)"]);
+                }
+                c = failing(c, &checks);
+                c.duration_ms = duration;
+                c
+            })
+    }
+
+    fn any_report() -> impl Strategy<Value = RunReport> {
+        proptest::collection::vec(any_case(), 0..6).prop_map(|mut cases| {
+            cases.sort_by(|a, b| a.id.cmp(&b.id));
+            cases.dedup_by(|a, b| a.id == b.id);
+            report(cases, "2026-01-01T00:00:00Z")
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn a_report_against_itself_shows_no_change(r in any_report()) {
+            let mut later = r.clone();
+            later.environment.started_at = "2027-01-01T00:00:00Z".to_owned();
+            later.cases.iter_mut().for_each(|c| c.duration_ms += 1);
+            let c = compare(&r, &later, "a", "b");
+            prop_assert!(!has_new_failures(&c));
+            for change in &c.cases {
+                prop_assert!(change.details.is_empty());
+                prop_assert!(matches!(change.kind, ChangeKind::Unchanged | ChangeKind::StillFailing));
+            }
+            prop_assert_eq!(c.counts.values().sum::<usize>(), r.cases.len());
+        }
+
+        #[test]
+        fn swapping_sides_mirrors_the_kinds(old in any_report(), new in any_report()) {
+            let forth = compare(&old, &new, "old", "new");
+            let back = compare(&new, &old, "new", "old");
+            prop_assert_eq!(forth.cases.len(), back.cases.len());
+            for (f, b) in forth.cases.iter().zip(&back.cases) {
+                prop_assert_eq!(&f.id, &b.id);
+                // Not every kind mirrors: skipped -> failed is a new failure,
+                // failed -> skipped only a change (it is not fixed).
+                let mirrored = match f.kind {
+                    ChangeKind::Added => Some(ChangeKind::Removed),
+                    ChangeKind::Removed => Some(ChangeKind::Added),
+                    ChangeKind::Fixed => Some(ChangeKind::NewFailure),
+                    ChangeKind::Unchanged => Some(ChangeKind::Unchanged),
+                    ChangeKind::StillFailing => Some(ChangeKind::StillFailing),
+                    ChangeKind::NewFailure | ChangeKind::Changed => None,
+                };
+                if let Some(kind) = mirrored {
+                    prop_assert_eq!(kind, b.kind, "{}", f.id);
+                }
+                prop_assert_eq!(f.details.is_empty(), b.details.is_empty());
+            }
+        }
+    }
+}
