@@ -1,0 +1,303 @@
+//! Renderings of a [`Comparison`]: Markdown (a pull-request comment), one
+//! self-contained HTML page, and JSON. Pure functions: no I/O, no clock.
+//!
+//! Markdown sample:
+//!
+//! ```text
+//! # Comparison with the baseline
+//!
+//! - Baseline: old/report.json
+//! - Current: new/report.json
+//!
+//! | change | cases |
+//! |---|---:|
+//! | new failure | 1 |
+//! ...
+//! | total | 7 |
+//!
+//! ## Cases that are not unchanged
+//!
+//! | case | change | before | after | details |
+//! |---|---|---|---|---|
+//! | method/get | **new failure** | passed, http 405 | failed, http 200, retcode 0 | passed -> failed<br>http status 405 -> 200 |
+//! ```
+//!
+//! Rows are ordered by kind (new failures first) and then by case id.
+
+use std::fmt::Write as _;
+
+use super::diff::ALL_KINDS;
+use crate::report::{CaseChange, CaseDigest, ChangeKind, Comparison};
+
+/// The comparison as Markdown: the two labels, a counts table, then a table
+/// of every case that is not unchanged.
+pub fn markdown(c: &Comparison) -> String {
+    let mut out = String::new();
+    out.push_str("# Comparison with the baseline\n\n");
+    let _ = writeln!(out, "- Baseline: {}", md_cell(&c.baseline));
+    let _ = writeln!(out, "- Current: {}", md_cell(&c.current));
+    out.push_str("\n| change | cases |\n|---|---:|\n");
+    for kind in ALL_KINDS {
+        let _ = writeln!(out, "| {} | {} |", kind_label(kind), count(c, kind));
+    }
+    let _ = writeln!(out, "| total | {} |", c.cases.len());
+
+    out.push_str("\n## Cases that are not unchanged\n\n");
+    let rows = changed_rows(c);
+    if rows.is_empty() {
+        out.push_str("Every case is unchanged.\n");
+        return out;
+    }
+    out.push_str("| case | change | before | after | details |\n|---|---|---|---|---|\n");
+    for change in rows {
+        let kind = match change.kind {
+            ChangeKind::NewFailure => format!("**{}**", kind_label(change.kind)),
+            k => kind_label(k).to_owned(),
+        };
+        let details: Vec<String> = change.details.iter().map(|d| md_cell(d)).collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            md_cell(&change.id),
+            kind,
+            md_cell(&digest_summary(change.before.as_ref())),
+            md_cell(&digest_summary(change.after.as_ref())),
+            details.join("<br>"),
+        );
+    }
+    out
+}
+
+/// The comparison as one self-contained HTML page: inline CSS, no scripts,
+/// no external resources, every value escaped.
+pub fn html(c: &Comparison) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>Comparison: {} vs {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        escape_html(&c.baseline),
+        escape_html(&c.current),
+    );
+    out.push_str("<h1>Comparison with the baseline</h1>\n<table class=\"meta\">\n");
+    let _ = writeln!(
+        out,
+        "<tr><th>Baseline</th><td>{}</td></tr>\n<tr><th>Current</th><td>{}</td></tr>\n</table>",
+        escape_html(&c.baseline),
+        escape_html(&c.current),
+    );
+
+    out.push_str("<h2>Counts</h2>\n<table class=\"counts\">\n<thead><tr><th>Change</th><th>Cases</th></tr></thead>\n<tbody>\n");
+    for kind in ALL_KINDS {
+        let _ = writeln!(
+            out,
+            "<tr class=\"{}\"><td>{}</td><td>{}</td></tr>",
+            kind_class(kind),
+            kind_label(kind),
+            count(c, kind)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<tr class=\"total\"><td>total</td><td>{}</td></tr>\n</tbody>\n</table>",
+        c.cases.len()
+    );
+
+    out.push_str("<h2>Cases that are not unchanged</h2>\n");
+    let rows = changed_rows(c);
+    if rows.is_empty() {
+        out.push_str("<p>Every case is unchanged.</p>\n");
+    } else {
+        out.push_str("<table class=\"cases\">\n<thead><tr><th>Case</th><th>Change</th><th>Before</th><th>After</th><th>Details</th></tr></thead>\n<tbody>\n");
+        for change in rows {
+            let details = if change.details.is_empty() {
+                String::new()
+            } else {
+                let items: String = change
+                    .details
+                    .iter()
+                    .map(|d| format!("<li>{}</li>", escape_html(d)))
+                    .collect();
+                format!("<ul>{items}</ul>")
+            };
+            let _ = writeln!(
+                out,
+                "<tr class=\"{class}\"><td><code>{}</code></td><td><span class=\"kind {class}\">{}</span></td><td>{}</td><td>{}</td><td>{details}</td></tr>",
+                escape_html(&change.id),
+                kind_label(change.kind),
+                escape_html(&digest_summary(change.before.as_ref())),
+                escape_html(&digest_summary(change.after.as_ref())),
+                class = kind_class(change.kind),
+            );
+        }
+        out.push_str("</tbody>\n</table>\n");
+    }
+
+    let unchanged: Vec<&CaseChange> = c
+        .cases
+        .iter()
+        .filter(|ch| ch.kind == ChangeKind::Unchanged)
+        .collect();
+    if !unchanged.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details>\n<summary>Unchanged cases ({})</summary>\n<ul>",
+            unchanged.len()
+        );
+        for change in unchanged {
+            let _ = writeln!(out, "<li><code>{}</code></li>", escape_html(&change.id));
+        }
+        out.push_str("</ul>\n</details>\n");
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+/// The comparison as pretty-printed JSON (the `comparison` object of the
+/// report format), ending in a newline.
+pub fn json(c: &Comparison) -> String {
+    let mut text = serde_json::to_string_pretty(c)
+        .expect("a comparison is plain data with string map keys, so it always serializes");
+    text.push('\n');
+    text
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub(crate) fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// Escapes text for one GitHub-flavoured Markdown table cell: no pipe ends
+/// the cell, no newline ends the row, no markup or HTML from the data renders
+/// (`<` is enough to stop a tag, so `->` stays readable).
+fn md_cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("<br>");
+            }
+            '\n' => out.push_str("<br>"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// Every case that is not unchanged, new failures first, then by id.
+fn changed_rows(c: &Comparison) -> Vec<&CaseChange> {
+    let mut rows: Vec<&CaseChange> = c
+        .cases
+        .iter()
+        .filter(|ch| ch.kind != ChangeKind::Unchanged)
+        .collect();
+    rows.sort_by(|a, b| rank(a.kind).cmp(&rank(b.kind)).then(a.id.cmp(&b.id)));
+    rows
+}
+
+fn rank(kind: ChangeKind) -> usize {
+    ALL_KINDS
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(usize::MAX)
+}
+
+fn count(c: &Comparison, kind: ChangeKind) -> usize {
+    c.counts.get(&kind).copied().unwrap_or(0)
+}
+
+/// One line for one side of a case: status, then what was observed.
+fn digest_summary(d: Option<&CaseDigest>) -> String {
+    let Some(d) = d else {
+        return "absent".to_owned();
+    };
+    let mut parts = vec![d.status.as_str().to_owned()];
+    if let Some(status) = d.http_status {
+        parts.push(format!("http {status}"));
+    }
+    if let Some(retcode) = &d.retcode {
+        parts.push(format!("retcode {retcode}"));
+    }
+    parts.join(", ")
+}
+
+fn kind_label(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::NewFailure => "new failure",
+        ChangeKind::Fixed => "fixed",
+        ChangeKind::StillFailing => "still failing",
+        ChangeKind::Unchanged => "unchanged",
+        ChangeKind::Changed => "changed",
+        ChangeKind::Added => "added",
+        ChangeKind::Removed => "removed",
+    }
+}
+
+fn kind_class(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::NewFailure => "new_failure",
+        ChangeKind::Fixed => "fixed",
+        ChangeKind::StillFailing => "still_failing",
+        ChangeKind::Unchanged => "unchanged",
+        ChangeKind::Changed => "changed",
+        ChangeKind::Added => "added",
+        ChangeKind::Removed => "removed",
+    }
+}
+
+const CSS: &str = "\
+body{font-family:system-ui,sans-serif;margin:2em;color:#1b1b1b}\
+table{border-collapse:collapse;margin:1em 0}\
+th,td{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:top}\
+th{background:#f0f0f0}\
+td ul{margin:0;padding-left:1.2em}\
+code{font-family:ui-monospace,monospace}\
+.kind{font-weight:600}\
+.kind.new_failure{color:#a00000}\
+.kind.fixed{color:#006400}\
+.kind.still_failing{color:#8a4b00}\
+tr.new_failure td{background:#fde8e8}\
+tr.fixed td{background:#e8f6e8}\
+tr.total td{font-weight:600}\
+@media print{body{margin:0;color:#000}tr.new_failure td,tr.fixed td{background:none}details{display:block}}\
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_html_escapes_markup() {
+        assert_eq!(
+            escape_html("<script>\"a\"&'b'</script>"),
+            "&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn md_cell_keeps_one_cell_one_line() {
+        assert_eq!(md_cell("a|b\r\nc\nd"), "a\\|b<br>c<br>d");
+        assert_eq!(md_cell("<b>x_y</b> -> &"), "&lt;b>x\\_y&lt;/b> -> &amp;");
+    }
+}
