@@ -22,6 +22,7 @@ pub mod render;
 pub mod report;
 pub mod runner;
 pub mod schemas;
+pub mod selftest;
 pub mod spec;
 pub mod suite;
 

@@ -132,7 +132,7 @@ impl Expectations {
 
     /// Overrides entries from a profile or an `--expect` file. Only known keys
     /// may be overridden, with a value of the same kind.
-    pub(crate) fn overlay(
+    pub fn overlay(
         &mut self,
         raw: &RawExpectations,
         source: ExpectationSource,

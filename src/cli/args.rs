@@ -1,0 +1,190 @@
+//! Arguments (clap). Every option can also come from a `CCGW_*` variable.
+
+use clap::builder::BoolishValueParser;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Conformance suite for the CC-Gateway `getconnectinfo` interface.
+#[derive(Debug, Parser)]
+#[command(name = "ccgw-conformance", version, about, after_help = super::exit::HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the suite against a gateway (without --target: the embedded reference gateway).
+    Run(RunArgs),
+    /// List the cases of the suite.
+    List(ListArgs),
+    /// Run the reference gateway standalone, for trying it with curl.
+    Serve(ServeArgs),
+    /// Run the suite against the reference gateway once per fault and print which cases catch it.
+    Faults(FaultsArgs),
+    /// Compare two report.json files (e.g. the old and the new gateway release).
+    Compare(CompareArgs),
+}
+
+/// Where the suite comes from.
+#[derive(Debug, Args)]
+pub struct SuiteArgs {
+    /// A suite folder on disk instead of the embedded default suite.
+    #[arg(long, env = "CCGW_SUITE", value_name = "DIR")]
+    pub suite: Option<PathBuf>,
+    /// A schemas folder on disk instead of the embedded schemas.
+    #[arg(long, env = "CCGW_SCHEMAS", value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Base URL of the gateway, e.g. https://10.0.0.5:8043 (may carry a path prefix).
+    /// Without it, the embedded reference gateway is started on 127.0.0.1.
+    #[arg(long, env = "CCGW_TARGET", value_name = "URL", value_parser = parse_target)]
+    pub target: Option<reqwest::Url>,
+    /// The signed-in agent the Guid belongs to (decimal digits).
+    #[arg(long, env = "CCGW_AGENT_ID", value_name = "ID", value_parser = parse_agent_id)]
+    pub agent_id: Option<String>,
+    /// The agent's Guid (prefer CCGW_GUID or --guid-file: a command line is visible to others).
+    #[arg(long, env = "CCGW_GUID", value_name = "GUID", hide_env_values = true, conflicts_with = "guid_file")]
+    pub guid: Option<String>,
+    /// A file whose first line is the Guid.
+    #[arg(long, env = "CCGW_GUID_FILE", value_name = "FILE")]
+    pub guid_file: Option<PathBuf>,
+    /// A live video call of the agent; cases that expect connection info are skipped without it.
+    #[arg(long, env = "CCGW_CALLID", value_name = "ID", hide_env_values = true)]
+    pub callid: Option<String>,
+    /// Another in-range agent id (default: a neighbour of --agent-id).
+    #[arg(long, env = "CCGW_OTHER_AGENT_ID", value_name = "ID", value_parser = parse_agent_id)]
+    pub other_agent_id: Option<String>,
+    /// The Guid of the other agent (for the Guid-binding cases).
+    #[arg(long, env = "CCGW_OTHER_GUID", value_name = "GUID", hide_env_values = true)]
+    pub other_guid: Option<String>,
+    /// A live call of the other agent.
+    #[arg(long, env = "CCGW_OTHER_CALLID", value_name = "ID", hide_env_values = true)]
+    pub other_callid: Option<String>,
+    /// Trust this CA (PEM) for the target's certificate.
+    #[arg(long, env = "CCGW_CA_CERT", value_name = "PEM", conflicts_with = "insecure")]
+    pub ca_cert: Option<PathBuf>,
+    /// Do not verify the target's certificate (stated in every report).
+    #[arg(long, env = "CCGW_INSECURE", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub insecure: bool,
+    /// Spec profile: cec-23 (agentid 101..59999) or aicc-25.200 (101..999999).
+    #[arg(long, env = "CCGW_PROFILE", value_name = "NAME", default_value = "cec-23")]
+    pub profile: String,
+    /// Narrow the expectations the documentation leaves open (TOML or JSON).
+    #[arg(long, env = "CCGW_EXPECT", value_name = "FILE")]
+    pub expect: Option<PathBuf>,
+    /// Per-request timeout in seconds (connect, headers and body).
+    #[arg(long, env = "CCGW_TIMEOUT", value_name = "SECS", default_value = "10", value_parser = parse_seconds)]
+    pub timeout: std::time::Duration,
+    /// How many cases run at once.
+    #[arg(long, env = "CCGW_CONCURRENCY", value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Largest response body read, in bytes; a larger one is a finding.
+    #[arg(long, env = "CCGW_BODY_CAP", value_name = "BYTES", default_value_t = 1024 * 1024)]
+    pub body_cap: usize,
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// Run only the cases whose id matches this glob (e.g. 'guid/*').
+    #[arg(long, env = "CCGW_ONLY", value_name = "PATTERN")]
+    pub only: Option<String>,
+    /// Where the reports are written.
+    #[arg(long, env = "CCGW_OUT", value_name = "DIR", default_value = "reports")]
+    pub out: PathBuf,
+    /// Print nothing but the summary.
+    #[arg(long, short, env = "CCGW_QUIET", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub quiet: bool,
+    /// Compare with an earlier report.json and mark each case new failure, fixed, changed...
+    #[arg(long, env = "CCGW_BASELINE", value_name = "REPORT")]
+    pub baseline: Option<PathBuf>,
+    /// With --baseline: fail on any required failure (any) or only on new failures (new).
+    #[arg(long, env = "CCGW_FAIL_ON", value_enum, default_value = "any")]
+    pub fail_on: ccgw_conformance::compare::FailOn,
+    /// Switch on a fault of the embedded gateway (self-test; repeatable; not with --target).
+    #[arg(long = "fault", value_name = "NAME", conflicts_with = "target")]
+    pub faults: Vec<ccgw_conformance::gateway::Fault>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// Only the cases whose id matches this glob.
+    #[arg(long, value_name = "PATTERN")]
+    pub only: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Plain HTTP instead of HTTPS.
+    #[arg(long)]
+    pub http: bool,
+    /// Switch on a fault (repeatable).
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<ccgw_conformance::gateway::Fault>,
+    /// The signed-in agent.
+    #[arg(long, value_parser = parse_agent_id)]
+    pub agent_id: Option<String>,
+    /// Spec profile whose agentid range the gateway enforces.
+    #[arg(long, default_value = "cec-23")]
+    pub profile: String,
+    /// List the faults with a one-line description, and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+    /// Where to write the gateway's certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub cert_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FaultsArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// Spec profile.
+    #[arg(long, default_value = "cec-23")]
+    pub profile: String,
+    /// Only these faults (repeatable).
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<ccgw_conformance::gateway::Fault>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The baseline report.json (e.g. the old release).
+    pub old: PathBuf,
+    /// The new report.json.
+    pub new: PathBuf,
+    /// Where comparison.{md,html,json} are written.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub out: PathBuf,
+}
+
+fn parse_target(text: &str) -> Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(text).map_err(|e| format!("`{text}` is not a URL ({e}); expected e.g. https://10.0.0.5:8043"))?;
+    match url.scheme() {
+        "https" | "http" if url.host().is_some() => Ok(url),
+        "https" | "http" => Err(format!("`{text}` has no host")),
+        other => Err(format!("scheme `{other}` is not supported; use https:// (or http://)")),
+    }
+}
+
+fn parse_agent_id(text: &str) -> Result<String, String> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("`{text}` is not an agent id: decimal digits expected, e.g. 1001"))
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = text.parse().map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !(0.001..=3600.0).contains(&secs) {
+        return Err(format!("{secs} s is outside 0.001..=3600"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}

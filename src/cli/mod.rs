@@ -1,0 +1,6 @@
+//! The command line: arguments, the commands, progress display and exit codes.
+
+pub mod args;
+pub mod commands;
+pub mod exit;
+pub mod progress;

@@ -1,0 +1,232 @@
+//! Running the suite against the embedded reference gateway: the main
+//! command's default target, the per-case tests and the fault matrix.
+
+use crate::gateway::{self, Fault, GatewayConfig, GatewayError, RunningGateway};
+use crate::redact::Redactor;
+use crate::runner::{Credentials, Target, TlsSetup};
+use crate::spec::Profile;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A started reference gateway and how to reach it.
+pub struct Embedded {
+    pub gateway: RunningGateway,
+    pub target: Target,
+    pub credentials: Credentials,
+}
+
+impl Embedded {
+    /// A redactor that knows the gateway's secrets.
+    pub fn redactor(&self) -> Redactor {
+        redactor_for(&self.credentials)
+    }
+}
+
+/// Starts the reference gateway for `profile` with `faults`, on 127.0.0.1
+/// port 0, over HTTPS with its own certificate.
+pub async fn start_embedded(profile: &Profile, faults: &[Fault], slow_delay: std::time::Duration) -> Result<Embedded, GatewayError> {
+    let config = GatewayConfig {
+        faults: faults.to_vec(),
+        agent_id_min: profile.agent_id_min,
+        agent_id_max: profile.agent_id_max,
+        slow_delay,
+        ..GatewayConfig::default()
+    };
+    let gateway = gateway::start(config).await?;
+    let base_url = reqwest::Url::parse(&gateway.base_url).expect("the gateway's base URL parses");
+    let tls = match &gateway.ca_cert_pem {
+        Some(pem) => TlsSetup::CaPem(pem.clone().into_bytes()),
+        None => TlsSetup::System,
+    };
+    let credentials = Credentials {
+        agent_id: gateway.agent.agent_id.clone(),
+        guid: gateway.agent.guid.clone(),
+        callid: Some(gateway.agent.callid.clone()),
+        other_agent_id: Some(gateway.other_agent.agent_id.clone()),
+        other_guid: Some(gateway.other_agent.guid.clone()),
+        other_callid: Some(gateway.other_agent.callid.clone()),
+    };
+    Ok(Embedded { gateway, target: Target { base_url, tls }, credentials })
+}
+
+/// A redactor for every secret in `credentials`.
+pub fn redactor_for(credentials: &Credentials) -> Redactor {
+    let mut redactor = Redactor::new();
+    redactor.add(&credentials.guid, "<guid>");
+    for (value, placeholder) in [
+        (&credentials.other_guid, "<other-guid>"),
+        (&credentials.callid, "<callid>"),
+        (&credentials.other_callid, "<other-callid>"),
+    ] {
+        if let Some(v) = value {
+            redactor.add(v, placeholder);
+        }
+    }
+    redactor
+}
+
+/// One row of the fault matrix: a fault, the cases that name it, and the
+/// cases that failed (or errored) with it on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultRow {
+    pub fault: String,
+    pub description: String,
+    /// Cases whose `catches` name this fault.
+    pub expected: BTreeSet<String>,
+    /// Cases that failed or errored against the faulty gateway.
+    pub caught_by: BTreeSet<String>,
+    /// Check ids of all findings of the run.
+    pub checks: BTreeSet<String>,
+}
+
+impl FaultRow {
+    /// Cases that name the fault but did not catch it.
+    pub fn missed(&self) -> Vec<&str> {
+        self.expected.difference(&self.caught_by).map(String::as_str).collect()
+    }
+}
+
+/// The fault matrix: for each fault, which cases catch it. Built from one run
+/// per fault.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FaultMatrix {
+    pub rows: Vec<FaultRow>,
+}
+
+impl FaultMatrix {
+    /// Faults that no case catches, or that a naming case misses.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for row in &self.rows {
+            if row.expected.is_empty() {
+                out.push(format!("fault `{}` is named by no case", row.fault));
+            }
+            if row.caught_by.is_empty() {
+                out.push(format!("fault `{}` is caught by no case", row.fault));
+            }
+            for case in row.missed() {
+                out.push(format!("case `{case}` names fault `{}` but passed against it", row.fault));
+            }
+        }
+        out
+    }
+
+    /// Check ids that no fault run produced a finding for.
+    pub fn unexercised_checks(&self) -> Vec<&'static str> {
+        let seen: BTreeSet<&str> = self.rows.iter().flat_map(|r| r.checks.iter().map(String::as_str)).collect();
+        crate::checks::CheckId::ALL.iter().map(|c| c.as_str()).filter(|c| !seen.contains(c)).collect()
+    }
+
+    /// Plain-text rendering: one line per fault.
+    pub fn render(&self) -> String {
+        let mut out = String::from("fault matrix (fault: cases that caught it; * = named by the case)\n");
+        for row in &self.rows {
+            let cases: Vec<String> = row
+                .caught_by
+                .iter()
+                .map(|c| if row.expected.contains(c) { format!("{c}*") } else { c.clone() })
+                .collect();
+            let status = if row.missed().is_empty() && !row.caught_by.is_empty() { "caught" } else { "MISSED" };
+            out.push_str(&format!("{:<28} {status:<7} {} case(s): {}\n", row.fault, row.caught_by.len(), cases.join(" ")));
+        }
+        let caught = self.rows.iter().filter(|r| !r.caught_by.is_empty() && r.missed().is_empty()).count();
+        out.push_str(&format!("mutation score: {caught}/{} faults caught\n", self.rows.len()));
+        out
+    }
+}
+
+/// Which cases name each fault.
+pub fn cases_by_fault(suite: &crate::suite::Suite) -> BTreeMap<String, BTreeSet<String>> {
+    let mut map: BTreeMap<String, BTreeSet<String>> =
+        Fault::all().iter().map(|f| (f.name().to_owned(), BTreeSet::new())).collect();
+    for case in &suite.cases {
+        for fault in &case.catches {
+            map.entry(fault.clone()).or_default().insert(case.id.clone());
+        }
+    }
+    map
+}
+
+/// A matrix row from a run against the gateway with `fault` on.
+pub fn fault_row(suite: &crate::suite::Suite, fault: Fault, report: &crate::report::RunReport) -> FaultRow {
+    use crate::report::Status;
+    FaultRow {
+        fault: fault.name().to_owned(),
+        description: fault.description().to_owned(),
+        expected: cases_by_fault(suite).remove(fault.name()).unwrap_or_default(),
+        caught_by: report
+            .cases
+            .iter()
+            .filter(|c| matches!(c.status, Status::Failed | Status::Errored))
+            .map(|c| c.id.clone())
+            .collect(),
+        checks: report.cases.iter().flat_map(|c| c.findings.iter().map(|f| f.check.clone())).collect(),
+    }
+}
+
+/// Knobs of a self-test run.
+#[derive(Debug, Clone)]
+pub struct SelfTestOptions {
+    pub timeout: std::time::Duration,
+    pub concurrency: usize,
+    pub body_cap: usize,
+    /// Delay of the `slow` fault; longer than `timeout`.
+    pub slow_delay: std::time::Duration,
+    pub started_at: String,
+}
+
+impl Default for SelfTestOptions {
+    fn default() -> Self {
+        SelfTestOptions {
+            timeout: std::time::Duration::from_secs(1),
+            concurrency: 16,
+            body_cap: 1024 * 1024,
+            slow_delay: std::time::Duration::from_secs(3),
+            started_at: "1970-01-01T00:00:00Z".to_owned(),
+        }
+    }
+}
+
+/// A self-test run failed to start.
+#[derive(Debug, thiserror::Error)]
+pub enum SelfTestError {
+    #[error("start the reference gateway: {0}")]
+    Gateway(#[from] GatewayError),
+    #[error(transparent)]
+    Run(#[from] crate::runner::RunError),
+}
+
+/// Runs `cases` (all of the suite when `None`) against a fresh reference
+/// gateway with `faults` on, and stops the gateway.
+pub async fn run_embedded(
+    suite: &crate::suite::Suite,
+    schemas: &crate::schemas::Schemas,
+    profile: &Profile,
+    faults: &[Fault],
+    only: Option<&[&crate::suite::Case]>,
+    options: &SelfTestOptions,
+) -> Result<crate::report::RunReport, SelfTestError> {
+    let embedded = start_embedded(profile, faults, options.slow_delay).await?;
+    let mut expectations = suite.expectations.clone();
+    expectations
+        .overlay(&profile.expectations, crate::report::ExpectationSource::Profile, &profile.reference)
+        .expect("profiles are checked at load");
+    let plan = crate::runner::RunPlan {
+        target: embedded.target.clone(),
+        credentials: embedded.credentials.clone(),
+        profile: profile.clone(),
+        expectations,
+        timeout: options.timeout,
+        concurrency: options.concurrency,
+        body_cap: options.body_cap,
+        started_at: options.started_at.clone(),
+        embedded_gateway: true,
+        gateway_faults: faults.iter().map(|f| f.name().to_owned()).collect(),
+        only: None,
+    };
+    let all: Vec<&crate::suite::Case> = suite.cases.iter().collect();
+    let cases = only.unwrap_or(&all);
+    let redactor = embedded.redactor();
+    let report = crate::runner::run(suite, cases, &plan, schemas, &redactor, &mut crate::runner::NoListener, std::future::pending()).await;
+    embedded.gateway.shutdown().await;
+    Ok(report?)
+}
