@@ -14,8 +14,10 @@
 //! <body>
 //! <header class="banner not-conformant"><h1>Not conformant</h1>...</header>
 //! ...
+//! <tr><td><code>REQ-AUTH</code></td>...<td><a href="#case-auth/missing-guid">...</a></td>...</tr>
+//! ...
 //! <section class="case failed" id="case-auth/missing-guid">
-//! <h3><span class="status failed">FAIL</span> auth/missing-guid</h3>
+//! <h4><span class="status failed">FAIL</span> <code>auth/missing-guid</code></h4>
 //! ...
 //! ```
 
