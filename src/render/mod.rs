@@ -1,1 +1,24 @@
-//! Placeholder: filled in by its own branch.
+//! Reporters: pure functions from a [`RunReport`](crate::report::RunReport) to
+//! text, one module per format, and [`write_all`] to put every format on disk.
+//!
+//! ```text
+//! RunReport --json::render-----> report.json   (the data itself, schemas/report.schema.json)
+//!           --junit::render----> junit.xml     (CI test tabs)
+//!           --markdown::render-> report.md     (pull-request comment)
+//!           --html::render-----> report.html   (self-contained page to sign off)
+//! ```
+//!
+//! Rendering never fails and never reads the clock: the same report always
+//! renders to the same bytes. The report is already redacted, and reporters
+//! only show what it holds.
+
+mod format;
+pub mod html;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+mod text;
+mod write;
+
+pub use format::Format;
+pub use write::{WriteError, write_all};

@@ -1,0 +1,519 @@
+//! The HTML report: one self-contained page to read or print and sign off.
+//! Inline CSS only: no script, no external resource, no web font.
+//!
+//! Verdict banner, environment (with `--insecure` flagged), expectations, the
+//! requirement traceability matrix (cases linked by anchor), the comparison
+//! with a baseline when there is one, then one `<section id="case-...">` per
+//! case with its status, expectation, findings and evidence, and last the
+//! assumptions. Every piece of report data goes through [`escape_html`].
+//!
+//! ```html
+//! <!DOCTYPE html>
+//! <html lang="en">
+//! <head><meta charset="utf-8"><title>getconnectinfo conformance: Not conformant</title><style>...</style></head>
+//! <body>
+//! <header class="banner not-conformant"><h1>Not conformant</h1>...</header>
+//! ...
+//! <tr><td><code>REQ-AUTH</code></td>...<td><a href="#case-auth/missing-guid">...</a></td>...</tr>
+//! ...
+//! <section class="case failed" id="case-auth/missing-guid">
+//! <h4><span class="status failed">FAIL</span> <code>auth/missing-guid</code></h4>
+//! ...
+//! ```
+
+use super::text;
+use crate::report::{
+    CaseDigest, CaseResult, Comparison, RequestEvidence, ResponseEvidence, RunReport, Severity,
+    Status, TlsMode, Verdict,
+};
+use std::fmt::Write as _;
+
+/// The page's style sheet: readable on screen and on paper.
+const STYLE: &str = "\
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0 auto;max-width:72rem;padding:1rem 1.5rem;color:#1b1b1b;line-height:1.45}
+h1,h2,h3{line-height:1.2}
+h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
+table{border-collapse:collapse;margin:.5rem 0;width:100%}
+th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th{background:#f3f3f3}
+pre{background:#f6f6f6;border:1px solid #ddd;padding:.5rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+code{font-family:ui-monospace,Menlo,Consolas,monospace}
+.banner{border-radius:.4rem;padding:.8rem 1.2rem;margin-bottom:1rem;border:2px solid}
+.banner h1{margin:.2rem 0}
+.conformant{background:#e6f4ea;border-color:#1e7e34}
+.not-conformant{background:#fdecea;border-color:#b3261e}
+.not-assessed{background:#fff4e5;border-color:#b26a00}
+.warn{color:#b3261e;font-weight:bold}
+.status{display:inline-block;min-width:3.5rem;text-align:center;font-weight:bold;border-radius:.25rem;padding:0 .3rem;border:1px solid}
+.status.passed{color:#1e7e34}
+.status.failed{color:#b3261e}
+.status.errored{color:#8a4b00}
+.status.skipped{color:#555}
+.case{border:1px solid #ddd;border-left:6px solid #999;border-radius:.3rem;padding:.2rem 1rem .6rem;margin:1rem 0}
+.case.passed{border-left-color:#1e7e34}
+.case.failed{border-left-color:#b3261e}
+.case.errored{border-left-color:#8a4b00}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}
+dt{font-weight:bold}
+dd{margin:0}
+dd,td,li{white-space:pre-line}
+@media print{body{max-width:none;padding:0;font-size:10pt}.case,tr,pre{break-inside:avoid}a{color:inherit;text-decoration:none}.banner,.status,th{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
+";
+
+/// Renders the report as one HTML page.
+pub fn render(report: &RunReport) -> String {
+    let mut out = String::new();
+    let verdict = text::verdict(report.summary.verdict);
+    let title = if report.interrupted {
+        format!("{}: {verdict} (interrupted)", text::TITLE)
+    } else {
+        format!("{}: {verdict}", text::TITLE)
+    };
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
+        escape_html(&title)
+    );
+    banner(&mut out, report);
+    environment(&mut out, report);
+    expectations(&mut out, report);
+    requirements(&mut out, report);
+    if let Some(comparison) = &report.comparison {
+        comparison_section(&mut out, comparison);
+    }
+    cases(&mut out, report);
+    assumptions(&mut out, report);
+    let _ = write!(
+        out,
+        "<footer><p>Written by {} {}.</p></footer>\n</body>\n</html>\n",
+        escape_html(&report.tool.name),
+        escape_html(&report.tool.version)
+    );
+    out
+}
+
+/// Escapes text for HTML element content and quoted attribute values;
+/// control characters are made visible (`\u001b`).
+pub(crate) fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => text::push_visible(&mut out, c),
+        }
+    }
+    out
+}
+
+/// A JSON pointer in a table cell, or a dash when there is none.
+fn pointer_cell(pointer: Option<&str>) -> String {
+    match pointer {
+        Some(p) => format!("<code>{}</code>", escape_html(text::display_pointer(p))),
+        None => "&ndash;".to_owned(),
+    }
+}
+
+/// Anchor id of a case, `case-` and the id with every character outside
+/// `[A-Za-z0-9-./:]` written as `_XX` per UTF-8 byte (`_` included, so two
+/// ids never share an anchor).
+fn case_anchor(id: &str) -> String {
+    let mut out = String::from("case-");
+    for byte in id.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'/' | b':' => {
+                out.push(char::from(byte));
+            }
+            _ => {
+                let _ = write!(out, "_{byte:02X}");
+            }
+        }
+    }
+    out
+}
+
+/// CSS class of a verdict.
+fn verdict_class(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Conformant => "conformant",
+        Verdict::NotConformant => "not-conformant",
+        Verdict::NotAssessed => "not-assessed",
+    }
+}
+
+/// A status badge.
+fn status_badge(status: Status) -> String {
+    format!(
+        "<span class=\"status {}\">{}</span>",
+        status.as_str(),
+        text::status_marker(status)
+    )
+}
+
+fn banner(out: &mut String, report: &RunReport) {
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "<header class=\"banner {}\">\n<p>{}</p>\n<h1>{}</h1>",
+        verdict_class(s.verdict),
+        escape_html(text::TITLE),
+        text::verdict(s.verdict)
+    );
+    if report.interrupted {
+        out.push_str(
+            "<p class=\"warn\">Interrupted: the run was stopped before every case finished; \
+             the verdict covers the cases that ran.</p>\n",
+        );
+    }
+    if report.environment.tls == TlsMode::Insecure {
+        out.push_str(
+            "<p class=\"warn\">TLS was not verified (--insecure): the target's identity \
+             is unproven.</p>\n",
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<p>{} cases: {} passed, {} failed, {} errored, {} skipped \
+         ({} required failed, {} required skipped).</p>\n</header>",
+        s.total, s.passed, s.failed, s.errored, s.skipped, s.required_failed, s.required_skipped
+    );
+}
+
+/// One `<tr><th>name</th><td>value</td></tr>`; `value_html` is already escaped.
+fn row(out: &mut String, name: &str, value_html: &str) {
+    let _ = writeln!(
+        out,
+        "<tr><th scope=\"row\">{name}</th><td>{value_html}</td></tr>"
+    );
+}
+
+fn environment(out: &mut String, report: &RunReport) {
+    let env = &report.environment;
+    out.push_str("<section id=\"environment\">\n<h2>Environment</h2>\n<table>\n");
+    let mut target = escape_html(&env.target);
+    if env.embedded_gateway {
+        target.push_str(" (embedded reference gateway)");
+    }
+    row(out, "Target", &target);
+    row(
+        out,
+        "Profile",
+        &format!(
+            "{} ({})",
+            escape_html(&env.profile),
+            escape_html(&env.profile_title)
+        ),
+    );
+    let tls = text::tls(env.tls);
+    if env.tls == TlsMode::Insecure {
+        row(out, "TLS", &format!("<span class=\"warn\">{tls}</span>"));
+    } else {
+        row(out, "TLS", tls);
+    }
+    row(out, "Agent", &escape_html(&env.agent_id));
+    row(
+        out,
+        "Callid",
+        if env.has_callid {
+            "given"
+        } else {
+            "none given (success cases are skipped)"
+        },
+    );
+    row(out, "Suite", &escape_html(&env.suite));
+    if let Some(only) = &env.only {
+        row(out, "Only", &escape_html(only));
+    }
+    if !env.gateway_faults.is_empty() {
+        let faults: Vec<_> = env.gateway_faults.iter().map(|f| escape_html(f)).collect();
+        row(out, "Gateway faults", &faults.join(", "));
+    }
+    row(
+        out,
+        "Tool",
+        &format!(
+            "{} {}",
+            escape_html(&report.tool.name),
+            escape_html(&report.tool.version)
+        ),
+    );
+    row(out, "Date", &escape_html(&env.started_at));
+    out.push_str("</table>\n</section>\n");
+}
+
+fn expectations(out: &mut String, report: &RunReport) {
+    out.push_str("<section id=\"expectations\">\n<h2>Expectations</h2>\n");
+    let expectations = &report.environment.expectations;
+    if expectations.is_empty() {
+        out.push_str("<p>None recorded.</p>\n</section>\n");
+        return;
+    }
+    out.push_str(
+        "<table>\n<tr><th>Expectation</th><th>Value</th><th>Source</th><th>Reference</th></tr>\n",
+    );
+    for e in expectations {
+        let _ = writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            escape_html(&e.name),
+            escape_html(&e.value),
+            text::source(e.source),
+            escape_html(&e.reference)
+        );
+    }
+    out.push_str("</table>\n</section>\n");
+}
+
+fn requirements(out: &mut String, report: &RunReport) {
+    out.push_str("<section id=\"requirements\">\n<h2>Requirements</h2>\n");
+    if report.requirements.is_empty() {
+        out.push_str("<p>No requirement was checked.</p>\n</section>\n");
+        return;
+    }
+    out.push_str(
+        "<table>\n<tr><th>Requirement</th><th>Title</th><th>Documentation</th>\
+         <th>Cases</th><th>Verdict</th></tr>\n",
+    );
+    for requirement in &report.requirements {
+        let links: Vec<String> = requirement
+            .cases
+            .iter()
+            .map(|id| {
+                let status = report
+                    .cases
+                    .iter()
+                    .find(|case| &case.id == id)
+                    .map(|case| format!(" {}", status_badge(case.status)))
+                    .unwrap_or_default();
+                format!(
+                    "<a href=\"#{}\"><code>{}</code></a>{status}",
+                    escape_html(&case_anchor(id)),
+                    escape_html(id)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td>\
+             <td class=\"{}\">{}</td></tr>",
+            escape_html(&requirement.id),
+            escape_html(&requirement.title),
+            escape_html(&requirement.spec_ref),
+            links.join("<br>"),
+            verdict_class(requirement.verdict),
+            text::verdict(requirement.verdict)
+        );
+    }
+    out.push_str("</table>\n</section>\n");
+}
+
+fn comparison_section(out: &mut String, comparison: &Comparison) {
+    out.push_str("<section id=\"comparison\">\n<h2>Comparison with the baseline</h2>\n<table>\n");
+    row(out, "Baseline", &escape_html(&comparison.baseline));
+    row(out, "Current", &escape_html(&comparison.current));
+    for kind in text::CHANGE_KINDS {
+        let n = comparison.counts.get(&kind).copied().unwrap_or(0);
+        row(out, text::change_kind(kind), &n.to_string());
+    }
+    out.push_str("</table>\n");
+    let changed: Vec<_> = comparison
+        .cases
+        .iter()
+        .filter(|change| change.kind != crate::report::ChangeKind::Unchanged)
+        .collect();
+    if changed.is_empty() {
+        out.push_str("<p>No case changed.</p>\n</section>\n");
+        return;
+    }
+    out.push_str(
+        "<table>\n<tr><th>Case</th><th>Change</th><th>Before</th><th>After</th>\
+         <th>Details</th></tr>\n",
+    );
+    let digest = |digest: &Option<CaseDigest>| {
+        digest
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), |d| status_badge(d.status))
+    };
+    for change in changed {
+        let details: Vec<_> = change.details.iter().map(|d| escape_html(d)).collect();
+        let _ = writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape_html(&change.id),
+            text::change_kind(change.kind),
+            digest(&change.before),
+            digest(&change.after),
+            details.join("<br>")
+        );
+    }
+    out.push_str("</table>\n</section>\n");
+}
+
+fn cases(out: &mut String, report: &RunReport) {
+    out.push_str("<section id=\"cases\">\n<h2>Cases</h2>\n");
+    if report.cases.is_empty() {
+        out.push_str("<p>No case was selected.</p>\n");
+    }
+    for (family, cases) in text::by_family(&report.cases) {
+        let _ = writeln!(out, "<h3>{}</h3>", escape_html(family));
+        for case in cases {
+            case_section(out, case);
+        }
+    }
+    out.push_str("</section>\n");
+}
+
+fn case_section(out: &mut String, case: &CaseResult) {
+    let _ = writeln!(
+        out,
+        "<section class=\"case {}\" id=\"{}\">\n<h4>{} <code>{}</code></h4>\n<p>{}</p>\n<dl>",
+        case.status.as_str(),
+        escape_html(&case_anchor(&case.id)),
+        status_badge(case.status),
+        escape_html(&case.id),
+        escape_html(&case.title)
+    );
+    let severity = match case.severity {
+        Severity::Required => "required",
+        Severity::Advisory => "advisory (reported, does not fail the run)",
+    };
+    let _ = writeln!(out, "<dt>Severity</dt><dd>{severity}</dd>");
+    let requirements: Vec<_> = case
+        .requirements
+        .iter()
+        .map(|r| format!("<code>{}</code>", escape_html(r)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "<dt>Requirements</dt><dd>{}</dd>",
+        requirements.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "<dt>Expected</dt><dd>{}</dd>",
+        escape_html(&case.expected)
+    );
+    if let Some(reason) = &case.reason {
+        let _ = writeln!(out, "<dt>Reason</dt><dd>{}</dd>", escape_html(reason));
+    }
+    let _ = writeln!(
+        out,
+        "<dt>Duration</dt><dd>{} ms</dd>\n</dl>",
+        case.duration_ms
+    );
+    if !case.findings.is_empty() {
+        out.push_str(
+            "<table>\n<tr><th>Check</th><th>Finding</th><th>Instance path</th>\
+             <th>Schema path</th></tr>\n",
+        );
+        for finding in &case.findings {
+            let _ = writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape_html(&finding.check),
+                escape_html(&finding.message),
+                pointer_cell(finding.instance_path.as_deref()),
+                pointer_cell(finding.schema_path.as_deref())
+            );
+        }
+        out.push_str("</table>\n");
+    }
+    if !case.notes.is_empty() {
+        out.push_str("<ul class=\"notes\">\n");
+        for note in &case.notes {
+            let _ = writeln!(out, "<li>Note: {}</li>", escape_html(note));
+        }
+        out.push_str("</ul>\n");
+    }
+    if let Some(request) = &case.request {
+        request_evidence(out, request);
+    }
+    if let Some(response) = &case.response {
+        response_evidence(out, response);
+    }
+    out.push_str("</section>\n");
+}
+
+fn request_evidence(out: &mut String, request: &RequestEvidence) {
+    let mut text = format!("{} {}\n", request.method, request.path);
+    for header in &request.headers {
+        let _ = writeln!(text, "{}: {}", header.name, header.value);
+    }
+    if let Some(body) = &request.body {
+        let _ = write!(text, "\n{body}");
+    }
+    let _ = writeln!(
+        out,
+        "<p><strong>Request</strong></p>\n<pre>{}</pre>",
+        escape_html(text.trim_end())
+    );
+}
+
+fn response_evidence(out: &mut String, response: &ResponseEvidence) {
+    let mut text = format!("HTTP {}\n", response.status);
+    for header in &response.headers {
+        let _ = writeln!(text, "{}: {}", header.name, header.value);
+    }
+    let _ = write!(text, "\n{}", response.body);
+    let mut summary = format!("{} bytes", response.body_bytes);
+    if response.truncated {
+        summary.push_str(", body cut");
+    }
+    if let Some(retcode) = &response.retcode {
+        let _ = write!(summary, ", retcode <code>{}</code>", escape_html(retcode));
+    }
+    if let Some(message) = &response.message {
+        let _ = write!(summary, ", message <code>{}</code>", escape_html(message));
+    }
+    let _ = writeln!(
+        out,
+        "<p><strong>Response</strong> ({summary})</p>\n<pre>{}</pre>",
+        escape_html(text.trim_end())
+    );
+    if !response.shape.is_empty() {
+        let shape: Vec<_> = response.shape.iter().map(|s| escape_html(s)).collect();
+        let _ = writeln!(
+            out,
+            "<p><strong>Shape</strong></p>\n<pre>{}</pre>",
+            shape.join("\n")
+        );
+    }
+}
+
+fn assumptions(out: &mut String, report: &RunReport) {
+    out.push_str("<section id=\"assumptions\">\n<h2>Assumptions</h2>\n");
+    if report.environment.assumptions.is_empty() {
+        out.push_str("<p>None.</p>\n</section>\n");
+        return;
+    }
+    out.push_str("<ul>\n");
+    for assumption in &report.environment.assumptions {
+        let _ = writeln!(out, "<li>{}</li>", escape_html(assumption));
+    }
+    out.push_str("</ul>\n</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_every_markup_character() {
+        assert_eq!(
+            escape_html(r#"<script>"&'</script>"#),
+            "&lt;script&gt;&quot;&amp;&#39;&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn anchors_are_distinct_and_safe() {
+        assert_eq!(case_anchor("auth/missing-guid"), "case-auth/missing-guid");
+        assert_ne!(case_anchor("a_b"), case_anchor("a b"));
+        assert_eq!(case_anchor("a b\"é"), "case-a_20b_22_C3_A9");
+    }
+}

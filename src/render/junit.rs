@@ -1,0 +1,237 @@
+//! The JUnit XML report for CI test tabs, valid against the Jenkins xUnit
+//! plugin's `junit-10.xsd` (`tests/fixtures/junit-10.xsd`).
+//!
+//! One `<testsuite name="getconnectinfo">`, one `<testcase>` per case, named by
+//! the stable case id. Failed cases carry `<failure>` (type `required` or
+//! `advisory`: advisory failures are listed too, but do not fail the run),
+//! errored cases `<error>`, skipped cases `<skipped>`.
+//!
+//! The XSD has no `<properties>` inside `<testcase>`, so each case's
+//! requirement ids and severity are suite-level properties named
+//! `requirement.<case id>` (one per requirement) and `severity.<case id>`, and
+//! are repeated in the case's `<system-out>` with the evidence. The XSD also
+//! has no `skipped` attribute on `<testsuites>`; it is left out there (the
+//! `<testsuite>` keeps it).
+//!
+//! ```xml
+//! <testsuites name="ccgw-conformance" tests="2" failures="1" errors="0" time="0.150">
+//!     <testsuite name="getconnectinfo" tests="2" skipped="0" errors="0" failures="1" ...>
+//!         <properties>
+//!             <property name="profile" value="cec-23"/>
+//!             <property name="verdict" value="not_conformant"/>
+//!             <property name="requirement.auth/missing-guid" value="REQ-AUTH"/>
+//!             <property name="severity.auth/missing-guid" value="required"/>
+//!         </properties>
+//!         <testcase name="auth/missing-guid" classname="getconnectinfo.auth" time="0.050">
+//!             <failure message="retcode 0, expected 000-003" type="required">[envelope.retcode] ...</failure>
+//!             <system-out>severity: required ...</system-out>
+//!         </testcase>
+//!     </testsuite>
+//! </testsuites>
+//! ```
+
+use super::text;
+use crate::report::{CaseResult, RunReport, Status};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Name of the one test suite.
+const SUITE_NAME: &str = "getconnectinfo";
+
+/// Renders the report as JUnit XML.
+pub fn render(report: &RunReport) -> String {
+    let mut suite = TestSuite::new(SUITE_NAME);
+    if let Ok(started) = chrono::DateTime::parse_from_rfc3339(&report.environment.started_at) {
+        suite.set_timestamp(started);
+    }
+    let total_ms: u64 = report.cases.iter().map(|case| case.duration_ms).sum();
+    suite.set_time(Duration::from_millis(total_ms));
+    suite.add_properties(suite_properties(report));
+    suite.add_test_cases(report.cases.iter().map(test_case));
+
+    let mut junit = Report::new(report.tool.name.as_str());
+    junit.set_time(Duration::from_millis(total_ms));
+    junit.add_test_suite(suite);
+    // Serializing into memory only fails on an I/O error, which a String cannot have.
+    let xml = junit.to_string().expect("JUnit XML serializes into memory");
+    drop_testsuites_skipped(xml)
+}
+
+/// Run-level facts, then each case's requirements and severity (the XSD
+/// allows properties on the suite only).
+fn suite_properties(report: &RunReport) -> Vec<Property> {
+    let env = &report.environment;
+    let mut properties = vec![
+        Property::new("profile", env.profile.as_str()),
+        Property::new("target", env.target.as_str()),
+        Property::new("tls", text::tls_key(env.tls)),
+        Property::new("verdict", text::verdict_key(report.summary.verdict)),
+        Property::new("interrupted", report.interrupted.to_string()),
+        Property::new("tool_version", report.tool.version.as_str()),
+        Property::new("started_at", env.started_at.as_str()),
+    ];
+    for case in &report.cases {
+        for requirement in &case.requirements {
+            properties.push(Property::new(
+                format!("requirement.{}", case.id),
+                requirement.as_str(),
+            ));
+        }
+        properties.push(Property::new(
+            format!("severity.{}", case.id),
+            text::severity(case.severity),
+        ));
+    }
+    properties
+}
+
+/// One `<testcase>`.
+fn test_case(case: &CaseResult) -> TestCase {
+    let status = match case.status {
+        Status::Passed => TestCaseStatus::success(),
+        Status::Failed => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status
+                .set_message(one_line(
+                    &text::reason(case).unwrap_or_else(|| "a check did not hold".to_owned()),
+                ))
+                .set_type(text::severity(case.severity))
+                .set_description(text::visible(&findings_text(case)));
+            status
+        }
+        Status::Errored => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            let reason = case
+                .reason
+                .as_deref()
+                .unwrap_or("no verdict could be reached");
+            status.set_message(one_line(reason)).set_type("errored");
+            let mut description = reason.to_owned();
+            if !case.findings.is_empty() {
+                description.push('\n');
+                description.push_str(&findings_text(case));
+            }
+            status.set_description(text::visible(&description));
+            status
+        }
+        Status::Skipped => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(one_line(case.reason.as_deref().unwrap_or("not run")));
+            status
+        }
+    };
+    let mut test_case = TestCase::new(case.id.as_str(), status);
+    test_case
+        .set_classname(format!("{SUITE_NAME}.{}", case.family))
+        .set_time(Duration::from_millis(case.duration_ms))
+        .set_system_out(text::visible(&system_out(case)));
+    test_case
+}
+
+/// One line per finding: `[check] message`, then where it points.
+fn findings_text(case: &CaseResult) -> String {
+    let mut out = String::new();
+    for finding in &case.findings {
+        let _ = writeln!(out, "[{}] {}", finding.check, finding.message);
+        if let Some(location) = text::finding_location(finding) {
+            let _ = writeln!(out, "    {location}");
+        }
+    }
+    out
+}
+
+/// What CI shows beside the case: severity, requirements, expectation, notes
+/// and the evidence.
+fn system_out(case: &CaseResult) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "title: {}", case.title);
+    let _ = writeln!(out, "severity: {}", text::severity(case.severity));
+    let _ = writeln!(out, "requirements: {}", case.requirements.join(", "));
+    let _ = writeln!(out, "expected: {}", case.expected);
+    for note in &case.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    if let Some(request) = &case.request {
+        let _ = writeln!(out, "\nrequest: {} {}", request.method, request.path);
+        for header in &request.headers {
+            let _ = writeln!(out, "{}: {}", header.name, header.value);
+        }
+        if let Some(body) = &request.body {
+            let _ = writeln!(out, "\n{body}");
+        }
+    }
+    if let Some(response) = &case.response {
+        let _ = writeln!(out, "\nresponse: HTTP {}", response.status);
+        for header in &response.headers {
+            let _ = writeln!(out, "{}: {}", header.name, header.value);
+        }
+        let _ = writeln!(out, "\n{}", response.body);
+        if response.truncated {
+            let _ = writeln!(out, "[body cut: {} bytes received]", response.body_bytes);
+        }
+    }
+    out
+}
+
+/// Attribute values are normalised by XML parsers (a newline becomes a
+/// space); make that explicit so the message reads the same everywhere.
+fn one_line(text: &str) -> String {
+    let joined = text
+        .split(['\r', '\n'])
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    text::visible(&joined)
+}
+
+/// quick-junit writes `skipped` on `<testsuites>`, which junit-10.xsd does
+/// not allow there; the count stays on `<testsuite>`.
+fn drop_testsuites_skipped(xml: String) -> String {
+    let Some(start) = xml.find("<testsuites") else {
+        return xml;
+    };
+    let Some(len) = xml[start..].find('>') else {
+        return xml;
+    };
+    let tag = &xml[start..start + len];
+    let Some(attr) = tag.find(" skipped=\"") else {
+        return xml;
+    };
+    let attr_start = start + attr;
+    let value_start = attr_start + " skipped=\"".len();
+    let Some(value_len) = xml[value_start..].find('"') else {
+        return xml;
+    };
+    let mut out = String::with_capacity(xml.len());
+    out.push_str(&xml[..attr_start]);
+    out.push_str(&xml[value_start + value_len + 1..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drops_skipped_from_testsuites_only() {
+        let xml = r#"<?xml version="1.0"?>
+<testsuites name="x" tests="1" skipped="1" failures="0">
+    <testsuite name="s" tests="1" skipped="1"/>
+</testsuites>"#;
+        let out = drop_testsuites_skipped(xml.to_owned());
+        assert!(
+            out.contains(r#"<testsuites name="x" tests="1" failures="0">"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"<testsuite name="s" tests="1" skipped="1"/>"#),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn one_line_joins_lines() {
+        assert_eq!(one_line("a\r\nb\nc"), "a b c");
+    }
+}

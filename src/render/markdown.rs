@@ -1,0 +1,363 @@
+//! The Markdown report, fit for a pull-request comment: verdict, environment,
+//! counts, one table per family, the findings of every failed or errored
+//! case, then the expectations and assumptions the verdicts rest on, and the
+//! comparison with a baseline when there is one.
+//!
+//! Text from the report is escaped for Markdown so that data (which may come
+//! from the gateway) never turns into markup, links or images: identifiers are
+//! code spans, other text has `&`, `<`, `>` as entities and emphasis or link
+//! characters backslash-escaped; inside table cells `|` is escaped and a
+//! newline is a `<br>`.
+//!
+//! ```markdown
+//! # getconnectinfo conformance: Not conformant
+//!
+//! - Target: https://127.0.0.1:8043
+//! - Profile: cec-23 (CEC 23.x)
+//! - TLS: verified (custom CA)
+//! ...
+//! **12 cases**: 10 passed, 1 failed, 0 errored, 1 skipped (1 required failed, 0 required skipped)
+//!
+//! ### auth
+//!
+//! | Case | Status | Severity | Requirements | Reason |
+//! |---|---|---|---|---|
+//! | `auth/missing-guid` | FAIL | required | `REQ-AUTH` | retcode 0, expected 000-003 |
+//! ```
+
+use super::text;
+use crate::report::{CaseResult, Comparison, RunReport, Status};
+use std::fmt::Write as _;
+
+/// Renders the report as Markdown.
+pub fn render(report: &RunReport) -> String {
+    let mut out = String::new();
+    header(&mut out, report);
+    environment(&mut out, report);
+    counts(&mut out, report);
+    case_tables(&mut out, report);
+    findings(&mut out, report);
+    expectations(&mut out, report);
+    assumptions(&mut out, report);
+    if let Some(comparison) = &report.comparison {
+        comparison_section(&mut out, comparison);
+    }
+    // One trailing newline, whatever the last section wrote.
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+fn header(out: &mut String, report: &RunReport) {
+    let interrupted = if report.interrupted {
+        " (interrupted)"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "# {}: {}{interrupted}\n",
+        text::TITLE,
+        text::verdict(report.summary.verdict)
+    );
+    if report.interrupted {
+        out.push_str(
+            "> **Interrupted:** the run was stopped before every case finished; \
+             the verdict covers the cases that ran.\n\n",
+        );
+    }
+}
+
+fn environment(out: &mut String, report: &RunReport) {
+    let env = &report.environment;
+    let gateway = if env.embedded_gateway {
+        " (embedded reference gateway)"
+    } else {
+        ""
+    };
+    let _ = writeln!(out, "- Target: {}{gateway}", inline(&env.target));
+    let _ = writeln!(
+        out,
+        "- Profile: {} ({})",
+        inline(&env.profile),
+        inline(&env.profile_title)
+    );
+    let tls = text::tls(env.tls);
+    if env.tls == crate::report::TlsMode::Insecure {
+        let _ = writeln!(out, "- TLS: **{tls}**");
+    } else {
+        let _ = writeln!(out, "- TLS: {tls}");
+    }
+    let _ = writeln!(out, "- Agent: {}", inline(&env.agent_id));
+    let _ = writeln!(out, "- Suite: {}", inline(&env.suite));
+    if let Some(only) = &env.only {
+        let _ = writeln!(out, "- Only: {}", inline(only));
+    }
+    if !env.has_callid {
+        out.push_str("- Callid: none given (success cases are skipped)\n");
+    }
+    if !env.gateway_faults.is_empty() {
+        let faults: Vec<_> = env.gateway_faults.iter().map(|f| inline(f)).collect();
+        let _ = writeln!(out, "- Gateway faults: {}", faults.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "- Tool: {} {}",
+        inline(&report.tool.name),
+        inline(&report.tool.version)
+    );
+    let _ = writeln!(out, "- Date: {}\n", inline(&env.started_at));
+}
+
+fn counts(out: &mut String, report: &RunReport) {
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "**{} cases**: {} passed, {} failed, {} errored, {} skipped \
+         ({} required failed, {} required skipped)\n",
+        s.total, s.passed, s.failed, s.errored, s.skipped, s.required_failed, s.required_skipped
+    );
+}
+
+fn case_tables(out: &mut String, report: &RunReport) {
+    out.push_str("## Cases\n\n");
+    if report.cases.is_empty() {
+        out.push_str("No case was selected.\n\n");
+        return;
+    }
+    for (family, cases) in text::by_family(&report.cases) {
+        let _ = writeln!(out, "### {}\n", inline(family));
+        out.push_str("| Case | Status | Severity | Requirements | Reason |\n");
+        out.push_str("|---|---|---|---|---|\n");
+        for case in cases {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                pipes(code(&case.id)),
+                text::status_marker(case.status),
+                text::severity(case.severity),
+                pipes(code_list(&case.requirements)),
+                cell(&text::reason(case).unwrap_or_default()),
+            );
+        }
+        out.push('\n');
+    }
+}
+
+fn findings(out: &mut String, report: &RunReport) {
+    let cases: Vec<&CaseResult> = report
+        .cases
+        .iter()
+        .filter(|case| matches!(case.status, Status::Failed | Status::Errored))
+        .collect();
+    out.push_str("## Findings\n\n");
+    if cases.is_empty() {
+        out.push_str("No case failed or errored.\n\n");
+        return;
+    }
+    for case in cases {
+        let _ = writeln!(
+            out,
+            "### {} {} ({})\n",
+            text::status_marker(case.status),
+            code(&case.id),
+            text::severity(case.severity)
+        );
+        let _ = writeln!(out, "{}\n", inline(&case.title));
+        let _ = writeln!(out, "- Expected: {}", inline(&case.expected));
+        if let Some(reason) = &case.reason {
+            let _ = writeln!(out, "- Reason: {}", inline(reason));
+        }
+        if let Some(response) = &case.response {
+            let mut observed = format!("HTTP {}", response.status);
+            if let Some(retcode) = &response.retcode {
+                let _ = write!(observed, ", retcode {}", code(retcode));
+            }
+            if let Some(message) = &response.message {
+                let _ = write!(observed, ", message \"{}\"", inline(message));
+            }
+            let _ = writeln!(out, "- Observed: {observed}");
+        }
+        for finding in &case.findings {
+            let _ = write!(
+                out,
+                "- {}: {}",
+                code(&finding.check),
+                inline(&finding.message)
+            );
+            if let Some(path) = &finding.instance_path {
+                let _ = write!(out, " at {}", code(text::display_pointer(path)));
+            }
+            if let Some(path) = &finding.schema_path {
+                let _ = write!(out, " (schema {})", code(text::display_pointer(path)));
+            }
+            out.push('\n');
+        }
+        for note in &case.notes {
+            let _ = writeln!(out, "- Note: {}", inline(note));
+        }
+        out.push('\n');
+    }
+}
+
+fn expectations(out: &mut String, report: &RunReport) {
+    let expectations = &report.environment.expectations;
+    out.push_str("## Expectations\n\n");
+    if expectations.is_empty() {
+        out.push_str("None recorded.\n\n");
+        return;
+    }
+    out.push_str("| Expectation | Value | Source | Reference |\n|---|---|---|---|\n");
+    for e in expectations {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            pipes(code(&e.name)),
+            pipes(code(&e.value)),
+            text::source(e.source),
+            cell(&e.reference)
+        );
+    }
+    out.push('\n');
+}
+
+fn assumptions(out: &mut String, report: &RunReport) {
+    out.push_str("## Assumptions\n\n");
+    if report.environment.assumptions.is_empty() {
+        out.push_str("None.\n\n");
+        return;
+    }
+    for assumption in &report.environment.assumptions {
+        let _ = writeln!(out, "- {}", inline(assumption));
+    }
+    out.push('\n');
+}
+
+fn comparison_section(out: &mut String, comparison: &Comparison) {
+    out.push_str("## Comparison\n\n");
+    let _ = writeln!(
+        out,
+        "Baseline: {}  \nCurrent: {}\n",
+        inline(&comparison.baseline),
+        inline(&comparison.current)
+    );
+    let counts: Vec<String> = text::CHANGE_KINDS
+        .iter()
+        .map(|kind| {
+            let n = comparison.counts.get(kind).copied().unwrap_or(0);
+            format!("{n} {}", text::change_kind(*kind))
+        })
+        .collect();
+    let _ = writeln!(out, "{}\n", counts.join(", "));
+    let changed: Vec<_> = comparison
+        .cases
+        .iter()
+        .filter(|change| change.kind != crate::report::ChangeKind::Unchanged)
+        .collect();
+    if changed.is_empty() {
+        out.push_str("No case changed.\n\n");
+        return;
+    }
+    out.push_str("| Case | Change | Before | After | Details |\n|---|---|---|---|---|\n");
+    for change in changed {
+        let status = |digest: &Option<crate::report::CaseDigest>| {
+            digest
+                .as_ref()
+                .map_or("-", |d| text::status_marker(d.status))
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            pipes(code(&change.id)),
+            text::change_kind(change.kind),
+            status(&change.before),
+            status(&change.after),
+            cell(&change.details.join("\n"))
+        );
+    }
+    out.push('\n');
+}
+
+/// Text in running Markdown, escaped so that report data never becomes
+/// markup: `&`, `<`, `>` become entities (no HTML, no entity), the characters
+/// of emphasis, links, images and code are backslash-escaped, control
+/// characters are made visible and a newline becomes a `<br>` line break.
+fn inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' => {}
+            '\n' => out.push_str("<br>"),
+            _ => text::push_visible(&mut out, c),
+        }
+    }
+    out
+}
+
+/// Text inside a table cell: as [`inline`], and `|` cannot end the cell.
+fn cell(text: &str) -> String {
+    inline(text).replace('|', "\\|")
+}
+
+/// An identifier as a code span, fenced by more backticks than it holds so a
+/// backtick inside cannot close it. A code span holds one line: newlines
+/// become spaces. In a table, pass the result through [`pipes`].
+fn code(text: &str) -> String {
+    let text = text::visible(&text.replace(['\r', '\n'], " "));
+    if text.is_empty() {
+        return String::new();
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// A code span inside a table cell: GitHub-flavoured Markdown ends the cell
+/// at a bare `|` even inside a code span.
+fn pipes(code: String) -> String {
+    code.replace('|', "\\|")
+}
+
+/// A list of identifiers as code spans, comma separated.
+fn code_list(items: &[String]) -> String {
+    items.iter().map(|i| code(i)).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_escapes_pipes_newlines_and_markup() {
+        assert_eq!(
+            cell("a|b\r\n<script>&![x](y)"),
+            "a\\|b<br>&lt;script&gt;&amp;!\\[x\\](y)"
+        );
+    }
+
+    #[test]
+    fn code_spans_cannot_be_closed_by_the_data() {
+        assert_eq!(code("a"), "`a`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`a``"), "``` `a`` ```");
+        assert_eq!(code(""), "");
+    }
+}

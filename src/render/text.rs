@@ -1,0 +1,180 @@
+//! Words shared by the human-readable reporters, so that every format names a
+//! verdict, a status or a TLS mode the same way.
+
+use crate::report::{
+    CaseResult, ChangeKind, ExpectationSource, Finding, Severity, Status, TlsMode, Verdict,
+};
+use std::collections::BTreeMap;
+
+/// Title of every human-readable report.
+pub(crate) const TITLE: &str = "getconnectinfo conformance";
+
+/// Verdict as a person reads it.
+pub(crate) fn verdict(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Conformant => "Conformant",
+        Verdict::NotConformant => "Not conformant",
+        Verdict::NotAssessed => "Not assessed",
+    }
+}
+
+/// Verdict as in the JSON report.
+pub(crate) fn verdict_key(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Conformant => "conformant",
+        Verdict::NotConformant => "not_conformant",
+        Verdict::NotAssessed => "not_assessed",
+    }
+}
+
+/// Plain-text marker of a status, readable without colour or emoji.
+pub(crate) fn status_marker(status: Status) -> &'static str {
+    match status {
+        Status::Passed => "PASS",
+        Status::Failed => "FAIL",
+        Status::Errored => "ERROR",
+        Status::Skipped => "SKIP",
+    }
+}
+
+/// Severity as in the JSON report.
+pub(crate) fn severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Required => "required",
+        Severity::Advisory => "advisory",
+    }
+}
+
+/// TLS mode as in the JSON report.
+pub(crate) fn tls_key(tls: TlsMode) -> &'static str {
+    match tls {
+        TlsMode::Verified => "verified",
+        TlsMode::CustomCa => "custom_ca",
+        TlsMode::Insecure => "insecure",
+        TlsMode::PlainHttp => "plain_http",
+    }
+}
+
+/// TLS mode as a person reads it; `--insecure` is spelled out as a warning.
+pub(crate) fn tls(tls: TlsMode) -> &'static str {
+    match tls {
+        TlsMode::Verified => "verified (system roots)",
+        TlsMode::CustomCa => "verified (custom CA)",
+        TlsMode::Insecure => "NOT VERIFIED (--insecure): the certificate was not checked",
+        TlsMode::PlainHttp => "none (plain HTTP)",
+    }
+}
+
+/// Where an expectation came from, as in the JSON report.
+pub(crate) fn source(source: ExpectationSource) -> &'static str {
+    match source {
+        ExpectationSource::Documentation => "documentation",
+        ExpectationSource::Profile => "profile",
+        ExpectationSource::File => "file",
+    }
+}
+
+/// Kind of change as a person reads it.
+pub(crate) fn change_kind(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::NewFailure => "new failure",
+        ChangeKind::Fixed => "fixed",
+        ChangeKind::StillFailing => "still failing",
+        ChangeKind::Unchanged => "unchanged",
+        ChangeKind::Changed => "changed",
+        ChangeKind::Added => "added",
+        ChangeKind::Removed => "removed",
+    }
+}
+
+/// Every change kind, in the order reports list them (most urgent first).
+pub(crate) const CHANGE_KINDS: [ChangeKind; 7] = [
+    ChangeKind::NewFailure,
+    ChangeKind::StillFailing,
+    ChangeKind::Fixed,
+    ChangeKind::Changed,
+    ChangeKind::Added,
+    ChangeKind::Removed,
+    ChangeKind::Unchanged,
+];
+
+/// Cases grouped by family, families sorted by name, cases kept in report order.
+pub(crate) fn by_family(cases: &[CaseResult]) -> BTreeMap<&str, Vec<&CaseResult>> {
+    let mut families: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
+    for case in cases {
+        families.entry(case.family.as_str()).or_default().push(case);
+    }
+    families
+}
+
+/// Pushes `c`, or a visible `\u001b`-style escape when it is a control
+/// character other than tab, newline and carriage return (they break terminals, XML and
+/// Markdown alike, and hide what a gateway really sent).
+pub(crate) fn push_visible(out: &mut String, c: char) {
+    if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
+        out.push_str(&format!("\\u{:04x}", u32::from(c)));
+    } else {
+        out.push(c);
+    }
+}
+
+/// The empty JSON pointer is the whole document; say so instead of printing nothing.
+pub(crate) fn display_pointer(pointer: &str) -> &str {
+    if pointer.is_empty() {
+        "(root)"
+    } else {
+        pointer
+    }
+}
+
+/// Where a finding points, e.g. `at /result/port, schema /properties/port/type`.
+pub(crate) fn finding_location(finding: &Finding) -> Option<String> {
+    let instance = finding
+        .instance_path
+        .as_deref()
+        .map(|p| format!("at {}", display_pointer(p)));
+    let schema = finding
+        .schema_path
+        .as_deref()
+        .map(|p| format!("schema {}", display_pointer(p)));
+    match (instance, schema) {
+        (None, None) => None,
+        (Some(one), None) | (None, Some(one)) => Some(one),
+        (Some(instance), Some(schema)) => Some(format!("{instance}, {schema}")),
+    }
+}
+
+/// Why a case ended as it did: the runner's reason, or for a failed case
+/// without one, its first finding.
+pub(crate) fn reason(case: &CaseResult) -> Option<String> {
+    if let Some(reason) = &case.reason {
+        return Some(reason.clone());
+    }
+    match case.findings.as_slice() {
+        [] => None,
+        [only] => Some(only.message.clone()),
+        [first, rest @ ..] => Some(format!("{} (and {} more)", first.message, rest.len())),
+    }
+}
+
+/// Text with its control characters made visible (see [`push_visible`]).
+pub(crate) fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        push_visible(&mut out, c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(
+            visible("a\u{1b}[0m\u{0}\tb\r\n"),
+            "a\\u001b[0m\\u0000\tb\r\n"
+        );
+    }
+}
