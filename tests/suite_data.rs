@@ -456,7 +456,7 @@ fn expectations_file_is_valid(#[files("suites/*/expectations.toml")] path: PathB
 }
 
 #[rstest]
-fn profile_file_is_valid(#[files("suites/profiles/*.toml")] path: PathBuf) {
+fn profile_file_is_valid(#[files("suites/getconnectinfo/profiles/*.toml")] path: PathBuf) {
     let doc = read_toml(&path);
     assert_valid("profile.schema.json", &doc, &path.display().to_string());
     assert_eq!(

@@ -1,4 +1,4 @@
-//! Spec profiles: `suites/profiles/<name>.toml`, kept as data.
+//! Spec profiles: `suites/<suite>/profiles/<name>.toml`, kept as data.
 
 use crate::suite::model::RawExpectations;
 use serde::Deserialize;
