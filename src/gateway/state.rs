@@ -1,0 +1,236 @@
+//! What the gateway knows: signed-in agents (Guid -> agent id), live calls
+//! (agent id -> callid), and the per-start secrets, all drawn from the
+//! system's random source at start.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use ring::rand::{SecureRandom, SystemRandom};
+
+use super::GatewayError;
+use super::agent_id::Bounds;
+use super::behaviour::Behaviour;
+
+/// Most sign-ins kept; beyond it a sign-in is answered 100-007.
+const MAX_SESSIONS: usize = 10_000;
+
+/// A signed-in agent as a client sees it: its id, its Guid and its live call.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AgentCredentials {
+    /// The agent id, e.g. `1001`.
+    pub agent_id: String,
+    /// The Guid header value (a secret), e.g. `xxxxxxxx-...-xxxxxxxxxxxx.AgentGateway1`.
+    pub guid: String,
+    /// The agent's live call, e.g. `1552524689-16797284`.
+    pub callid: String,
+}
+
+impl fmt::Debug for AgentCredentials {
+    // The Guid is a secret: never printed, not even in a test failure.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AgentCredentials")
+            .field("agent_id", &self.agent_id)
+            .field("guid", &"<redacted>")
+            .field("callid", &self.callid)
+            .finish()
+    }
+}
+
+/// Shared state of one running gateway.
+#[derive(Debug)]
+pub(crate) struct GatewayState {
+    pub(crate) behaviour: Behaviour,
+    /// Bounds used on the getconnectinfo route (faults applied).
+    pub(crate) bounds: Bounds,
+    /// Bounds used by the sign-in emulation (documented, no faults).
+    pub(crate) sign_in_bounds: Bounds,
+    pub(crate) agent: AgentCredentials,
+    pub(crate) other_agent: AgentCredentials,
+    pub(crate) signature: String,
+    pub(crate) slow_delay: Duration,
+    sessions: Mutex<HashMap<String, String>>,
+    random: SystemRandom,
+}
+
+/// What a Guid header value stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum GuidLookup {
+    /// Issued to this agent id.
+    Issued(String),
+    /// Never issued.
+    Unknown,
+}
+
+impl GatewayState {
+    /// Draws the secrets and signs the two configured agents in.
+    pub(crate) fn new(
+        behaviour: Behaviour,
+        bounds: Bounds,
+        agent_id: &str,
+        other_agent_id: &str,
+        slow_delay: Duration,
+    ) -> Result<Self, GatewayError> {
+        let random = SystemRandom::new();
+        let agent = AgentCredentials {
+            agent_id: agent_id.to_owned(),
+            guid: new_guid(&random, "AgentGateway1")?,
+            callid: new_callid(&random)?,
+        };
+        let mut other_agent = AgentCredentials {
+            agent_id: other_agent_id.to_owned(),
+            guid: new_guid(&random, "AgentGateway1")?,
+            callid: new_callid(&random)?,
+        };
+        while other_agent.callid == agent.callid {
+            other_agent.callid = new_callid(&random)?;
+        }
+        let signature = hex(&random_bytes::<16>(&random)?);
+        let sessions = HashMap::from([
+            (agent.guid.clone(), agent.agent_id.clone()),
+            (other_agent.guid.clone(), other_agent.agent_id.clone()),
+        ]);
+        Ok(GatewayState {
+            behaviour,
+            bounds,
+            sign_in_bounds: Bounds::documented(bounds.min, bounds.max),
+            agent,
+            other_agent,
+            signature,
+            slow_delay,
+            sessions: Mutex::new(sessions),
+            random,
+        })
+    }
+
+    /// Who a Guid was issued to; `None` if the session table is unusable.
+    pub(crate) fn lookup_guid(&self, guid: &str) -> Option<GuidLookup> {
+        let sessions = self.sessions.lock().ok()?;
+        Some(match sessions.get(guid) {
+            Some(agent) => GuidLookup::Issued(agent.clone()),
+            None => GuidLookup::Unknown,
+        })
+    }
+
+    /// Signs `agent_id` in with a new Guid; `None` when that fails inside.
+    pub(crate) fn sign_in(&self, agent_id: &str) -> Option<String> {
+        let guid = new_guid(&self.random, "AgentGateway0").ok()?;
+        let mut sessions = self.sessions.lock().ok()?;
+        if sessions.len() >= MAX_SESSIONS {
+            return None;
+        }
+        sessions.insert(guid.clone(), agent_id.to_owned());
+        Some(guid)
+    }
+
+    /// The live call of `agent_id`: only the two configured agents have one.
+    pub(crate) fn live_call(&self, agent_id: &str) -> Option<&str> {
+        [&self.agent, &self.other_agent]
+            .into_iter()
+            .find(|agent| agent.agent_id == agent_id)
+            .map(|agent| agent.callid.as_str())
+    }
+
+    /// The agent whose live call is `callid`, if any.
+    pub(crate) fn call_owner(&self, callid: &str) -> Option<&str> {
+        [&self.agent, &self.other_agent]
+            .into_iter()
+            .find(|agent| agent.callid == callid)
+            .map(|agent| agent.agent_id.as_str())
+    }
+
+    /// The configured agent that is not `agent_id` (for `user-id-mismatch`).
+    pub(crate) fn other_than(&self, agent_id: &str) -> &str {
+        if self.other_agent.agent_id == agent_id {
+            &self.agent.agent_id
+        } else {
+            &self.other_agent.agent_id
+        }
+    }
+}
+
+/// True for `8-4-4-4-12` hex digits, optionally followed by `.suffix`.
+pub(crate) fn is_well_formed_guid(guid: &str) -> bool {
+    let uuid = guid.split_once('.').map_or(guid, |(uuid, _)| uuid);
+    let groups: Vec<&str> = uuid.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn random_bytes<const N: usize>(random: &SystemRandom) -> Result<[u8; N], GatewayError> {
+    let mut bytes = [0u8; N];
+    random.fill(&mut bytes).map_err(|_| GatewayError::Random)?;
+    Ok(bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A Guid like `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.{suffix}`.
+fn new_guid(random: &SystemRandom, suffix: &str) -> Result<String, GatewayError> {
+    let h = hex(&random_bytes::<16>(random)?);
+    Ok(format!(
+        "{}-{}-{}-{}-{}.{suffix}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    ))
+}
+
+/// A callid like `1552524689-16797284`.
+fn new_callid(random: &SystemRandom) -> Result<String, GatewayError> {
+    let bytes = random_bytes::<8>(random)?;
+    let first = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    let second = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+    Ok(format!(
+        "{}-{}",
+        1_000_000_000 + first % 1_000_000_000,
+        10_000_000 + second % 90_000_000
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_values_have_the_documented_shapes() {
+        let random = SystemRandom::new();
+        let guid = new_guid(&random, "AgentGateway1").unwrap();
+        assert!(is_well_formed_guid(&guid), "{guid}");
+        assert!(guid.ends_with(".AgentGateway1"));
+        let callid = new_callid(&random).unwrap();
+        let (a, b) = callid.split_once('-').unwrap();
+        assert_eq!((a.len(), b.len()), (10, 8), "{callid}");
+    }
+
+    #[test]
+    fn guid_shape_check() {
+        assert!(is_well_formed_guid("279fe21d-2caa-4437-84c3-ab9e9dae20f5"));
+        assert!(is_well_formed_guid(
+            "279fe21d-2caa-4437-84c3-ab9e9dae20f5.AgentGateway0"
+        ));
+        assert!(!is_well_formed_guid(
+            "279fe21d-2caa-4437-84c3-ab9e9dae20f.AgentGateway0"
+        ));
+        assert!(!is_well_formed_guid("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"));
+        assert!(!is_well_formed_guid(""));
+    }
+
+    #[test]
+    fn debug_hides_the_guid() {
+        let creds = AgentCredentials {
+            agent_id: "1001".into(),
+            guid: "secret-guid".into(),
+            callid: "1-2".into(),
+        };
+        assert!(!format!("{creds:?}").contains("secret-guid"));
+    }
+}
