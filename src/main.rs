@@ -1,1 +1,38 @@
-fn main() {}
+//! The `ccgw-conformance` binary: parses arguments, runs a command, prints a
+//! fatal error if there is one, and exits with a documented code.
+
+mod cli;
+
+use clap::Parser;
+use cli::args::{Cli, Command};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: failed to start the async runtime: {e}");
+            return ExitCode::from(cli::exit::CONFIG);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => cli::commands::run(*args).await,
+            Command::List(args) => cli::commands::list(args),
+            Command::Serve(args) => cli::commands::serve(args).await,
+            Command::Faults(args) => cli::commands::faults(args).await,
+            Command::Compare(args) => cli::commands::compare(args),
+        }
+    });
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}

@@ -23,7 +23,11 @@ impl Embedded {
 
 /// Starts the reference gateway for `profile` with `faults`, on 127.0.0.1
 /// port 0, over HTTPS with its own certificate.
-pub async fn start_embedded(profile: &Profile, faults: &[Fault], slow_delay: std::time::Duration) -> Result<Embedded, GatewayError> {
+pub async fn start_embedded(
+    profile: &Profile,
+    faults: &[Fault],
+    slow_delay: std::time::Duration,
+) -> Result<Embedded, GatewayError> {
     let config = GatewayConfig {
         faults: faults.to_vec(),
         agent_id_min: profile.agent_id_min,
@@ -45,7 +49,11 @@ pub async fn start_embedded(profile: &Profile, faults: &[Fault], slow_delay: std
         other_guid: Some(gateway.other_agent.guid.clone()),
         other_callid: Some(gateway.other_agent.callid.clone()),
     };
-    Ok(Embedded { gateway, target: Target { base_url, tls }, credentials })
+    Ok(Embedded {
+        gateway,
+        target: Target { base_url, tls },
+        credentials,
+    })
 }
 
 /// A redactor for every secret in `credentials`.
@@ -81,7 +89,10 @@ pub struct FaultRow {
 impl FaultRow {
     /// Cases that name the fault but did not catch it.
     pub fn missed(&self) -> Vec<&str> {
-        self.expected.difference(&self.caught_by).map(String::as_str).collect()
+        self.expected
+            .difference(&self.caught_by)
+            .map(String::as_str)
+            .collect()
     }
 }
 
@@ -104,7 +115,10 @@ impl FaultMatrix {
                 out.push(format!("fault `{}` is caught by no case", row.fault));
             }
             for case in row.missed() {
-                out.push(format!("case `{case}` names fault `{}` but passed against it", row.fault));
+                out.push(format!(
+                    "case `{case}` names fault `{}` but passed against it",
+                    row.fault
+                ));
             }
         }
         out
@@ -112,54 +126,99 @@ impl FaultMatrix {
 
     /// Check ids that no fault run produced a finding for.
     pub fn unexercised_checks(&self) -> Vec<&'static str> {
-        let seen: BTreeSet<&str> = self.rows.iter().flat_map(|r| r.checks.iter().map(String::as_str)).collect();
-        crate::checks::CheckId::ALL.iter().map(|c| c.as_str()).filter(|c| !seen.contains(c)).collect()
+        let seen: BTreeSet<&str> = self
+            .rows
+            .iter()
+            .flat_map(|r| r.checks.iter().map(String::as_str))
+            .collect();
+        crate::checks::CheckId::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .filter(|c| !seen.contains(c))
+            .collect()
     }
 
     /// Plain-text rendering: one line per fault.
     pub fn render(&self) -> String {
-        let mut out = String::from("fault matrix (fault: cases that caught it; * = named by the case)\n");
+        let mut out =
+            String::from("fault matrix (fault: cases that caught it; * = named by the case)\n");
         for row in &self.rows {
             let cases: Vec<String> = row
                 .caught_by
                 .iter()
-                .map(|c| if row.expected.contains(c) { format!("{c}*") } else { c.clone() })
+                .map(|c| {
+                    if row.expected.contains(c) {
+                        format!("{c}*")
+                    } else {
+                        c.clone()
+                    }
+                })
                 .collect();
-            let status = if row.missed().is_empty() && !row.caught_by.is_empty() { "caught" } else { "MISSED" };
-            out.push_str(&format!("{:<28} {status:<7} {} case(s): {}\n", row.fault, row.caught_by.len(), cases.join(" ")));
+            let status = if row.missed().is_empty() && !row.caught_by.is_empty() {
+                "caught"
+            } else {
+                "MISSED"
+            };
+            out.push_str(&format!(
+                "{:<28} {status:<7} {} case(s): {}\n",
+                row.fault,
+                row.caught_by.len(),
+                cases.join(" ")
+            ));
         }
-        let caught = self.rows.iter().filter(|r| !r.caught_by.is_empty() && r.missed().is_empty()).count();
-        out.push_str(&format!("mutation score: {caught}/{} faults caught\n", self.rows.len()));
+        let caught = self
+            .rows
+            .iter()
+            .filter(|r| !r.caught_by.is_empty() && r.missed().is_empty())
+            .count();
+        out.push_str(&format!(
+            "mutation score: {caught}/{} faults caught\n",
+            self.rows.len()
+        ));
         out
     }
 }
 
 /// Which cases name each fault.
 pub fn cases_by_fault(suite: &crate::suite::Suite) -> BTreeMap<String, BTreeSet<String>> {
-    let mut map: BTreeMap<String, BTreeSet<String>> =
-        Fault::all().iter().map(|f| (f.name().to_owned(), BTreeSet::new())).collect();
+    let mut map: BTreeMap<String, BTreeSet<String>> = Fault::all()
+        .iter()
+        .map(|f| (f.name().to_owned(), BTreeSet::new()))
+        .collect();
     for case in &suite.cases {
         for fault in &case.catches {
-            map.entry(fault.clone()).or_default().insert(case.id.clone());
+            map.entry(fault.clone())
+                .or_default()
+                .insert(case.id.clone());
         }
     }
     map
 }
 
 /// A matrix row from a run against the gateway with `fault` on.
-pub fn fault_row(suite: &crate::suite::Suite, fault: Fault, report: &crate::report::RunReport) -> FaultRow {
+pub fn fault_row(
+    suite: &crate::suite::Suite,
+    fault: Fault,
+    report: &crate::report::RunReport,
+) -> FaultRow {
     use crate::report::Status;
     FaultRow {
         fault: fault.name().to_owned(),
         description: fault.description().to_owned(),
-        expected: cases_by_fault(suite).remove(fault.name()).unwrap_or_default(),
+        expected: cases_by_fault(suite)
+            .remove(fault.name())
+            .unwrap_or_default(),
         caught_by: report
             .cases
             .iter()
             .filter(|c| matches!(c.status, Status::Failed | Status::Errored))
             .map(|c| c.id.clone())
             .collect(),
-        checks: report.cases.iter().flat_map(|c| c.findings.iter().map(|f| f.check.clone())).collect(),
+        checks: report
+            .cases
+            .iter()
+            .flat_map(|c| c.findings.iter().map(|f| f.check.clone()))
+            .collect(),
     }
 }
 
@@ -208,7 +267,11 @@ pub async fn run_embedded(
     let embedded = start_embedded(profile, faults, options.slow_delay).await?;
     let mut expectations = suite.expectations.clone();
     expectations
-        .overlay(&profile.expectations, crate::report::ExpectationSource::Profile, &profile.reference)
+        .overlay(
+            &profile.expectations,
+            crate::report::ExpectationSource::Profile,
+            &profile.reference,
+        )
         .expect("profiles are checked at load");
     let plan = crate::runner::RunPlan {
         target: embedded.target.clone(),
@@ -226,7 +289,16 @@ pub async fn run_embedded(
     let all: Vec<&crate::suite::Case> = suite.cases.iter().collect();
     let cases = only.unwrap_or(&all);
     let redactor = embedded.redactor();
-    let report = crate::runner::run(suite, cases, &plan, schemas, &redactor, &mut crate::runner::NoListener, std::future::pending()).await;
+    let report = crate::runner::run(
+        suite,
+        cases,
+        &plan,
+        schemas,
+        &redactor,
+        &mut crate::runner::NoListener,
+        std::future::pending(),
+    )
+    .await;
     embedded.gateway.shutdown().await;
     Ok(report?)
 }

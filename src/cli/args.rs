@@ -15,7 +15,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the suite against a gateway (without --target: the embedded reference gateway).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the cases of the suite.
     List(ListArgs),
     /// Run the reference gateway standalone, for trying it with curl.
@@ -47,7 +47,13 @@ pub struct RunArgs {
     #[arg(long, env = "CCGW_AGENT_ID", value_name = "ID", value_parser = parse_agent_id)]
     pub agent_id: Option<String>,
     /// The agent's Guid (prefer CCGW_GUID or --guid-file: a command line is visible to others).
-    #[arg(long, env = "CCGW_GUID", value_name = "GUID", hide_env_values = true, conflicts_with = "guid_file")]
+    #[arg(
+        long,
+        env = "CCGW_GUID",
+        value_name = "GUID",
+        hide_env_values = true,
+        conflicts_with = "guid_file"
+    )]
     pub guid: Option<String>,
     /// A file whose first line is the Guid.
     #[arg(long, env = "CCGW_GUID_FILE", value_name = "FILE")]
@@ -59,19 +65,39 @@ pub struct RunArgs {
     #[arg(long, env = "CCGW_OTHER_AGENT_ID", value_name = "ID", value_parser = parse_agent_id)]
     pub other_agent_id: Option<String>,
     /// The Guid of the other agent (for the Guid-binding cases).
-    #[arg(long, env = "CCGW_OTHER_GUID", value_name = "GUID", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "CCGW_OTHER_GUID",
+        value_name = "GUID",
+        hide_env_values = true
+    )]
     pub other_guid: Option<String>,
     /// A live call of the other agent.
-    #[arg(long, env = "CCGW_OTHER_CALLID", value_name = "ID", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "CCGW_OTHER_CALLID",
+        value_name = "ID",
+        hide_env_values = true
+    )]
     pub other_callid: Option<String>,
     /// Trust this CA (PEM) for the target's certificate.
-    #[arg(long, env = "CCGW_CA_CERT", value_name = "PEM", conflicts_with = "insecure")]
+    #[arg(
+        long,
+        env = "CCGW_CA_CERT",
+        value_name = "PEM",
+        conflicts_with = "insecure"
+    )]
     pub ca_cert: Option<PathBuf>,
     /// Do not verify the target's certificate (stated in every report).
     #[arg(long, env = "CCGW_INSECURE", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     pub insecure: bool,
     /// Spec profile: cec-23 (agentid 101..59999) or aicc-25.200 (101..999999).
-    #[arg(long, env = "CCGW_PROFILE", value_name = "NAME", default_value = "cec-23")]
+    #[arg(
+        long,
+        env = "CCGW_PROFILE",
+        value_name = "NAME",
+        default_value = "cec-23"
+    )]
     pub profile: String,
     /// Narrow the expectations the documentation leaves open (TOML or JSON).
     #[arg(long, env = "CCGW_EXPECT", value_name = "FILE")]
@@ -165,11 +191,14 @@ pub struct CompareArgs {
 }
 
 fn parse_target(text: &str) -> Result<reqwest::Url, String> {
-    let url = reqwest::Url::parse(text).map_err(|e| format!("`{text}` is not a URL ({e}); expected e.g. https://10.0.0.5:8043"))?;
+    let url = reqwest::Url::parse(text)
+        .map_err(|e| format!("`{text}` is not a URL ({e}); expected e.g. https://10.0.0.5:8043"))?;
     match url.scheme() {
         "https" | "http" if url.host().is_some() => Ok(url),
         "https" | "http" => Err(format!("`{text}` has no host")),
-        other => Err(format!("scheme `{other}` is not supported; use https:// (or http://)")),
+        other => Err(format!(
+            "scheme `{other}` is not supported; use https:// (or http://)"
+        )),
     }
 }
 
@@ -177,12 +206,16 @@ fn parse_agent_id(text: &str) -> Result<String, String> {
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         Ok(text.to_owned())
     } else {
-        Err(format!("`{text}` is not an agent id: decimal digits expected, e.g. 1001"))
+        Err(format!(
+            "`{text}` is not an agent id: decimal digits expected, e.g. 1001"
+        ))
     }
 }
 
 fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
-    let secs: f64 = text.parse().map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
     if !(0.001..=3600.0).contains(&secs) {
         return Err(format!("{secs} s is outside 0.001..=3600"));
     }

@@ -35,7 +35,11 @@ pub fn case_line(result: &CaseResult) -> String {
         Status::Errored => "ERROR",
         Status::Skipped => "SKIP ",
     };
-    let advisory = if result.severity == ccgw_conformance::report::Severity::Advisory { " (advisory)" } else { "" };
+    let advisory = if result.severity == ccgw_conformance::report::Severity::Advisory {
+        " (advisory)"
+    } else {
+        ""
+    };
     match (&result.reason, result.status) {
         (Some(reason), Status::Failed | Status::Errored | Status::Skipped) => {
             format!("{mark} {}{advisory}: {}", result.id, first_line(reason))
@@ -46,7 +50,11 @@ pub fn case_line(result: &CaseResult) -> String {
 
 fn first_line(text: &str) -> String {
     let line = text.lines().next().unwrap_or_default();
-    if line.chars().count() > 160 { format!("{}...", line.chars().take(160).collect::<String>()) } else { line.to_owned() }
+    if line.chars().count() > 160 {
+        format!("{}...", line.chars().take(160).collect::<String>())
+    } else {
+        line.to_owned()
+    }
 }
 
 /// The closing summary.
@@ -77,7 +85,8 @@ impl EventListener for Progress {
             (Progress::Bar(bar), RunEvent::RunStarted { total, target }) => {
                 let b = ProgressBar::new(*total as u64);
                 b.set_style(
-                    ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
                 b.println(format!("running {total} cases against {target}"));
                 *bar = Some(b);

@@ -1,0 +1,444 @@
+//! The commands. Each returns an exit code or a [`Failure`]; only `main`
+//! prints fatal errors.
+
+use super::args::{CompareArgs, FaultsArgs, ListArgs, RunArgs, ServeArgs, SuiteArgs};
+use super::exit;
+use super::progress::{Progress, summary_line};
+use ccgw_conformance::compare;
+use ccgw_conformance::gateway::{self, Fault, GatewayConfig};
+use ccgw_conformance::render;
+use ccgw_conformance::report::{ExpectationSource, RunReport, Status};
+use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
+use ccgw_conformance::schemas::Schemas;
+use ccgw_conformance::selftest;
+use ccgw_conformance::spec::{Expectations, Profile};
+use ccgw_conformance::suite::{Case, Suite, SuiteSource, load_expectations_file, load_suite};
+use std::path::Path;
+
+/// A fatal error: what to print and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    fn config(message: impl Into<String>) -> Failure {
+        Failure {
+            code: exit::CONFIG,
+            message: message.into(),
+        }
+    }
+}
+
+type Outcome = Result<u8, Failure>;
+
+fn load(args: &SuiteArgs) -> Result<(Schemas, Suite), Failure> {
+    let schemas = match &args.schemas {
+        Some(dir) => Schemas::from_dir(dir),
+        None => Schemas::embedded(),
+    }
+    .map_err(|e| Failure::config(format!("failed to load schemas: {e}")))?;
+    let source = args
+        .suite
+        .clone()
+        .map_or(SuiteSource::Embedded, SuiteSource::Dir);
+    let faults: Vec<&str> = Fault::all().iter().map(|f| f.name()).collect();
+    let suite = load_suite(&source, &schemas, &faults)
+        .map_err(|e| Failure::config(format!("failed to load the suite: {e}")))?;
+    Ok((schemas, suite))
+}
+
+fn profile<'a>(suite: &'a Suite, name: &str) -> Result<&'a Profile, Failure> {
+    suite.profile(name).ok_or_else(|| {
+        let known: Vec<&str> = suite.profiles.iter().map(|p| p.name.as_str()).collect();
+        Failure::config(format!(
+            "unknown profile `{name}` for --profile; known profiles: {}",
+            known.join(", ")
+        ))
+    })
+}
+
+fn select<'a>(suite: &'a Suite, only: Option<&str>) -> Result<Vec<&'a Case>, Failure> {
+    let cases: Vec<&Case> = match only {
+        None => suite.cases.iter().collect(),
+        Some(pattern) => {
+            let glob = globset::Glob::new(pattern)
+                .map_err(|e| {
+                    Failure::config(format!("--only `{pattern}` is not a valid glob: {e}"))
+                })?
+                .compile_matcher();
+            suite
+                .cases
+                .iter()
+                .filter(|c| glob.is_match(&c.id))
+                .collect()
+        }
+    };
+    if cases.is_empty() {
+        return Err(Failure::config(format!(
+            "no case selected{}; `ccgw-conformance list` shows the case ids",
+            only.map(|p| format!(" by --only `{p}`"))
+                .unwrap_or_default()
+        )));
+    }
+    Ok(cases)
+}
+
+fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// `run`: the suite against a target, reports written.
+pub async fn run(args: RunArgs) -> Outcome {
+    let (schemas, suite) = load(&args.suite)?;
+    let profile = profile(&suite, &args.profile)?.clone();
+    let mut expectations: Expectations = suite.expectations.clone();
+    expectations
+        .overlay(
+            &profile.expectations,
+            ExpectationSource::Profile,
+            &profile.reference,
+        )
+        .map_err(|e| Failure::config(format!("profile {}: {e}", profile.name)))?;
+    if let Some(path) = &args.expect {
+        let raw = load_expectations_file(path, &schemas)
+            .map_err(|e| Failure::config(format!("failed to load --expect: {e}")))?;
+        expectations
+            .overlay(&raw, ExpectationSource::File, &path.display().to_string())
+            .map_err(|e| Failure::config(format!("{}: {e}", path.display())))?;
+    }
+    let cases = select(&suite, args.only.as_deref())?;
+    let baseline = match &args.baseline {
+        Some(path) => Some(
+            compare::load_report(path)
+                .map_err(|e| Failure::config(format!("failed to load --baseline: {e}")))?,
+        ),
+        None => None,
+    };
+
+    let mut embedded = None;
+    let (target, credentials) = match &args.target {
+        Some(url) => external_target(&args, url)?,
+        None => {
+            let e = selftest::start_embedded(
+                &profile,
+                &args.faults,
+                std::time::Duration::from_secs(30),
+            )
+            .await
+            .map_err(|e| Failure::config(format!("failed to start the reference gateway: {e}")))?;
+            let pair = (e.target.clone(), e.credentials.clone());
+            embedded = Some(e);
+            pair
+        }
+    };
+    let redactor = selftest::redactor_for(&credentials);
+    let plan = RunPlan {
+        target,
+        credentials,
+        profile,
+        expectations,
+        timeout: args.timeout,
+        concurrency: usize::from(args.concurrency),
+        body_cap: args.body_cap,
+        started_at: now_rfc3339(),
+        embedded_gateway: embedded.is_some(),
+        gateway_faults: args.faults.iter().map(|f| f.name().to_owned()).collect(),
+        only: args.only.clone(),
+    };
+    let mut progress = Progress::new(args.quiet);
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let result = runner::run(
+        &suite,
+        &cases,
+        &plan,
+        &schemas,
+        &redactor,
+        &mut progress,
+        interrupt,
+    )
+    .await;
+    if let Some(e) = embedded {
+        e.gateway.shutdown().await;
+    }
+    let mut report =
+        result.map_err(|e| Failure::config(format!("failed to start the run: {e}")))?;
+
+    let mut fails = report.summary.required_failed > 0;
+    if let Some(old) = &baseline {
+        let label = args
+            .baseline
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let comparison = compare::compare(old, &report, &label, "this run");
+        fails = args.fail_on.fails_run(&report, &comparison);
+        report.comparison = Some(comparison);
+    }
+    let written = render::write_all(&report, &args.out)
+        .map_err(|e| Failure::config(format!("failed to write the reports: {e}")))?;
+    if let Some(c) = &report.comparison {
+        compare::write_comparison(c, &args.out).map_err(|e| {
+            Failure::config(format!(
+                "failed to write the comparison to {}: {e}",
+                args.out.display()
+            ))
+        })?;
+    }
+
+    println!("{}", summary_line(&report.summary, report.interrupted));
+    println!(
+        "reports: {}",
+        written
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(exit_code(&report, fails))
+}
+
+/// The exit code of a finished run.
+fn exit_code(report: &RunReport, fails: bool) -> u8 {
+    let sent: Vec<_> = report
+        .cases
+        .iter()
+        .filter(|c| c.status != Status::Skipped)
+        .collect();
+    if report.interrupted {
+        exit::INTERRUPTED
+    } else if !sent.is_empty() && sent.iter().all(|c| c.response.is_none()) {
+        let why = sent
+            .iter()
+            .find_map(|c| c.reason.clone())
+            .unwrap_or_default();
+        eprintln!(
+            "error: the target could not be reached: no case got an HTTP response ({})",
+            why.trim_start_matches("not run: ")
+        );
+        exit::UNREACHABLE
+    } else if fails {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
+}
+
+fn external_target(args: &RunArgs, url: &reqwest::Url) -> Result<(Target, Credentials), Failure> {
+    let agent_id = args.agent_id.clone().ok_or_else(|| {
+        Failure::config(
+            "--target needs --agent-id (or CCGW_AGENT_ID): the agent the Guid belongs to",
+        )
+    })?;
+    let guid = match (&args.guid, &args.guid_file) {
+        (Some(g), _) => g.clone(),
+        (None, Some(path)) => read_first_line(path)?,
+        (None, None) => {
+            return Err(Failure::config(
+                "--target needs a Guid: --guid-file FILE, CCGW_GUID or --guid",
+            ));
+        }
+    };
+    if guid.trim().is_empty() {
+        return Err(Failure::config("the Guid is empty"));
+    }
+    let tls = match (&args.ca_cert, args.insecure) {
+        (Some(path), _) => TlsSetup::CaPem(std::fs::read(path).map_err(|e| {
+            Failure::config(format!("failed to read --ca-cert {}: {e}", path.display()))
+        })?),
+        (None, true) => TlsSetup::Insecure,
+        (None, false) => TlsSetup::System,
+    };
+    let credentials = Credentials {
+        agent_id,
+        guid: guid.trim().to_owned(),
+        callid: args.callid.clone(),
+        other_agent_id: args.other_agent_id.clone(),
+        other_guid: args.other_guid.clone(),
+        other_callid: args.other_callid.clone(),
+    };
+    Ok((
+        Target {
+            base_url: url.clone(),
+            tls,
+        },
+        credentials,
+    ))
+}
+
+fn read_first_line(path: &Path) -> Result<String, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::config(format!(
+            "failed to read --guid-file {}: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(text.lines().next().unwrap_or_default().trim().to_owned())
+}
+
+/// `list`: the cases of the suite.
+pub fn list(args: ListArgs) -> Outcome {
+    let (_, suite) = load(&args.suite)?;
+    for case in select(&suite, args.only.as_deref())? {
+        let severity = format!("{:?}", case.severity).to_lowercase();
+        println!(
+            "{:<34} {:<9} {:<40} {}",
+            case.id,
+            severity,
+            case.requirements.join(","),
+            case.title
+        );
+    }
+    Ok(exit::OK)
+}
+
+/// `serve`: the reference gateway until Ctrl-C.
+pub async fn serve(args: ServeArgs) -> Outcome {
+    if args.list_faults {
+        for fault in Fault::all() {
+            println!("{:<28} {}", fault.name(), fault.description());
+        }
+        return Ok(exit::OK);
+    }
+    let (_, suite) = load(&SuiteArgs {
+        suite: None,
+        schemas: None,
+    })?;
+    let profile = profile(&suite, &args.profile)?;
+    let mut config = GatewayConfig {
+        plain_http: args.http,
+        port: args.port,
+        faults: args.faults.clone(),
+        agent_id_min: profile.agent_id_min,
+        agent_id_max: profile.agent_id_max,
+        ..GatewayConfig::default()
+    };
+    if let Some(agent) = &args.agent_id {
+        config.agent_id = agent.clone();
+    }
+    let gw = gateway::start(config)
+        .await
+        .map_err(|e| Failure::config(format!("failed to start the reference gateway: {e}")))?;
+    println!("reference gateway listening on {}", gw.base_url);
+    println!("agent id:     {}", gw.agent.agent_id);
+    println!("guid:         {}", gw.agent.guid);
+    println!("live callid:  {}", gw.agent.callid);
+    println!(
+        "other agent:  {} (guid {}, callid {})",
+        gw.other_agent.agent_id, gw.other_agent.guid, gw.other_agent.callid
+    );
+    if let Some(pem) = &gw.ca_cert_pem {
+        let path = args.cert_out.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("ccgw-gateway-{}.pem", gw.addr().port()))
+        });
+        std::fs::write(&path, pem).map_err(|e| {
+            Failure::config(format!(
+                "failed to write the certificate to {}: {e}",
+                path.display()
+            ))
+        })?;
+        println!("certificate:  {}", path.display());
+        println!(
+            "try: curl --cacert {} -X POST {}/agentgateway/resource/mediacall/{}/getconnectinfo -H 'Content-Type: application/json; charset=UTF-8' -H 'Guid: {}' -d '{{\"callid\":\"{}\",\"userType\":\"agent\"}}'",
+            path.display(),
+            gw.base_url,
+            gw.agent.agent_id,
+            gw.agent.guid,
+            gw.agent.callid
+        );
+    }
+    if !args.faults.is_empty() {
+        println!(
+            "faults:       {}",
+            args.faults
+                .iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    println!("press Ctrl-C to stop");
+    let _ = tokio::signal::ctrl_c().await;
+    gw.shutdown().await;
+    Ok(exit::OK)
+}
+
+/// `faults`: the fault matrix (mutation score of the suite).
+pub async fn faults(args: FaultsArgs) -> Outcome {
+    let (schemas, suite) = load(&args.suite)?;
+    let profile = profile(&suite, &args.profile)?.clone();
+    let faults: Vec<Fault> = if args.faults.is_empty() {
+        Fault::all().to_vec()
+    } else {
+        args.faults.clone()
+    };
+    let options = selftest::SelfTestOptions {
+        started_at: now_rfc3339(),
+        ..Default::default()
+    };
+    let mut matrix = selftest::FaultMatrix::default();
+    for fault in faults {
+        eprintln!("running the suite against fault {}", fault.name());
+        let report = selftest::run_embedded(&suite, &schemas, &profile, &[fault], None, &options)
+            .await
+            .map_err(|e| Failure::config(format!("fault {}: {e}", fault.name())))?;
+        matrix
+            .rows
+            .push(selftest::fault_row(&suite, fault, &report));
+    }
+    print!("{}", matrix.render());
+    let problems = matrix.problems();
+    for p in &problems {
+        println!("problem: {p}");
+    }
+    Ok(if problems.is_empty() {
+        exit::OK
+    } else {
+        exit::FAILED
+    })
+}
+
+/// `compare`: two reports, comparison written.
+pub fn compare(args: CompareArgs) -> Outcome {
+    let old = compare::load_report(&args.old)
+        .map_err(|e| Failure::config(format!("failed to load {e}")))?;
+    let new = compare::load_report(&args.new)
+        .map_err(|e| Failure::config(format!("failed to load {e}")))?;
+    let comparison = compare::compare(
+        &old,
+        &new,
+        &args.old.display().to_string(),
+        &args.new.display().to_string(),
+    );
+    let written = compare::write_comparison(&comparison, &args.out).map_err(|e| {
+        Failure::config(format!(
+            "failed to write the comparison to {}: {e}",
+            args.out.display()
+        ))
+    })?;
+    let counts: Vec<String> = comparison
+        .counts
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{n} {k:?}"))
+        .collect();
+    println!("{}", counts.join(", "));
+    println!(
+        "comparison: {}",
+        written
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(if compare::has_new_failures(&comparison) {
+        exit::FAILED
+    } else {
+        exit::OK
+    })
+}
