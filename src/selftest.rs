@@ -143,27 +143,26 @@ impl FaultMatrix {
         let mut out =
             String::from("fault matrix (fault: cases that caught it; * = named by the case)\n");
         for row in &self.rows {
-            let cases: Vec<String> = row
+            // Cases that name the fault first; the others only counted past a few.
+            let (named, others): (Vec<&String>, Vec<&String>) = row
                 .caught_by
                 .iter()
-                .map(|c| {
-                    if row.expected.contains(c) {
-                        format!("{c}*")
-                    } else {
-                        c.clone()
-                    }
-                })
-                .collect();
+                .partition(|c| row.expected.contains(*c));
+            let mut shown: Vec<String> = named.iter().map(|c| format!("{c}*")).collect();
+            shown.extend(others.iter().take(3).map(|c| (*c).clone()));
+            if others.len() > 3 {
+                shown.push(format!("(+{} more)", others.len() - 3));
+            }
             let status = if row.missed().is_empty() && !row.caught_by.is_empty() {
                 "caught"
             } else {
                 "MISSED"
             };
             out.push_str(&format!(
-                "{:<28} {status:<7} {} case(s): {}\n",
+                "{:<28} {status:<7} {:>2} case(s): {}\n",
                 row.fault,
                 row.caught_by.len(),
-                cases.join(" ")
+                shown.join(" ")
             ));
         }
         let caught = self

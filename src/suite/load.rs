@@ -207,8 +207,11 @@ fn load_case(
     schemas: &Schemas,
     ctx: &CaseContext<'_>,
 ) -> Result<Case, SuiteError> {
-    let raw: RawCase = parse(name, &file.text, schemas, SchemaName::Case)?;
+    let raw: RawCase = deserialize(name, &file.text)?;
     let fail = |key: &str, message: String| invalid(name, &file.text, Some(key), message);
+    // The one-change rule first: its message says more than the schema's.
+    let change = change_of(&raw.request).map_err(|(key, m)| fail(&format!("request.{key}"), m))?;
+    check_toml_schema(name, &file.text, schemas, SchemaName::Case)?;
 
     let expected_id = file.path.trim_end_matches(".toml");
     if raw.id != expected_id {
@@ -239,7 +242,6 @@ fn load_case(
         }
     }
 
-    let change = change_of(&raw.request).map_err(|(key, m)| fail(&format!("request.{key}"), m))?;
     let outcome = match raw.expect.outcome.as_str() {
         "served" => OutcomeRule::Served,
         "refused" => OutcomeRule::Refused,
@@ -423,17 +425,32 @@ fn parse<T: DeserializeOwned>(
     schemas: &Schemas,
     schema: SchemaName,
 ) -> Result<T, SuiteError> {
+    let raw = deserialize(name, text)?;
+    check_toml_schema(name, text, schemas, schema)?;
+    Ok(raw)
+}
+
+/// Parses a TOML file into `T`; errors name the key path.
+fn deserialize<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, SuiteError> {
     let deserializer =
         toml::Deserializer::parse(text).map_err(|e| toml_error(name, text, None, &e))?;
-    let raw: T = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let key = e.path().to_string();
         let key = (key != ".").then_some(key);
         toml_error(name, text, key.as_deref(), e.inner())
-    })?;
+    })
+}
+
+/// Checks a TOML file against `schema`.
+fn check_toml_schema(
+    name: &str,
+    text: &str,
+    schemas: &Schemas,
+    schema: SchemaName,
+) -> Result<(), SuiteError> {
     let value: toml::Value = toml::from_str(text).map_err(|e| toml_error(name, text, None, &e))?;
     let json = serde_json::to_value(value).map_err(|e| invalid(name, text, None, e.to_string()))?;
-    check_schema(name, text, &json, schemas, schema)?;
-    Ok(raw)
+    check_schema(name, text, &json, schemas, schema)
 }
 
 fn check_schema(

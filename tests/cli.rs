@@ -1,0 +1,238 @@
+//! The binary: commands, reports written, and the documented exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ccgw-conformance"));
+    // The tests decide every option; nothing leaks in from the environment.
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CCGW_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn read_report(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn run_against_the_reference_writes_four_reports_and_exits_0() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(&["run", "--out", out.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    for file in ["report.json", "junit.xml", "report.md", "report.html"] {
+        assert!(out.path().join(file).is_file(), "{file} missing");
+    }
+    let report = read_report(out.path());
+    assert_eq!(report["summary"]["verdict"], "conformant");
+    assert_eq!(report["environment"]["embedded_gateway"], true);
+    // The written report satisfies the published schema.
+    let schemas = ccgw_conformance::schemas::Schemas::embedded().unwrap();
+    let violations = schemas.validate(ccgw_conformance::schemas::SchemaName::Report, &report);
+    assert!(violations.is_empty(), "{violations:#?}");
+    assert!(
+        text(&output).contains("passed, 0 failed"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn a_fault_that_breaks_a_required_case_exits_1_and_names_the_case() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(&[
+        "run",
+        "--fault",
+        "guid-optional",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("FAIL  guid/missing"),
+        "{}",
+        text(&output)
+    );
+    let report = read_report(out.path());
+    let case = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "guid/missing")
+        .unwrap();
+    assert_eq!(case["status"], "failed");
+    assert!(
+        case["reason"].as_str().unwrap().contains("outcome.refused"),
+        "{case:#}"
+    );
+    assert_eq!(report["environment"]["gateway_faults"][0], "guid-optional");
+}
+
+#[test]
+fn only_selects_cases_and_quiet_prints_the_summary_alone() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(&[
+        "run",
+        "--only",
+        "method/*",
+        "--quiet",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("6 cases: 6 passed"), "{stdout}");
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        read_report(out.path())["cases"].as_array().unwrap().len(),
+        6
+    );
+}
+
+#[test]
+fn no_case_selected_exits_2() {
+    let output = run(&[
+        "run",
+        "--only",
+        "nothing/*",
+        "--out",
+        "/nonexistent/never-written",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("no case selected by --only `nothing/*`"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn a_broken_suite_exits_2_naming_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/getconnectinfo");
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(&src)
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let suite = dir.path().join("getconnectinfo");
+    let case = suite.join("guid/missing.toml");
+    let broken = std::fs::read_to_string(&case)
+        .unwrap()
+        .replace("severity", "sevrity");
+    std::fs::write(&case, broken).unwrap();
+    let output = run(&["list", "--suite", suite.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let message = text(&output);
+    assert!(
+        message.contains(&format!("{}:", case.display())),
+        "{message}"
+    );
+    assert!(message.contains("did you mean `severity`?"), "{message}");
+}
+
+#[test]
+fn usage_errors_exit_2_and_name_the_option() {
+    for (args, needle) in [
+        (vec!["run", "--fault", "no-such-fault"], "no-such-fault"),
+        (
+            vec!["run", "--profile", "cec-99"],
+            "unknown profile `cec-99` for --profile",
+        ),
+        (
+            vec!["run", "--target", "https://127.0.0.1:1"],
+            "--target needs --agent-id",
+        ),
+        (
+            vec![
+                "run",
+                "--target",
+                "https://127.0.0.1:1",
+                "--agent-id",
+                "1001",
+            ],
+            "--target needs a Guid",
+        ),
+        (vec!["run", "--concurrency", "0"], "--concurrency"),
+        (vec!["frobnicate"], "frobnicate"),
+    ] {
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
+        assert!(
+            text(&output).contains(needle),
+            "{args:?}: {}",
+            text(&output)
+        );
+    }
+}
+
+#[test]
+fn list_shows_every_case_with_its_requirements() {
+    let output = run(&["list"]);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.lines().count(), 52, "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("method/get") && l.contains("REQ-METHOD")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn serve_lists_its_faults() {
+    let output = run(&["serve", "--list-faults"]);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout.lines().count(),
+        ccgw_conformance::gateway::Fault::all().len()
+    );
+    assert!(stdout.contains("guid-optional"), "{stdout}");
+}
+
+#[test]
+fn faults_prints_the_matrix_for_the_chosen_faults() {
+    let output = run(&["faults", "--fault", "guid-optional", "--fault", "redirect"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("guid-optional") && stdout.contains("guid/missing*"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("mutation score: 2/2 faults caught"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let output = run(&["--help"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for code in ["0 ", "1 ", "2 ", "3 ", "130"] {
+        assert!(stdout.contains(&format!("  {code}")), "{stdout}");
+    }
+}
