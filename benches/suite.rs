@@ -22,7 +22,11 @@ fn measure(name: &str, iterations: usize, mut f: impl FnMut()) {
         })
         .collect();
     times.sort();
-    println!("{name:<44} {iterations:>4} iterations  min {:>10.3?}  median {:>10.3?}", times[0], times[times.len() / 2]);
+    println!(
+        "{name:<44} {iterations:>4} iterations  min {:>10.3?}  median {:>10.3?}",
+        times[0],
+        times[times.len() / 2]
+    );
 }
 
 fn main() {
@@ -33,28 +37,60 @@ fn main() {
     let faults: Vec<&str> = Fault::all().iter().map(|f| f.name()).collect();
     let suite = load_suite(&SuiteSource::Embedded, &schemas, &faults).expect("suite");
     let profile = suite.profile("cec-23").expect("profile").clone();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
 
     measure("load schemas + suite", n(20), || {
         let schemas = Schemas::embedded().expect("schemas");
         load_suite(&SuiteSource::Embedded, &schemas, &faults).expect("suite");
     });
     for concurrency in [1, 4, 16] {
-        let options = SelfTestOptions { concurrency, ..Default::default() };
-        measure(&format!("full suite vs reference, concurrency {concurrency}"), n(10), || {
-            runtime.block_on(run_embedded(&suite, &schemas, &profile, &[], None, &options)).expect("run");
-        });
+        let options = SelfTestOptions {
+            concurrency,
+            ..Default::default()
+        };
+        measure(
+            &format!("full suite vs reference, concurrency {concurrency}"),
+            n(10),
+            || {
+                runtime
+                    .block_on(run_embedded(
+                        &suite,
+                        &schemas,
+                        &profile,
+                        &[],
+                        None,
+                        &options,
+                    ))
+                    .expect("run");
+            },
+        );
     }
 
-    let ctx = CheckContext { schemas: &schemas, documented: &[] };
+    let ctx = CheckContext {
+        schemas: &schemas,
+        documented: &[],
+    };
     let statuses = StatusSet::parse(&["200".to_owned()]).expect("status set");
-    let served = Expected::Served { statuses, agent_id: "1001".to_owned() };
+    let served = Expected::Served {
+        statuses,
+        agent_id: "1001".to_owned(),
+    };
     let big = format!(
         r#"{{"retcode":"0","message":"{}","result":{{"userId":"1001","list":[{}]}}}}"#,
         "x".repeat(512 * 1024),
         vec![r#"{"a":1,"b":"two","a":3}"#; 10_000].join(",")
     );
-    let observed = Observed { status: 200, location: None, content_type: None, body: big.into_bytes(), over_cap: false, cap: 1 << 20 };
+    let observed = Observed {
+        status: 200,
+        location: None,
+        content_type: None,
+        body: big.into_bytes(),
+        over_cap: false,
+        cap: 1 << 20,
+    };
     measure("evaluate a ~0.7 MiB success body", n(50), || {
         std::hint::black_box(checks::evaluate(&served, &observed, &ctx));
     });

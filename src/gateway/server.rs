@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum_server::Handle;
-use axum_server::accept::DefaultAcceptor;
+use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::task::JoinHandle;
@@ -170,14 +170,16 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
 
     let (scheme, ca_cert_pem, task) = if config.plain_http {
         let server = server
-            .acceptor(SniffAcceptor::new(DefaultAcceptor::new()))
+            .acceptor(SniffAcceptor::new(NoDelayAcceptor::new()))
             .http1_only()
             .handle(handle.clone());
         ("http", None, tokio::spawn(server.serve(app)))
     } else {
         let (tls, pem) = tls_config()?;
         let server = server
-            .acceptor(SniffAcceptor::new(RustlsAcceptor::new(tls)))
+            .acceptor(SniffAcceptor::new(
+                RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new()),
+            ))
             .http1_only()
             .handle(handle.clone());
         ("https", Some(pem), tokio::spawn(server.serve(app)))
