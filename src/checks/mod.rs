@@ -403,9 +403,13 @@ fn check_success(
 fn check_no_connection_info(findings: &mut Vec<Finding>, body: &Value) -> Vec<String> {
     let paths = connection_info(body);
     if !paths.is_empty() {
+        let more = match paths.len() {
+            n if n > 4 => format!(" (+{} more)", n - 4),
+            _ => String::new(),
+        };
         findings.push(CheckId::NoConnectionInfo.finding(format!(
-            "the refusal carries connection info at {}",
-            paths.join(", ")
+            "the refusal carries connection info at {}{more}",
+            paths[..paths.len().min(4)].join(", ")
         )));
     }
     paths
