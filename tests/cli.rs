@@ -236,3 +236,85 @@ fn help_documents_the_exit_codes() {
         assert!(stdout.contains(&format!("  {code}")), "{stdout}");
     }
 }
+
+/// `serve` in one process, `run --target` in another: the external-target
+/// path end to end (credentials from the command line, --ca-cert, a Guid file).
+#[test]
+fn run_against_a_served_gateway_with_its_printed_credentials() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("gateway.pem");
+    /// Kills the server however the test ends.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut serve = Killed(
+        bin()
+            .args([
+                "serve",
+                "--agent-id",
+                "2002",
+                "--cert-out",
+                cert.to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(serve.0.stdout.take().unwrap()).lines();
+    let mut field = std::collections::HashMap::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.starts_with("press Ctrl-C") {
+            break;
+        }
+        if let Some((key, value)) = line.split_once(':') {
+            field.insert(key.trim().to_owned(), value.trim().to_owned());
+        }
+    }
+    let url = format!("https:{}", field["reference gateway listening on https"]);
+    let guid_file = dir.path().join("guid");
+    std::fs::write(&guid_file, format!("{}\n", field["guid"])).unwrap();
+    let out = dir.path().join("reports");
+    let output = bin()
+        .args([
+            "run",
+            "--target",
+            &url,
+            "--agent-id",
+            &field["agent id"],
+            "--callid",
+            &field["live callid"],
+        ])
+        .args([
+            "--guid-file",
+            guid_file.to_str().unwrap(),
+            "--ca-cert",
+            cert.to_str().unwrap(),
+        ])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    drop(serve);
+    // Without the other agent's Guid and call, the binding cases are skipped; all others pass.
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let report = read_report(&out);
+    assert_eq!(report["environment"]["embedded_gateway"], false);
+    assert_eq!(report["environment"]["tls"], "custom_ca");
+    assert_eq!(report["summary"]["failed"], 0, "{}", text(&output));
+    let skipped: Vec<&str> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "skipped")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped, ["body/other-agent-callid", "guid/other-agent"]);
+    // The Guid never reaches a report.
+    let json = std::fs::read_to_string(out.join("report.json")).unwrap();
+    assert!(!json.contains(&field["guid"]));
+}

@@ -320,6 +320,16 @@ pub async fn serve(args: ServeArgs) -> Outcome {
     };
     if let Some(agent) = &args.agent_id {
         config.agent_id = agent.clone();
+        if *agent == config.other_agent_id {
+            // The second agent must differ: take the neighbour instead.
+            let n: u64 = agent.parse().unwrap_or(profile.agent_id_min);
+            config.other_agent_id = if n < profile.agent_id_max {
+                n + 1
+            } else {
+                n - 1
+            }
+            .to_string();
+        }
     }
     let gw = gateway::start(config)
         .await
