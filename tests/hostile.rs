@@ -224,6 +224,18 @@ async fn redirects_are_findings_and_the_guid_never_travels(#[case] status: u16) 
     );
 }
 
+#[tokio::test]
+async fn a_connection_closed_mid_body_errors_the_case() {
+    // Promises 1000 bytes, sends 20, closes.
+    let answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"retcode\":\"0\",\"mes".to_vec();
+    let server = Hostile::start(Behaviour::Raw(answer)).await;
+    let report = run_library(&server.url(), &[SERVED], Knobs::default()).await;
+    let c = case(&report, SERVED);
+    assert_eq!(c.status, Status::Errored, "{:?}", c.findings);
+    let reason = c.reason.as_deref().unwrap_or_default();
+    assert!(reason.contains(&server.url()), "names the origin: {reason}");
+}
+
 // ---- Bodies ---------------------------------------------------------------
 
 /// Runs `ids` against a server answering `answer`; returns the report.
