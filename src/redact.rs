@@ -43,12 +43,17 @@ impl Redactor {
     }
 
     /// Text with every registered secret and every secret-keyed JSON string
-    /// value replaced.
+    /// value replaced. The start of a long secret (at least
+    /// [`FRAGMENT_CHARS`] of its first characters) is replaced too: text cut
+    /// off at a limit (evidence, body cap, an excerpt) may end inside one.
     pub fn text(&self, text: &str) -> String {
         let mut out = redact_secret_keys(text);
         for (secret, placeholder) in &self.secrets {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), placeholder);
+            }
+            if secret.len() >= 2 * FRAGMENT_CHARS {
+                out = redact_fragments(&out, secret, placeholder);
             }
         }
         out
@@ -63,6 +68,42 @@ impl Redactor {
             self.text(value)
         }
     }
+}
+
+/// Shortest start of a secret that is still treated as the secret. Only
+/// secrets of twice this length or more are matched by their start, so short
+/// values (a callid of digits) never redact ordinary text.
+pub const FRAGMENT_CHARS: usize = 8;
+
+/// Replaces every run of text that equals the first `FRAGMENT_CHARS` or more
+/// bytes of `secret` (whole secrets are already gone).
+fn redact_fragments(text: &str, secret: &str, placeholder: &str) -> String {
+    let Some(head) = secret.get(..FRAGMENT_CHARS) else {
+        return text.to_owned();
+    };
+    if !text.contains(head) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(head) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let len = tail
+            .bytes()
+            .zip(secret.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        // Back off to a char boundary (the secret may hold non-ASCII).
+        let len = (FRAGMENT_CHARS..=len)
+            .rev()
+            .find(|&l| tail.is_char_boundary(l))
+            .unwrap_or(FRAGMENT_CHARS);
+        out.push_str(placeholder);
+        rest = &tail[len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Replaces the string value after any `"signature"` or `"guid"` key in JSON-ish
@@ -137,6 +178,22 @@ mod tests {
         );
         assert_eq!(r.header("GUID", "abc"), "<redacted>");
         assert_eq!(r.header("Content-Type", "text/plain"), "text/plain");
+    }
+
+    #[test]
+    fn redacts_the_start_of_a_secret_cut_off_at_a_limit() {
+        let mut r = Redactor::new();
+        r.add("5f3c2a71-9d4e-4b8a.AgentGateway1", "<guid>");
+        r.add("1552524689", "<callid>");
+        assert_eq!(r.text("cut: 5f3c2a71-9d"), "cut: <guid>");
+        assert_eq!(
+            r.text("`x5f3c2a71-9d4e` and 5f3c2a7"),
+            "`x<guid>` and 5f3c2a7"
+        );
+        assert_eq!(
+            r.text("call 15525246 and 1552524689"),
+            "call 15525246 and <callid>"
+        );
     }
 
     #[test]

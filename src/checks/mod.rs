@@ -94,7 +94,9 @@ impl CheckId {
             }
             CheckId::BodySize => "the body stays under the size cap",
             CheckId::HttpStatus => "the HTTP status is one the expectations accept",
-            CheckId::BodyJson => "the body is JSON where an envelope is required",
+            CheckId::BodyJson => {
+                "the body is JSON, labelled application/json, where an envelope is required"
+            }
             CheckId::UniqueKeys => "no JSON object repeats a key (RFC 8259)",
             CheckId::EnvelopeSchema => {
                 "the response envelope satisfies its schema (retcode, message)"
@@ -235,9 +237,12 @@ pub fn evaluate(expected: &Expected, observed: &Observed, ctx: &CheckContext<'_>
         }
         Expected::Served { statuses, agent_id } => {
             check_status(&mut findings, statuses, observed.status);
-            match body {
-                Some(body) => check_success(&mut findings, body, agent_id, ctx),
-                None => findings.push(not_json(observed, "a success must be a JSON envelope")),
+            match &parsed {
+                Ok(body) => {
+                    check_media_type(&mut findings, observed);
+                    check_success(&mut findings, body, agent_id, ctx);
+                }
+                Err(e) => findings.push(not_json(observed, e, "a success must be a JSON envelope")),
             }
         }
         Expected::Refused {
@@ -246,10 +251,14 @@ pub fn evaluate(expected: &Expected, observed: &Observed, ctx: &CheckContext<'_>
             statuses,
         } => {
             check_status(&mut findings, statuses, observed.status);
-            match body {
-                Some(body) => check_refusal(&mut findings, body, retcodes, set, ctx),
-                None => findings.push(not_json(
+            match &parsed {
+                Ok(body) => {
+                    check_media_type(&mut findings, observed);
+                    check_refusal(&mut findings, body, retcodes, set, ctx);
+                }
+                Err(e) => findings.push(not_json(
                     observed,
+                    e,
                     "a refusal must be a JSON envelope with a retcode",
                 )),
             }
@@ -293,7 +302,30 @@ fn check_status(findings: &mut Vec<Finding>, statuses: &StatusSet, status: u16) 
     }
 }
 
-fn not_json(observed: &Observed, why: &str) -> Finding {
+/// A JSON envelope must say so: a client that honours `Content-Type` (a
+/// browser, the H5 agent page) will not parse JSON sent as `text/html`.
+fn check_media_type(findings: &mut Vec<Finding>, observed: &Observed) {
+    let label = observed.content_type.as_deref().unwrap_or_default();
+    let essence = label
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") {
+        return;
+    }
+    let got = if label.trim().is_empty() {
+        "no Content-Type".to_owned()
+    } else {
+        format!("Content-Type `{label}`")
+    };
+    findings.push(CheckId::BodyJson.finding(format!(
+        "the JSON envelope came with {got}; it must be labelled application/json (RFC 8259 section 11) for a client to parse it as JSON"
+    )));
+}
+
+fn not_json(observed: &Observed, error: &serde_json::Error, why: &str) -> Finding {
     let kind = observed
         .content_type
         .as_deref()
@@ -306,7 +338,10 @@ fn not_json(observed: &Observed, why: &str) -> Finding {
         "an empty body".to_owned()
     } else {
         match std::str::from_utf8(&observed.body) {
-            Ok(_) => format!("{} bytes of {kind} starting `{start}`", observed.body.len()),
+            Ok(_) => format!(
+                "{} bytes of {kind} starting `{start}`, which do not parse as JSON ({error})",
+                observed.body.len()
+            ),
             Err(_) => format!(
                 "{} bytes of {kind} that are not valid UTF-8",
                 observed.body.len()

@@ -44,7 +44,7 @@ pub struct RunArgs {
     #[arg(long, env = "CCGW_TARGET", value_name = "URL", value_parser = parse_target)]
     pub target: Option<reqwest::Url>,
     /// The signed-in agent the Guid belongs to (decimal digits).
-    #[arg(long, env = "CCGW_AGENT_ID", value_name = "ID", value_parser = parse_agent_id)]
+    #[arg(long, env = "CCGW_AGENT_ID", value_name = "ID", value_parser = parse_agent_id, allow_negative_numbers = true)]
     pub agent_id: Option<String>,
     /// The agent's Guid (prefer CCGW_GUID or --guid-file: a command line is visible to others).
     #[arg(
@@ -62,7 +62,7 @@ pub struct RunArgs {
     #[arg(long, env = "CCGW_CALLID", value_name = "ID", hide_env_values = true)]
     pub callid: Option<String>,
     /// Another in-range agent id (default: a neighbour of --agent-id).
-    #[arg(long, env = "CCGW_OTHER_AGENT_ID", value_name = "ID", value_parser = parse_agent_id)]
+    #[arg(long, env = "CCGW_OTHER_AGENT_ID", value_name = "ID", value_parser = parse_agent_id, allow_negative_numbers = true)]
     pub other_agent_id: Option<String>,
     /// The Guid of the other agent (for the Guid-binding cases).
     #[arg(
@@ -103,7 +103,7 @@ pub struct RunArgs {
     #[arg(long, env = "CCGW_EXPECT", value_name = "FILE")]
     pub expect: Option<PathBuf>,
     /// Per-request timeout in seconds (connect, headers and body).
-    #[arg(long, env = "CCGW_TIMEOUT", value_name = "SECS", default_value = "10", value_parser = parse_seconds)]
+    #[arg(long, env = "CCGW_TIMEOUT", value_name = "SECS", default_value = "10", value_parser = parse_seconds, allow_negative_numbers = true)]
     pub timeout: std::time::Duration,
     /// How many cases run at once.
     #[arg(long, env = "CCGW_CONCURRENCY", value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -154,7 +154,7 @@ pub struct ServeArgs {
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<ccgw_conformance::gateway::Fault>,
     /// The signed-in agent.
-    #[arg(long, value_parser = parse_agent_id)]
+    #[arg(long, value_parser = parse_agent_id, allow_negative_numbers = true)]
     pub agent_id: Option<String>,
     /// Spec profile whose agentid range the gateway enforces.
     #[arg(long, default_value = "cec-23")]

@@ -148,11 +148,7 @@ pub async fn run(args: RunArgs) -> Outcome {
         only: args.only.clone(),
     };
     let mut progress = Progress::new(args.quiet);
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+    let interrupt = interrupt_signal();
     let result = runner::run(
         &suite,
         &cases,
@@ -203,6 +199,32 @@ pub async fn run(args: RunArgs) -> Outcome {
     Ok(exit_code(&report, fails))
 }
 
+/// Completes on the first Ctrl-C (SIGINT). The handler is installed when
+/// this is called, not when the future is first polled: a Ctrl-C right after
+/// the run announced itself would otherwise kill the process without a report.
+fn interrupt_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let installed = signal(SignalKind::interrupt());
+        async move {
+            match installed {
+                Ok(mut sigint) => {
+                    sigint.recv().await;
+                }
+                // No handler: the default action (terminate) stays in force.
+                Err(_) => std::future::pending::<()>().await,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 /// The exit code of a finished run.
 fn exit_code(report: &RunReport, fails: bool) -> u8 {
     let sent: Vec<_> = report
@@ -245,7 +267,13 @@ fn external_target(args: &RunArgs, url: &reqwest::Url) -> Result<(Target, Creden
         }
     };
     if guid.trim().is_empty() {
-        return Err(Failure::config("the Guid is empty"));
+        return Err(Failure::config(match &args.guid_file {
+            Some(path) if args.guid.is_none() => format!(
+                "--guid-file {}: the first line is empty; it must hold the Guid",
+                path.display()
+            ),
+            _ => "the Guid given with --guid (or CCGW_GUID) is empty".to_owned(),
+        }));
     }
     let tls = match (&args.ca_cert, args.insecure) {
         (Some(path), _) => TlsSetup::CaPem(std::fs::read(path).map_err(|e| {

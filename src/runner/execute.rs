@@ -130,7 +130,8 @@ impl CaseRunner<'_> {
     }
 
     fn response_evidence(&self, response: &RawResponse) -> ResponseEvidence {
-        let text = String::from_utf8_lossy(&response.body);
+        // Redact the whole body before cutting it: a cut could split a secret.
+        let text = self.redactor.text(&String::from_utf8_lossy(&response.body));
         let truncated = text.chars().count() > EVIDENCE_CHARS || response.over_cap;
         let kept: String = text.chars().take(EVIDENCE_CHARS).collect();
         let json = serde_json::from_slice::<serde_json::Value>(&response.body).ok();
@@ -153,7 +154,7 @@ impl CaseRunner<'_> {
         ResponseEvidence {
             status: response.status,
             headers,
-            body: self.redactor.text(&kept),
+            body: kept,
             body_bytes: response.body.len(),
             truncated,
             retcode: field("retcode"),

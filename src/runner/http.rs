@@ -182,8 +182,18 @@ fn describe(error: &reqwest::Error, url: &reqwest::Url) -> TransportError {
     .iter()
     .any(|w| lower.contains(w));
     let message = if is_tls && error.is_connect() {
+        let host = url.host_str().unwrap_or_default();
+        let why = if lower.contains("not valid for name") || lower.contains("notvalidforname") {
+            format!("the certificate is not valid for {host}")
+        } else if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+            "the certificate is not trusted (unknown issuer)".to_owned()
+        } else if lower.contains("expired") {
+            "the certificate has expired".to_owned()
+        } else {
+            "the handshake failed".to_owned()
+        };
         format!(
-            "TLS with {origin} failed ({detail}); trust its CA with --ca-cert PEM, or skip verification with --insecure"
+            "TLS with {origin} failed: {why} ({detail}); trust its CA with --ca-cert PEM (the certificate must also name the host of --target), or skip verification with --insecure"
         )
     } else if error.is_connect() {
         format!("could not reach {origin}: {detail}")
