@@ -39,6 +39,7 @@ h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
 table{border-collapse:collapse;margin:.5rem 0;width:100%}
 th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}
+th[scope=row]{white-space:nowrap;width:1%}
 pre{background:#f6f6f6;border:1px solid #ddd;padding:.5rem;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere}
 code{font-family:ui-monospace,Menlo,Consolas,monospace}
 .banner{border-radius:.4rem;padding:.8rem 1.2rem;margin-bottom:1rem;border:2px solid}
