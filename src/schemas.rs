@@ -24,13 +24,15 @@ pub enum SchemaName {
     Case,
     Requirements,
     Expectations,
+    /// An `--expect` file: entries of `expectations.schema.json#/$defs/expect_file`.
+    ExpectFile,
     Profile,
     Report,
 }
 
 impl SchemaName {
     /// Every schema, in load order.
-    pub const ALL: [SchemaName; 10] = [
+    pub const ALL: [SchemaName; 11] = [
         SchemaName::Envelope,
         SchemaName::Success,
         SchemaName::Result,
@@ -39,6 +41,7 @@ impl SchemaName {
         SchemaName::Case,
         SchemaName::Requirements,
         SchemaName::Expectations,
+        SchemaName::ExpectFile,
         SchemaName::Profile,
         SchemaName::Report,
     ];
@@ -54,6 +57,7 @@ impl SchemaName {
             SchemaName::Case => "case.schema.json",
             SchemaName::Requirements => "requirements.schema.json",
             SchemaName::Expectations => "expectations.schema.json",
+            SchemaName::ExpectFile => "expect-file.schema.json",
             SchemaName::Profile => "profile.schema.json",
             SchemaName::Report => "report.schema.json",
         }

@@ -28,6 +28,7 @@ const SCHEMA_FILES: &[&str] = &[
     "case.schema.json",
     "envelope.schema.json",
     "error.schema.json",
+    "expect-file.schema.json",
     "expectations.schema.json",
     "profile.schema.json",
     "report.schema.json",

@@ -106,7 +106,9 @@ pub async fn run(args: RunArgs) -> Outcome {
             .map_err(|e| Failure::config(format!("failed to load --expect: {e}")))?;
         expectations
             .overlay(&raw, ExpectationSource::File, &path.display().to_string())
-            .map_err(|e| Failure::config(format!("{}: {e}", path.display())))?;
+            .map_err(|e| {
+                Failure::config(format!("failed to load --expect: {}: {e}", path.display()))
+            })?;
     }
     let cases = select(&suite, args.only.as_deref())?;
     let baseline = match &args.baseline {

@@ -1,7 +1,10 @@
 //! The HTML report: one self-contained page to read or print and sign off.
-//! Inline CSS only: no script, no external resource, no web font.
+//! Inline CSS only: no script, no external resource, no web font; a
+//! Content-Security-Policy `<meta>` makes the browser refuse any load the page
+//! might still attempt (`tests/browser.rs` opens it in headless Chromium).
 //!
-//! Verdict banner, environment (with `--insecure` flagged), expectations, the
+//! Verdict banner (naming the required cases that failed or were skipped),
+//! environment (with `--insecure` flagged), expectations, the
 //! requirement traceability matrix (cases linked by anchor), the comparison
 //! with a baseline when there is one, then one `<section id="case-...">` per
 //! case with its status, expectation, findings and evidence, and last the
@@ -10,7 +13,7 @@
 //! ```html
 //! <!DOCTYPE html>
 //! <html lang="en">
-//! <head><meta charset="utf-8"><title>getconnectinfo conformance: Not conformant</title><style>...</style></head>
+//! <head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" ...><title>getconnectinfo conformance: Not conformant</title><style>...</style></head>
 //! <body>
 //! <header class="banner not-conformant"><h1>Not conformant</h1>...</header>
 //! ...
@@ -36,13 +39,18 @@ h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
 table{border-collapse:collapse;margin:.5rem 0;width:100%}
 th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}
-pre{background:#f6f6f6;border:1px solid #ddd;padding:.5rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+th[scope=row]{white-space:nowrap;width:1%}
+pre{background:#f6f6f6;border:1px solid #ddd;padding:.5rem;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere}
 code{font-family:ui-monospace,Menlo,Consolas,monospace}
 .banner{border-radius:.4rem;padding:.8rem 1.2rem;margin-bottom:1rem;border:2px solid}
 .banner h1{margin:.2rem 0}
 .conformant{background:#e6f4ea;border-color:#1e7e34}
 .not-conformant{background:#fdecea;border-color:#b3261e}
 .not-assessed{background:#fff4e5;border-color:#b26a00}
+td.conformant,td.not-conformant,td.not-assessed{border-color:#ccc;font-weight:bold}
+.nowrap{white-space:nowrap}
+ul.cases{list-style:none;margin:0;padding:0}
+.banner ul{margin:.2rem 0}
 .warn{color:#b3261e;font-weight:bold}
 .status{display:inline-block;min-width:3.5rem;text-align:center;font-weight:bold;border-radius:.25rem;padding:0 .3rem;border:1px solid}
 .status.passed{color:#1e7e34}
@@ -60,6 +68,11 @@ dd,td,li{white-space:pre-line}
 @media print{body{max-width:none;padding:0;font-size:10pt}.case,tr,pre{break-inside:avoid}a{color:inherit;text-decoration:none}.banner,.status,th{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 ";
 
+/// The page's Content-Security-Policy: nothing but its own inline style
+/// sheet may load, so a reader's browser makes no request for it.
+const CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+
 /// Renders the report as one HTML page.
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
@@ -72,6 +85,7 @@ pub fn render(report: &RunReport) -> String {
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
         escape_html(&title)
@@ -81,7 +95,7 @@ pub fn render(report: &RunReport) -> String {
     expectations(&mut out, report);
     requirements(&mut out, report);
     if let Some(comparison) = &report.comparison {
-        comparison_section(&mut out, comparison);
+        comparison_section(&mut out, comparison, report);
     }
     cases(&mut out, report);
     assumptions(&mut out, report);
@@ -179,9 +193,47 @@ fn banner(out: &mut String, report: &RunReport) {
     let _ = writeln!(
         out,
         "<p>{} cases: {} passed, {} failed, {} errored, {} skipped \
-         ({} required failed, {} required skipped).</p>\n</header>",
+         ({} required failed, {} required skipped).</p>",
         s.total, s.passed, s.failed, s.errored, s.skipped, s.required_failed, s.required_skipped
     );
+    // The cases the verdict rests on, so a reader sees why before scrolling.
+    let required = |status: Status| {
+        report
+            .cases
+            .iter()
+            .filter(move |c| c.severity == Severity::Required && c.status == status)
+    };
+    let failed: Vec<&CaseResult> = required(Status::Failed)
+        .chain(required(Status::Errored))
+        .collect();
+    banner_cases(out, "Required cases that failed or errored", &failed);
+    let skipped: Vec<&CaseResult> = required(Status::Skipped).collect();
+    banner_cases(out, "Required cases not run", &skipped);
+    out.push_str("</header>\n");
+}
+
+/// A labelled list of case links inside the banner; nothing when `cases` is empty.
+fn banner_cases(out: &mut String, label: &str, cases: &[&CaseResult]) {
+    if cases.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "<p>{label}:</p>\n<ul>");
+    for case in cases {
+        let why = case
+            .reason
+            .as_deref()
+            .and_then(|r| r.lines().next())
+            .map(|r| format!(": {}", escape_html(r)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<li>{} <a href=\"#{}\"><code>{}</code></a>{why}</li>",
+            status_badge(case.status),
+            escape_html(&case_anchor(&case.id)),
+            escape_html(&case.id)
+        );
+    }
+    out.push_str("</ul>\n");
 }
 
 /// One `<tr><th>name</th><td>value</td></tr>`; `value_html` is already escaped.
@@ -226,6 +278,17 @@ fn environment(out: &mut String, report: &RunReport) {
         },
     );
     row(out, "Suite", &escape_html(&env.suite));
+    row(out, "Expectations", &expectations_summary(report));
+    if let Some(comparison) = &report.comparison {
+        row(
+            out,
+            "Baseline",
+            &format!(
+                "{} (<a href=\"#comparison\">comparison</a>)",
+                escape_html(&comparison.baseline)
+            ),
+        );
+    }
     if let Some(only) = &env.only {
         row(out, "Only", &escape_html(only));
     }
@@ -246,6 +309,45 @@ fn environment(out: &mut String, report: &RunReport) {
     out.push_str("</table>\n</section>\n");
 }
 
+/// "12 in force: 11 from the documentation, 1 from file x.toml", linked to
+/// the expectations table; the files are named since they change verdicts.
+fn expectations_summary(report: &RunReport) -> String {
+    use crate::report::ExpectationSource;
+    let records = &report.environment.expectations;
+    let mut parts = Vec::new();
+    for source in [
+        ExpectationSource::Documentation,
+        ExpectationSource::Profile,
+        ExpectationSource::File,
+    ] {
+        let n = records.iter().filter(|e| e.source == source).count();
+        if n > 0 {
+            parts.push(format!("{n} from the {}", text::source(source)));
+        }
+    }
+    let mut files: Vec<&str> = records
+        .iter()
+        .filter(|e| e.source == ExpectationSource::File)
+        .map(|e| e.reference.split(": ").next().unwrap_or_default())
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    let files = if files.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| format!("<code>{}</code>", escape_html(f)))
+            .collect();
+        format!(" ({})", names.join(", "))
+    };
+    format!(
+        "<a href=\"#expectations\">{} in force</a>: {}{files}",
+        records.len(),
+        parts.join(", ")
+    )
+}
+
 fn expectations(out: &mut String, report: &RunReport) {
     out.push_str("<section id=\"expectations\">\n<h2>Expectations</h2>\n");
     let expectations = &report.environment.expectations;
@@ -259,9 +361,13 @@ fn expectations(out: &mut String, report: &RunReport) {
     for e in expectations {
         let _ = writeln!(
             out,
-            "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape_html(&e.name),
-            escape_html(&e.value),
+            e.value
+                .split(", ")
+                .map(|v| format!("<code class=\"nowrap\">{}</code>", escape_html(v)))
+                .collect::<Vec<_>>()
+                .join(", "),
             text::source(e.source),
             escape_html(&e.reference)
         );
@@ -288,10 +394,10 @@ fn requirements(out: &mut String, report: &RunReport) {
                     .cases
                     .iter()
                     .find(|case| &case.id == id)
-                    .map(|case| format!(" {}", status_badge(case.status)))
+                    .map(|case| format!("{} ", status_badge(case.status)))
                     .unwrap_or_default();
                 format!(
-                    "<a href=\"#{}\"><code>{}</code></a>{status}",
+                    "<li class=\"nowrap\">{status}<a href=\"#{}\"><code>{}</code></a></li>",
                     escape_html(&case_anchor(id)),
                     escape_html(id)
                 )
@@ -299,12 +405,12 @@ fn requirements(out: &mut String, report: &RunReport) {
             .collect();
         let _ = writeln!(
             out,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td>\
-             <td class=\"{}\">{}</td></tr>",
+            "<tr><td><code class=\"nowrap\">{}</code></td><td>{}</td><td>{}</td>\
+             <td><ul class=\"cases\">{}</ul></td><td class=\"{}\">{}</td></tr>",
             escape_html(&requirement.id),
             escape_html(&requirement.title),
             escape_html(&requirement.spec_ref),
-            links.join("<br>"),
+            links.join(""),
             verdict_class(requirement.verdict),
             text::verdict(requirement.verdict)
         );
@@ -312,7 +418,7 @@ fn requirements(out: &mut String, report: &RunReport) {
     out.push_str("</table>\n</section>\n");
 }
 
-fn comparison_section(out: &mut String, comparison: &Comparison) {
+fn comparison_section(out: &mut String, comparison: &Comparison, report: &RunReport) {
     out.push_str("<section id=\"comparison\">\n<h2>Comparison with the baseline</h2>\n<table>\n");
     row(out, "Baseline", &escape_html(&comparison.baseline));
     row(out, "Current", &escape_html(&comparison.current));
@@ -341,10 +447,19 @@ fn comparison_section(out: &mut String, comparison: &Comparison) {
     };
     for change in changed {
         let details: Vec<_> = change.details.iter().map(|d| escape_html(d)).collect();
+        // A removed case has no section in this report to link to.
+        let id = if report.cases.iter().any(|c| c.id == change.id) {
+            format!(
+                "<a href=\"#{}\"><code>{}</code></a>",
+                escape_html(&case_anchor(&change.id)),
+                escape_html(&change.id)
+            )
+        } else {
+            format!("<code>{}</code>", escape_html(&change.id))
+        };
         let _ = writeln!(
             out,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape_html(&change.id),
+            "<tr><td class=\"nowrap\">{id}</td><td class=\"nowrap\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             text::change_kind(change.kind),
             digest(&change.before),
             digest(&change.after),

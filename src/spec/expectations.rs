@@ -132,6 +132,11 @@ impl Expectations {
 
     /// Overrides entries from a profile or an `--expect` file. Only known keys
     /// may be overridden, with a value of the same kind.
+    ///
+    /// `default_reference` is the profile's reference, or the file's path for
+    /// [`ExpectationSource::File`]: a file's entries always name the file
+    /// (`FILE`, or `FILE: reason` when the entry gives a `reference`), so a
+    /// report traces every narrowing to the file that made it.
     pub fn overlay(
         &mut self,
         raw: &RawExpectations,
@@ -149,10 +154,15 @@ impl Expectations {
             if std::mem::discriminant(&existing.value) != std::mem::discriminant(&value) {
                 return Err(format!("`{key}` has a value of the wrong kind"));
             }
+            let reference = match (source, reference) {
+                (ExpectationSource::File, Some(reason)) => format!("{default_reference}: {reason}"),
+                (_, Some(reason)) => reason,
+                (_, None) => default_reference.to_owned(),
+            };
             *existing = Expectation {
                 value,
                 source,
-                reference: reference.unwrap_or_else(|| default_reference.to_owned()),
+                reference,
             };
         }
         Ok(())

@@ -163,7 +163,9 @@ pub fn load_suite(
     })
 }
 
-/// Reads an expectations file given with `--expect` (TOML, or JSON by extension).
+/// Reads an expectations file given with `--expect` (TOML, or JSON by
+/// extension), checked against `expect-file.schema.json`: any subset of the
+/// suite's expectation entries, each entry's `reference` optional.
 pub fn load_expectations_file(
     path: &Path,
     schemas: &Schemas,
@@ -182,13 +184,13 @@ pub fn load_expectations_file(
                 key: None,
                 message: e.to_string(),
             })?;
-        check_schema(&name, &text, &value, schemas, SchemaName::Expectations)?;
+        check_schema(&name, &text, &value, schemas, SchemaName::ExpectFile)?;
         return serde_path_to_error::deserialize(&value).map_err(|e| {
             let key = e.path().to_string();
             invalid(&name, &text, Some(&key), hint(e.inner().to_string()))
         });
     }
-    parse(&name, &text, schemas, SchemaName::Expectations)
+    parse(&name, &text, schemas, SchemaName::ExpectFile)
 }
 
 fn is_case_file(path: &str) -> bool {

@@ -134,10 +134,10 @@ pub async fn run_library(url: &str, ids: &[&str], knobs: Knobs) -> RunReport {
         only: None,
     };
     runner::run(
-        &suite,
+        suite,
         &cases,
         &plan,
-        &schemas,
+        schemas,
         &redactor,
         &mut runner::NoListener,
         std::future::pending(),
