@@ -21,6 +21,8 @@
 //! detectors fire. Without Chromium the tests fail and say what to install.
 //! `scripts/screenshot-report.sh REPORT.html OUT.png` takes a picture by hand.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -159,13 +161,7 @@ fn page_requests(net_log: &Path) -> Vec<String> {
 }
 
 fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ccgw-conformance"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("CCGW_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
+    support::bin()
 }
 
 /// A real report: a clean baseline, then a run with a fault compared with it.

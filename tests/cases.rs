@@ -76,14 +76,7 @@ fn run_case(path: &Path) -> (CaseResult, Option<String>) {
         .profile(&profile_name)
         .expect("CCGW_PROFILE names a profile")
         .clone();
-    let mut expectations = suite.expectations.clone();
-    expectations
-        .overlay(
-            &profile.expectations,
-            ccgw_conformance::report::ExpectationSource::Profile,
-            &profile.reference,
-        )
-        .expect("profile overlays");
+    let expectations = suite.expectations_for(&profile);
     let plan = RunPlan {
         target,
         credentials: credentials.clone(),

@@ -1,17 +1,11 @@
 //! The binary: commands, reports written, and the documented exit codes.
 
+mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ccgw-conformance"));
-    // The tests decide every option; nothing leaks in from the environment.
-    for (key, _) in std::env::vars() {
-        if key.starts_with("CCGW_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
+    support::bin()
 }
 
 fn run(args: &[&str]) -> Output {

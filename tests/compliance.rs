@@ -10,6 +10,8 @@
 //! - the HTML verdict banner for each verdict, the "not assessed" one from a run
 //!   without a live callid (library), with no secret in any output.
 
+mod support;
+
 use ccgw_conformance::compare::load_report;
 use ccgw_conformance::report::{
     ChangeKind, ExpectationSource, RunReport, Severity, Status, Verdict,
@@ -22,13 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ccgw-conformance"));
-    // The tests decide every option; nothing leaks in from the environment.
-    for (key, _) in std::env::vars() {
-        if key.starts_with("CCGW_") {
-            cmd.env_remove(key);
-        }
-    }
+    let mut cmd = support::bin();
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
     cmd
 }
@@ -650,14 +646,7 @@ fn without_a_live_callid_the_verdict_is_not_assessed_and_no_secret_leaks() {
         // What a tester has without a live video call: no callid.
         let mut credentials = embedded.credentials.clone();
         credentials.callid = None;
-        let mut expectations = suite.expectations.clone();
-        expectations
-            .overlay(
-                &profile.expectations,
-                ExpectationSource::Profile,
-                &profile.reference,
-            )
-            .unwrap();
+        let expectations = suite.expectations_for(&profile);
         let plan = ccgw_conformance::runner::RunPlan {
             target: embedded.target.clone(),
             credentials: credentials.clone(),

@@ -11,7 +11,7 @@ use ccgw_conformance::report::{ExpectationSource, RunReport, Status};
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
 use ccgw_conformance::schemas::Schemas;
 use ccgw_conformance::selftest;
-use ccgw_conformance::spec::{Expectations, Profile};
+use ccgw_conformance::spec::Profile;
 use ccgw_conformance::suite::{Case, Suite, SuiteSource, load_expectations_file, load_suite};
 use std::path::Path;
 
@@ -93,14 +93,7 @@ fn now_rfc3339() -> String {
 pub async fn run(args: RunArgs) -> Outcome {
     let (schemas, suite) = load(&args.suite)?;
     let profile = profile(&suite, &args.profile)?.clone();
-    let mut expectations: Expectations = suite.expectations.clone();
-    expectations
-        .overlay(
-            &profile.expectations,
-            ExpectationSource::Profile,
-            &profile.reference,
-        )
-        .map_err(|e| Failure::config(format!("profile {}: {e}", profile.name)))?;
+    let mut expectations = suite.expectations_for(&profile);
     if let Some(path) = &args.expect {
         let raw = load_expectations_file(path, &schemas)
             .map_err(|e| Failure::config(format!("failed to load --expect: {e}")))?;

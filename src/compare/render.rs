@@ -27,6 +27,9 @@
 use std::fmt::Write as _;
 
 use super::diff::ALL_KINDS;
+use crate::render::html::escape_html;
+use crate::render::markdown::cell;
+use crate::render::text::change_kind;
 use crate::report::{CaseChange, CaseDigest, ChangeKind, Comparison};
 
 /// The comparison as Markdown: the two labels, a counts table, then a table
@@ -34,11 +37,11 @@ use crate::report::{CaseChange, CaseDigest, ChangeKind, Comparison};
 pub fn markdown(c: &Comparison) -> String {
     let mut out = String::new();
     out.push_str("# Comparison with the baseline\n\n");
-    let _ = writeln!(out, "- Baseline: {}", md_cell(&c.baseline));
-    let _ = writeln!(out, "- Current: {}", md_cell(&c.current));
+    let _ = writeln!(out, "- Baseline: {}", cell(&c.baseline));
+    let _ = writeln!(out, "- Current: {}", cell(&c.current));
     out.push_str("\n| change | cases |\n|---|---:|\n");
     for kind in ALL_KINDS {
-        let _ = writeln!(out, "| {} | {} |", kind_label(kind), count(c, kind));
+        let _ = writeln!(out, "| {} | {} |", change_kind(kind), count(c, kind));
     }
     let _ = writeln!(out, "| total | {} |", c.cases.len());
 
@@ -51,17 +54,17 @@ pub fn markdown(c: &Comparison) -> String {
     out.push_str("| case | change | before | after | details |\n|---|---|---|---|---|\n");
     for change in rows {
         let kind = match change.kind {
-            ChangeKind::NewFailure => format!("**{}**", kind_label(change.kind)),
-            k => kind_label(k).to_owned(),
+            ChangeKind::NewFailure => format!("**{}**", change_kind(change.kind)),
+            k => change_kind(k).to_owned(),
         };
-        let details: Vec<String> = change.details.iter().map(|d| md_cell(d)).collect();
+        let details: Vec<String> = change.details.iter().map(|d| cell(d)).collect();
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
-            md_cell(&change.id),
+            cell(&change.id),
             kind,
-            md_cell(&digest_summary(change.before.as_ref())),
-            md_cell(&digest_summary(change.after.as_ref())),
+            cell(&digest_summary(change.before.as_ref())),
+            cell(&digest_summary(change.after.as_ref())),
             details.join("<br>"),
         );
     }
@@ -93,7 +96,7 @@ pub fn html(c: &Comparison) -> String {
             out,
             "<tr class=\"{}\"><td>{}</td><td>{}</td></tr>",
             kind_class(kind),
-            kind_label(kind),
+            change_kind(kind),
             count(c, kind)
         );
     }
@@ -124,7 +127,7 @@ pub fn html(c: &Comparison) -> String {
                 out,
                 "<tr class=\"{class}\"><td><code>{}</code></td><td><span class=\"kind {class}\">{}</span></td><td>{}</td><td>{}</td><td>{details}</td></tr>",
                 escape_html(&change.id),
-                kind_label(change.kind),
+                change_kind(change.kind),
                 escape_html(&digest_summary(change.before.as_ref())),
                 escape_html(&digest_summary(change.after.as_ref())),
                 class = kind_class(change.kind),
@@ -160,49 +163,6 @@ pub fn json(c: &Comparison) -> String {
         .expect("a comparison is plain data with string map keys, so it always serializes");
     text.push('\n');
     text
-}
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub(crate) fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(ch),
-        }
-    }
-    out
-}
-
-/// Escapes text for one GitHub-flavoured Markdown table cell: no pipe ends
-/// the cell, no newline ends the row, no markup or HTML from the data renders
-/// (`<` is enough to stop a tag, so `->` stays readable).
-fn md_cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(ch) = chars.next() {
-        match ch {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push_str("<br>");
-            }
-            '\n' => out.push_str("<br>"),
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' => {
-                out.push('\\');
-                out.push(ch);
-            }
-            _ => out.push(ch),
-        }
-    }
-    out
 }
 
 /// Every case that is not unchanged, new failures first, then by id.
@@ -242,18 +202,6 @@ fn digest_summary(d: Option<&CaseDigest>) -> String {
     parts.join(", ")
 }
 
-fn kind_label(kind: ChangeKind) -> &'static str {
-    match kind {
-        ChangeKind::NewFailure => "new failure",
-        ChangeKind::Fixed => "fixed",
-        ChangeKind::StillFailing => "still failing",
-        ChangeKind::Unchanged => "unchanged",
-        ChangeKind::Changed => "changed",
-        ChangeKind::Added => "added",
-        ChangeKind::Removed => "removed",
-    }
-}
-
 fn kind_class(kind: ChangeKind) -> &'static str {
     match kind {
         ChangeKind::NewFailure => "new_failure",
@@ -282,22 +230,3 @@ tr.fixed td{background:#e8f6e8}\
 tr.total td{font-weight:600}\
 @media print{body{margin:0;color:#000}tr.new_failure td,tr.fixed td{background:none}details{display:block}}\
 ";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escape_html_escapes_markup() {
-        assert_eq!(
-            escape_html("<script>\"a\"&'b'</script>"),
-            "&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;&lt;/script&gt;"
-        );
-    }
-
-    #[test]
-    fn md_cell_keeps_one_cell_one_line() {
-        assert_eq!(md_cell("a|b\r\nc\nd"), "a\\|b<br>c<br>d");
-        assert_eq!(md_cell("<b>x_y</b> -> &"), "&lt;b>x\\_y&lt;/b> -> &amp;");
-    }
-}

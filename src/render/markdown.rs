@@ -303,7 +303,7 @@ fn inline(text: &str) -> String {
 }
 
 /// Text inside a table cell: as [`inline`], and `|` cannot end the cell.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     inline(text).replace('|', "\\|")
 }
 

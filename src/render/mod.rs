@@ -17,7 +17,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
-mod text;
+pub(crate) mod text;
 mod write;
 
 pub use format::Format;

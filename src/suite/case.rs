@@ -25,6 +25,19 @@ impl Suite {
     pub fn profile(&self, name: &str) -> Option<&crate::spec::Profile> {
         self.profiles.iter().find(|p| p.name == name)
     }
+
+    /// The documented expectations with `profile`'s overrides on top.
+    pub fn expectations_for(&self, profile: &crate::spec::Profile) -> crate::spec::Expectations {
+        let mut expectations = self.expectations.clone();
+        expectations
+            .overlay(
+                &profile.expectations,
+                crate::report::ExpectationSource::Profile,
+                &profile.reference,
+            )
+            .expect("the loader checks every profile against the expectations");
+        expectations
+    }
 }
 
 /// A requirement of the interface documentation.

@@ -93,14 +93,7 @@ impl Default for Knobs {
 pub async fn run_library(url: &str, ids: &[&str], knobs: Knobs) -> RunReport {
     let (schemas, suite) = suite();
     let profile = suite.profile("cec-23").expect("cec-23 profile").clone();
-    let mut expectations = suite.expectations.clone();
-    expectations
-        .overlay(
-            &profile.expectations,
-            ccgw_conformance::report::ExpectationSource::Profile,
-            &profile.reference,
-        )
-        .expect("profile overlays");
+    let expectations = suite.expectations_for(&profile);
     let cases: Vec<&Case> = suite
         .cases
         .iter()
