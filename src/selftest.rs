@@ -264,7 +264,7 @@ pub async fn run_embedded(
     options: &SelfTestOptions,
 ) -> Result<crate::report::RunReport, SelfTestError> {
     let embedded = start_embedded(profile, faults, options.slow_delay).await?;
-    let expectations = suite.expectations_for(&profile);
+    let expectations = suite.expectations_for(profile);
     let plan = crate::runner::RunPlan {
         target: embedded.target.clone(),
         credentials: embedded.credentials.clone(),
