@@ -264,11 +264,14 @@ proptest! {
     }
 }
 
-// ---- Ctrl-C -----------------------------------------------------------------
+// ---- Ctrl-C and SIGTERM ---------------------------------------------------------
 
 #[cfg(unix)]
+#[rstest::rstest]
+#[case::ctrl_c("-INT")]
+#[case::ci_cancel("-TERM")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ctrl_c_writes_the_report_so_far_and_exits_130() {
+async fn an_interrupt_writes_the_report_so_far_and_exits_130(#[case] signal: &'static str) {
     let server = Hostile::start(Behaviour::Silent).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let out_dir = dir.path().to_path_buf();
@@ -295,7 +298,7 @@ async fn ctrl_c_writes_the_report_so_far_and_exits_130() {
         assert!(first.starts_with("running "), "{first}");
         let started = std::time::Instant::now();
         let killed = std::process::Command::new("kill")
-            .args(["-INT", &pid.to_string()])
+            .args([signal, &pid.to_string()])
             .status()
             .expect("kill runs");
         assert!(killed.success());

@@ -194,21 +194,26 @@ pub async fn run(args: RunArgs) -> Outcome {
     Ok(exit_code(&report, fails))
 }
 
-/// Completes on the first Ctrl-C (SIGINT). The handler is installed when
-/// this is called, not when the future is first polled: a Ctrl-C right after
-/// the run announced itself would otherwise kill the process without a report.
+/// Completes on the first Ctrl-C (SIGINT) or SIGTERM (what CI sends when it
+/// cancels a job). The handlers are installed when this is called, not when
+/// the future is first polled: a signal right after the run announced itself
+/// would otherwise kill the process without a report.
 fn interrupt_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let installed = signal(SignalKind::interrupt());
+        let sigint = signal(SignalKind::interrupt());
+        let sigterm = signal(SignalKind::terminate());
         async move {
-            match installed {
-                Ok(mut sigint) => {
-                    sigint.recv().await;
+            match (sigint, sigterm) {
+                (Ok(mut sigint), Ok(mut sigterm)) => {
+                    tokio::select! {
+                        _ = sigint.recv() => {}
+                        _ = sigterm.recv() => {}
+                    }
                 }
                 // No handler: the default action (terminate) stays in force.
-                Err(_) => std::future::pending::<()>().await,
+                _ => std::future::pending::<()>().await,
             }
         }
     }

@@ -8,7 +8,7 @@ pub const FAILED: u8 = 1;
 pub const CONFIG: u8 = 2;
 /// The target could not be reached: no case got an HTTP response.
 pub const UNREACHABLE: u8 = 3;
-/// Interrupted (Ctrl-C); the report so far was written.
+/// Interrupted (Ctrl-C or SIGTERM); the report so far was written.
 pub const INTERRUPTED: u8 = 130;
 
 /// The text of `--help` about exit codes.
@@ -17,4 +17,4 @@ pub const HELP: &str = "Exit codes:
   1    a required case failed or errored (with --fail-on new: a new failure)
   2    usage, configuration, suite or schema error, or no case selected
   3    the target could not be reached (no case got an HTTP response)
-  130  interrupted (Ctrl-C); the report so far is written, marked interrupted";
+  130  interrupted (Ctrl-C or SIGTERM); the report so far is written, marked interrupted";
