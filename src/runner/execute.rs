@@ -118,7 +118,12 @@ impl CaseRunner<'_> {
                 .headers
                 .iter()
                 .map(|(n, v)| Header {
-                    name: n.clone(),
+                    // As on the wire: the lowercase client writes every name in lowercase.
+                    name: if request.lowercase_names {
+                        n.to_ascii_lowercase()
+                    } else {
+                        n.clone()
+                    },
                     value: self.redactor.header(n, v),
                 })
                 .collect(),
