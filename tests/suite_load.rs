@@ -33,9 +33,9 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn load(dir: &Path) -> Result<ccgw_conformance::suite::Suite, SuiteError> {
-    let schemas = Schemas::embedded().unwrap();
+    let (schemas, _) = support::suite();
     let faults: Vec<&str> = Fault::all().iter().map(|f| f.name()).collect();
-    load_suite(&SuiteSource::Dir(dir.to_owned()), &schemas, &faults)
+    load_suite(&SuiteSource::Dir(dir.to_owned()), schemas, &faults)
 }
 
 const GOOD: &str = r#"id = "method/get"
@@ -132,4 +132,44 @@ fn a_schema_folder_with_a_broken_ref_fails_at_start() {
     std::fs::write(&path, text).unwrap();
     let message = Schemas::from_dir(dir.path()).unwrap_err().to_string();
     assert!(message.contains("success.schema.json"), "{message}");
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Mutations of a valid case file: a random slice replaced by random text.
+    fn mutated() -> impl Strategy<Value = String> {
+        let chars: Vec<char> = GOOD.chars().collect();
+        let n = chars.len();
+        (0..n, 0..40usize, ".{0,30}").prop_map(move |(at, len, insert)| {
+            let end = (at + len).min(n);
+            let mut text: String = chars[..at].iter().collect();
+            text.push_str(&insert);
+            text.extend(&chars[end..]);
+            text
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Whatever a case file holds, loading it answers Ok or a located
+        /// error, never a panic.
+        #[test]
+        fn malformed_case_files_never_panic(text in prop_oneof![mutated(), ".{0,200}"]) {
+            // One copy for every iteration: only this test writes to it.
+            static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+            let dir = DIR.get_or_init(suite_copy);
+            std::fs::write(dir.path().join("method/get.toml"), &text).unwrap();
+            match load(dir.path()) {
+                Ok(_) => {}
+                Err(SuiteError::Invalid { file, line, .. }) => {
+                    prop_assert!(file.ends_with("get.toml"), "{file}");
+                    prop_assert!(line >= 1 && line <= text.lines().count().max(1) + 1, "line {line}");
+                }
+                Err(other) => prop_assert!(false, "unexpected error kind: {other}"),
+            }
+        }
+    }
 }
