@@ -1,24 +1,10 @@
 //! The binary: commands, reports written, and the documented exit codes.
 
 mod support;
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    support::bin()
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("the binary runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use std::process::Command;
+use support::{bin, output_text as text, run_args as run};
 
 fn read_report(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()

@@ -22,6 +22,7 @@ use ccgw_conformance::suite::{SuiteSource, load_expectations_file, load_suite};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::output_text as text;
 
 fn bin() -> Command {
     let mut cmd = support::bin();
@@ -31,14 +32,6 @@ fn bin() -> Command {
 
 fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("the binary runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// `run --quiet --out DIR` plus `args`; returns the exit code and the output.

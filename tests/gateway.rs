@@ -174,19 +174,7 @@ fn assert_envelope(answer: &Answer, status: StatusCode, retcode: &str) {
     assert!(object.get("result").is_none(), "{answer:?}");
 }
 
-const TABLE_5: [&str; 11] = [
-    "userId",
-    "ctime",
-    "channelId",
-    "role",
-    "ip",
-    "port",
-    "signalingDomainIn",
-    "signalingDomainOut",
-    "locationId",
-    "signature",
-    "appId",
-];
+use ccgw_conformance::checks::TABLE5_FIELDS as TABLE_5;
 
 #[tokio::test]
 async fn success_has_the_documented_shape() {

@@ -184,6 +184,20 @@ pub fn bin() -> Command {
     cmd
 }
 
+/// Runs the binary with `args` to its end.
+pub fn run_args(args: &[&str]) -> std::process::Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+/// Stdout then stderr of `output`, as text.
+pub fn output_text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
 /// Runs `cmd` to its end; kills it (by its pid) and panics past `deadline`.
 /// Blocking: call it from `spawn_blocking` when servers run on the runtime.
 pub fn run_bin(mut cmd: Command, deadline: Duration) -> BinOutput {
