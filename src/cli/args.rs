@@ -105,8 +105,9 @@ pub struct RunArgs {
     /// Per-request timeout in seconds (connect, headers and body).
     #[arg(long, env = "CCGW_TIMEOUT", value_name = "SECS", default_value = "10", value_parser = parse_seconds, allow_negative_numbers = true)]
     pub timeout: std::time::Duration,
-    /// How many cases run at once.
-    #[arg(long, env = "CCGW_CONCURRENCY", value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// How many cases run at once. One by default: a gateway may refuse
+    /// repeated calls of one agent (000-007), which would make runs flaky.
+    #[arg(long, env = "CCGW_CONCURRENCY", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
     /// Largest response body read, in bytes; a larger one is a finding.
     #[arg(long, env = "CCGW_BODY_CAP", value_name = "BYTES", default_value_t = 1024 * 1024)]
