@@ -427,11 +427,7 @@ fn comparison_section(out: &mut String, comparison: &Comparison, report: &RunRep
         row(out, text::change_kind(kind), &n.to_string());
     }
     out.push_str("</table>\n");
-    let changed: Vec<_> = comparison
-        .cases
-        .iter()
-        .filter(|change| change.kind != crate::report::ChangeKind::Unchanged)
-        .collect();
+    let changed = text::changed_cases(comparison);
     if changed.is_empty() {
         out.push_str("<p>No case changed.</p>\n</section>\n");
         return;

@@ -250,11 +250,7 @@ fn comparison_section(out: &mut String, comparison: &Comparison) {
         })
         .collect();
     let _ = writeln!(out, "{}\n", counts.join(", "));
-    let changed: Vec<_> = comparison
-        .cases
-        .iter()
-        .filter(|change| change.kind != crate::report::ChangeKind::Unchanged)
-        .collect();
+    let changed = text::changed_cases(comparison);
     if changed.is_empty() {
         out.push_str("No case changed.\n\n");
         return;

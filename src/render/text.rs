@@ -166,6 +166,17 @@ pub(crate) fn visible(text: &str) -> String {
     out
 }
 
+/// The cases of a comparison that are not unchanged, in comparison order.
+pub(crate) fn changed_cases(
+    comparison: &crate::report::Comparison,
+) -> Vec<&crate::report::CaseChange> {
+    comparison
+        .cases
+        .iter()
+        .filter(|change| change.kind != ChangeKind::Unchanged)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

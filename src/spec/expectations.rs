@@ -178,6 +178,13 @@ impl Expectations {
         self.entries.keys().map(String::as_str)
     }
 
+    /// The names defined under `kind` (`retcodes`, `http`, `policy`), sorted.
+    pub fn names(&self, kind: &str) -> Vec<&str> {
+        self.keys()
+            .filter_map(|k| k.strip_prefix(kind)?.strip_prefix('.'))
+            .collect()
+    }
+
     /// Accepted retcodes of `retcodes.<name>`; empty when undefined (the loader
     /// rejects undefined names before a run).
     pub fn retcodes(&self, name: &str) -> &[String] {

@@ -276,13 +276,7 @@ fn load_case(
     let needs_retcodes = matches!(outcome, OutcomeRule::Refused | OutcomeRule::Policy(_));
     match &raw.expect.retcodes {
         Some(set) if ctx.expectations.retcodes(set).is_empty() => {
-            let known: Vec<String> = ctx
-                .expectations
-                .keys()
-                .filter_map(|k| k.strip_prefix("retcodes."))
-                .map(str::to_owned)
-                .collect();
-            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            let known = ctx.expectations.names("retcodes");
             return Err(fail(
                 "expect.retcodes",
                 format!("no retcode set `{set}`{}", suggestion(set, &known)),
@@ -298,13 +292,7 @@ fn load_case(
     }
     if let Some(http) = &raw.expect.http {
         if ctx.expectations.statuses(http).is_none() {
-            let known: Vec<String> = ctx
-                .expectations
-                .keys()
-                .filter_map(|k| k.strip_prefix("http."))
-                .map(str::to_owned)
-                .collect();
-            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            let known = ctx.expectations.names("http");
             return Err(fail(
                 "expect.http",
                 format!("no HTTP status set `{http}`{}", suggestion(http, &known)),
