@@ -6,6 +6,10 @@
 //! after a `trim()` and a float cast: surrounding whitespace, a `+` sign,
 //! leading zeros, a decimal part (truncated) and Unicode decimal digits of the
 //! common scripts are all accepted.
+//!
+//! The strict parser deliberately does not reuse the checker's
+//! `spec::profile::canonical_decimal`: the gateway is the suite's test bench,
+//! and one shared function would hide the same bug on both sides.
 
 /// The accepted agentid range, with the bound faults applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
