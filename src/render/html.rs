@@ -1,7 +1,7 @@
 //! The HTML report: one self-contained page to read or print and sign off.
 //! Inline CSS only: no script, no external resource, no web font; a
 //! Content-Security-Policy `<meta>` makes the browser refuse any load the page
-//! might still attempt (`tests/browser.rs` opens it in headless Chromium).
+//! might still attempt (`tests/it/browser.rs` opens it in headless Chromium).
 //!
 //! Verdict banner (naming the required cases that failed or were skipped),
 //! environment (with `--insecure` flagged), expectations, the

@@ -1,5 +1,5 @@
 //! The JUnit XML report for CI test tabs, valid against the Jenkins xUnit
-//! plugin's `junit-10.xsd` (`tests/fixtures/junit-10.xsd`).
+//! plugin's `junit-10.xsd` (`tests/it/fixtures/junit-10.xsd`).
 //!
 //! One `<testsuite name="getconnectinfo">`, one `<testcase>` per case, named by
 //! the stable case id. Failed cases carry `<failure>` (type `required` or

@@ -3,7 +3,7 @@
 //! Each behaviour of `support::hostile` has a test here that fails without
 //! the tool's handling of it.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -9,7 +9,7 @@
 //! that a vendor sees in `cargo insta review` exactly what a gateway upgrade
 //! changed.
 
-mod support;
+use crate::support;
 
 use ccgw_conformance::report::{CaseResult, Status};
 use ccgw_conformance::runner::{self, Credentials, NoListener, RunPlan, Target, TlsSetup};

@@ -146,7 +146,7 @@ fn report_schema_rejects(#[case] pointer: &str, #[case] replacement: Option<Valu
 // --- JUnit --------------------------------------------------------------
 
 fn junit_xsd() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/junit-10.xsd")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures/junit-10.xsd")
 }
 
 /// Runs `xmllint --noout --schema junit-10.xsd` on `xml`; Err holds its output.
@@ -164,7 +164,7 @@ fn xmllint_junit(xml: &str) -> Result<(), String> {
         Ok(output) => output,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
             "xmllint is not on PATH: the JUnit report cannot be validated against \
-             tests/fixtures/junit-10.xsd; install it with `apt-get install -y libxml2-utils`"
+             tests/it/fixtures/junit-10.xsd; install it with `apt-get install -y libxml2-utils`"
         ),
         Err(e) => panic!("cannot run xmllint: {e}"),
     };

@@ -2,7 +2,7 @@
 //! the `signature` value appear in no report file, no console output, in
 //! passing and failing runs alike, also when the target echoes them back.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! failures; against the reference itself (no fault) every case passes.
 //! A fault no case catches, or a check no fault exercises, fails here.
 
-mod support;
+use crate::support;
 
 use ccgw_conformance::checks::CheckId;
 use ccgw_conformance::gateway::Fault;

@@ -1,7 +1,7 @@
 //! Loading suites from disk: a mistake in a suite file names the file, the
 //! line and the key, and suggests the likely name; nothing runs.
 
-mod support;
+use crate::support;
 
 use ccgw_conformance::gateway::Fault;
 use ccgw_conformance::schemas::Schemas;

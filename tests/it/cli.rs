@@ -1,6 +1,6 @@
 //! The binary: commands, reports written, and the documented exit codes.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;

@@ -21,7 +21,7 @@
 //! detectors fire. Without Chromium the tests fail and say what to install.
 //! `scripts/screenshot-report.sh REPORT.html OUT.png` takes a picture by hand.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -10,7 +10,7 @@
 //! - the HTML verdict banner for each verdict, the "not assessed" one from a run
 //!   without a live callid (library), with no secret in any output.
 
-mod support;
+use crate::support;
 
 use ccgw_conformance::compare::load_report;
 use ccgw_conformance::report::{

@@ -2,7 +2,7 @@
 //! the Guid from each of its sources, arbitrary response bytes fed to the
 //! checks and the redactor (property tests), and Ctrl-C mid-run.
 
-mod support;
+use crate::support;
 
 use std::io::BufRead;
 use std::time::Duration;

@@ -1,0 +1,17 @@
+//! The integration tests, one binary: a change in `src/` relinks one test
+//! executable instead of one per file.
+
+mod browser;
+mod cases;
+mod cli;
+mod compare;
+mod compliance;
+mod faults;
+mod gateway;
+mod hostile;
+mod render;
+mod robustness;
+mod secrets;
+mod suite_data;
+mod suite_load;
+mod support;
