@@ -3,4 +3,8 @@
 pub mod args;
 pub mod commands;
 pub mod exit;
+pub mod generate;
+pub mod listing;
 pub mod progress;
+pub mod style;
+pub mod units;

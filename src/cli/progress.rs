@@ -2,7 +2,9 @@
 //! progress bar with a line per finished case; otherwise plain lines; with
 //! `--quiet`, nothing (the summary is printed by the command).
 
-use ccgw_conformance::report::{CaseResult, Status, Summary, Verdict};
+use super::style;
+use ccgw_conformance::render::curl;
+use ccgw_conformance::report::{CaseResult, RunReport, Status, Summary, Verdict};
 use ccgw_conformance::runner::{EventListener, RunEvent};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -27,7 +29,7 @@ impl Progress {
     }
 }
 
-/// One line for a finished case.
+/// One line for a finished case, its mark coloured (see [`style`]).
 pub fn case_line(result: &CaseResult) -> String {
     let mark = match result.status {
         Status::Passed => "PASS ",
@@ -35,6 +37,7 @@ pub fn case_line(result: &CaseResult) -> String {
         Status::Errored => "ERROR",
         Status::Skipped => "SKIP ",
     };
+    let mark = style::paint(style::status(result.status), mark);
     let advisory = if result.severity == ccgw_conformance::report::Severity::Advisory {
         " (advisory)"
     } else {
@@ -57,13 +60,14 @@ fn first_line(text: &str) -> String {
     }
 }
 
-/// The closing summary.
+/// The closing summary, its verdict coloured.
 pub fn summary_line(summary: &Summary, interrupted: bool) -> String {
     let verdict = match summary.verdict {
         Verdict::Conformant => "conformant",
         Verdict::NotConformant => "not conformant",
         Verdict::NotAssessed => "not assessed",
     };
+    let verdict = style::paint(style::verdict(summary.verdict), verdict);
     let interrupted = if interrupted { " (interrupted)" } else { "" };
     format!(
         "{} cases: {} passed, {} failed, {} errored, {} skipped; verdict: {verdict}{interrupted}",
@@ -79,7 +83,7 @@ impl EventListener for Progress {
                 eprintln!("running {total} cases against {target}");
             }
             (Progress::Plain, RunEvent::CaseFinished { result, .. }) => {
-                let mut err = std::io::stderr().lock();
+                let mut err = anstream::stderr().lock();
                 let _ = writeln!(err, "{}", case_line(result));
             }
             (Progress::Bar(bar), RunEvent::RunStarted { total, target }) => {
@@ -92,7 +96,7 @@ impl EventListener for Progress {
                 *bar = Some(b);
             }
             (Progress::Bar(Some(bar)), RunEvent::CaseFinished { result, .. }) => {
-                bar.println(case_line(result));
+                bar.println(style::for_stderr(&case_line(result)));
                 bar.set_message(result.id.clone());
                 bar.inc(1);
             }
@@ -104,4 +108,42 @@ impl EventListener for Progress {
             _ => {}
         }
     }
+}
+
+/// After the per-case lines (as nextest does): each failed or errored case
+/// again with its reason and a `curl` line that replays it; with `verbose`,
+/// a `curl` line for every case that sent a request. Nothing when quiet.
+pub fn closing_lists(report: &RunReport, quiet: bool, verbose: bool) -> String {
+    let mut out = String::new();
+    if quiet {
+        return out;
+    }
+    if verbose {
+        out.push_str("requests (replay with curl):\n");
+        for case in &report.cases {
+            if let Some(line) = curl::repro(case, &report.environment) {
+                out.push_str(&format!("  {}\n    {line}\n", case.id));
+            }
+        }
+    }
+    let failures: Vec<&CaseResult> = report
+        .cases
+        .iter()
+        .filter(|c| matches!(c.status, Status::Failed | Status::Errored))
+        .collect();
+    if failures.is_empty() {
+        return out;
+    }
+    out.push_str(&format!(
+        "{} case(s) failed or errored ({}):\n",
+        failures.len(),
+        curl::VARIABLES_NOTE
+    ));
+    for case in failures {
+        out.push_str(&format!("  {}\n", case_line(case)));
+        if let Some(line) = curl::repro(case, &report.environment) {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
+    out
 }

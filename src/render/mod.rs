@@ -12,6 +12,7 @@
 //! renders to the same bytes. The report is already redacted, and reporters
 //! only show what it holds.
 
+pub mod curl;
 mod format;
 pub mod html;
 pub mod json;
