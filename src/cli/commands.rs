@@ -6,7 +6,9 @@ use super::exit;
 use super::progress::{Progress, closing_lists, summary_line};
 use anstream::{eprint, println};
 use ccgw_conformance::compare;
-use ccgw_conformance::gateway::{self, Fault, GatewayConfig};
+use ccgw_conformance::gateway::Fault;
+#[cfg(feature = "gateway")]
+use ccgw_conformance::gateway::{self, GatewayConfig};
 use ccgw_conformance::render;
 use ccgw_conformance::report::{ExpectationSource, RunReport, Status};
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
@@ -117,16 +119,9 @@ pub async fn run(args: RunArgs) -> Outcome {
     let (target, credentials) = match &args.target {
         Some(url) => external_target(&args, url)?,
         None => {
-            let e = selftest::start_embedded(
-                &profile,
-                &args.faults,
-                std::time::Duration::from_secs(30),
-            )
-            .await
-            .map_err(|e| Failure::config(format!("failed to start the reference gateway: {e}")))?;
-            let pair = (e.target.clone(), e.credentials.clone());
+            let (e, target, credentials) = super::embedded::start(&profile, &args.faults).await?;
             embedded = Some(e);
-            pair
+            (target, credentials)
         }
     };
     let redactor = selftest::redactor_for(&credentials);
@@ -156,7 +151,7 @@ pub async fn run(args: RunArgs) -> Outcome {
     )
     .await;
     if let Some(e) = embedded {
-        e.gateway.shutdown().await;
+        super::embedded::stop(e).await;
     }
     let mut report =
         result.map_err(|e| Failure::config(format!("failed to start the run: {e}")))?;
@@ -333,7 +328,14 @@ pub fn list(args: ListArgs) -> Outcome {
     Ok(exit::OK)
 }
 
+/// `serve` without the `gateway` feature.
+#[cfg(not(feature = "gateway"))]
+pub async fn serve(_: ServeArgs) -> Outcome {
+    Err(super::embedded::not_compiled_in("serve"))
+}
+
 /// `serve`: the reference gateway until Ctrl-C.
+#[cfg(feature = "gateway")]
 pub async fn serve(args: ServeArgs) -> Outcome {
     if args.list_faults {
         for fault in Fault::all() {
@@ -432,7 +434,14 @@ pub async fn serve(args: ServeArgs) -> Outcome {
     Ok(exit::OK)
 }
 
+/// `faults` without the `gateway` feature.
+#[cfg(not(feature = "gateway"))]
+pub async fn faults(_: FaultsArgs) -> Outcome {
+    Err(super::embedded::not_compiled_in("faults"))
+}
+
 /// `faults`: the fault matrix (mutation score of the suite).
+#[cfg(feature = "gateway")]
 pub async fn faults(args: FaultsArgs) -> Outcome {
     let (schemas, suite) = load(&args.suite)?;
     let profile = profile(&suite, &args.profile)?.clone();

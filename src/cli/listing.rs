@@ -1,9 +1,11 @@
 //! Machine-readable output of `list` and `faults` (`--format json`), and the
 //! temporary certificate file of `serve`.
 
+#[cfg(feature = "gateway")]
 use ccgw_conformance::selftest::FaultMatrix;
 use ccgw_conformance::suite::Case;
 use serde_json::json;
+#[cfg(feature = "gateway")]
 use std::path::{Path, PathBuf};
 
 /// `list --format json`: an array with one object per case.
@@ -25,6 +27,7 @@ pub fn cases_json(cases: &[&Case]) -> String {
     pretty(&serde_json::Value::Array(items))
 }
 
+#[cfg(feature = "gateway")]
 /// `faults --format json`: one object per fault, the score and the problems.
 pub fn fault_matrix_json(matrix: &FaultMatrix, problems: &[String]) -> String {
     let faults: Vec<serde_json::Value> = matrix
@@ -55,9 +58,11 @@ fn pretty(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }
 
+#[cfg(feature = "gateway")]
 /// A file in the temporary folder, removed on drop.
 pub struct TemporaryFile(PathBuf);
 
+#[cfg(feature = "gateway")]
 impl TemporaryFile {
     /// Where it is.
     pub fn path(&self) -> &Path {
@@ -65,12 +70,14 @@ impl TemporaryFile {
     }
 }
 
+#[cfg(feature = "gateway")]
 impl Drop for TemporaryFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
     }
 }
 
+#[cfg(feature = "gateway")]
 /// Writes `pem` to a new file in the temporary folder (never one that
 /// exists: another user's file of that name is not overwritten).
 pub fn temporary_cert(pem: &str) -> std::io::Result<TemporaryFile> {
