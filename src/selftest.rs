@@ -216,7 +216,7 @@ pub fn fault_row(
         checks: report
             .cases
             .iter()
-            .flat_map(|c| c.findings.iter().map(|f| f.check.clone()))
+            .flat_map(|c| c.findings.iter().map(|f| f.check.to_string()))
             .collect(),
     }
 }

@@ -526,7 +526,7 @@ fn case_section(out: &mut String, case: &CaseResult) {
             let _ = writeln!(
                 out,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape_html(&finding.check),
+                escape_html(finding.check.as_str()),
                 escape_html(&finding.message),
                 pointer_cell(finding.instance_path.as_deref()),
                 pointer_cell(finding.schema_path.as_deref())

@@ -183,7 +183,7 @@ fn findings(out: &mut String, report: &RunReport) {
             let _ = write!(
                 out,
                 "- {}: {}",
-                code(&finding.check),
+                code(finding.check.as_str()),
                 inline(&finding.message)
             );
             if let Some(path) = &finding.instance_path {

@@ -215,8 +215,8 @@ pub struct CaseResult {
 /// One check that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Finding {
-    /// Check id, e.g. `result.schema` (see `crate::checks::CheckId`).
-    pub check: String,
+    /// The check that did not hold, serialized as its id, e.g. `result.schema`.
+    pub check: super::CheckId,
     /// What is wrong, pointing at the place.
     pub message: String,
     /// JSON pointer into the response body, for schema findings.
@@ -329,5 +329,5 @@ pub struct CaseDigest {
     pub shape: Vec<String>,
     /// Check ids of the findings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub failed_checks: Vec<String>,
+    pub failed_checks: Vec<super::CheckId>,
 }
