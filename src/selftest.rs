@@ -1,10 +1,10 @@
 //! Running the suite against the embedded reference gateway: the main
 //! command's default target, the per-case tests and the fault matrix.
 
+use crate::contract::Profile;
 use crate::gateway::{self, Fault, GatewayConfig, GatewayError, RunningGateway};
 use crate::redact::Redactor;
 use crate::runner::{Credentials, Target, TlsSetup};
-use crate::spec::Profile;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A started reference gateway and how to reach it.

@@ -9,10 +9,10 @@ mod json;
 pub use internals::find_internals;
 pub use json::{TABLE5_FIELDS, connection_info, duplicate_keys, shape};
 
+use crate::contract::StatusSet;
 pub use crate::report::CheckId;
 use crate::report::Finding;
 use crate::schemas::{SchemaName, Schemas};
-use crate::spec::StatusSet;
 use serde_json::Value;
 
 /// What a case expects of the response, fully resolved for this run.

@@ -5,13 +5,13 @@ use super::args::{CompareArgs, FaultsArgs, ListArgs, RunArgs, ServeArgs, SuiteAr
 use super::exit;
 use super::progress::{Progress, summary_line};
 use ccgw_conformance::compare;
+use ccgw_conformance::contract::Profile;
 use ccgw_conformance::gateway::{self, Fault, GatewayConfig};
 use ccgw_conformance::render;
 use ccgw_conformance::report::{ExpectationSource, RunReport, Status};
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
 use ccgw_conformance::schemas::Schemas;
 use ccgw_conformance::selftest;
-use ccgw_conformance::spec::Profile;
 use ccgw_conformance::suite::{Case, Suite, SuiteSource, load_expectations_file, load_suite};
 use std::path::Path;
 

@@ -7,6 +7,7 @@
 
 mod check;
 mod collect;
+mod expectations;
 mod model;
 
 pub use check::{CheckId, UnknownCheckId};
