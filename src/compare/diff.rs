@@ -24,17 +24,6 @@ use crate::report::{
     Status,
 };
 
-/// Every change kind, in the order reports list them.
-pub(crate) const ALL_KINDS: [ChangeKind; 7] = [
-    ChangeKind::NewFailure,
-    ChangeKind::Fixed,
-    ChangeKind::StillFailing,
-    ChangeKind::Changed,
-    ChangeKind::Added,
-    ChangeKind::Removed,
-    ChangeKind::Unchanged,
-];
-
 /// Reduces a case to what a comparison looks at.
 ///
 /// Failed check ids are sorted and deduplicated; the shape is sorted and
@@ -75,7 +64,7 @@ pub fn compare(
         .map(|id| classify(id, before.get(id).copied(), after.get(id).copied()))
         .collect();
 
-    let mut counts: BTreeMap<ChangeKind, usize> = ALL_KINDS.iter().map(|k| (*k, 0)).collect();
+    let mut counts: BTreeMap<ChangeKind, usize> = ChangeKind::ALL.iter().map(|k| (*k, 0)).collect();
     for change in &cases {
         *counts.entry(change.kind).or_default() += 1;
     }

@@ -5,6 +5,7 @@
 //! findings sorted by check), so that two runs of the same target serialize the
 //! same apart from durations and the start time.
 
+mod change_kind;
 mod check;
 mod collect;
 mod expectations;
