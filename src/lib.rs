@@ -16,6 +16,7 @@
 
 pub mod checks;
 pub mod compare;
+pub mod contract;
 pub mod gateway;
 pub mod redact;
 pub mod render;
@@ -23,7 +24,7 @@ pub mod report;
 pub mod runner;
 pub mod schemas;
 pub mod selftest;
-pub mod spec;
+pub mod suggest;
 pub mod suite;
 
 /// Installs rustls' ring crypto provider for the process (once; later calls

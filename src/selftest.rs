@@ -1,6 +1,8 @@
 //! Running the suite against the embedded reference gateway: the main
 //! command's default target, the per-case tests and the fault matrix.
 
+#[cfg(feature = "gateway")]
+use crate::contract::Profile;
 use crate::gateway::Fault;
 #[cfg(feature = "gateway")]
 use crate::gateway::{self, GatewayConfig, GatewayError, RunningGateway};
@@ -8,8 +10,6 @@ use crate::redact::Redactor;
 use crate::runner::Credentials;
 #[cfg(feature = "gateway")]
 use crate::runner::{Target, TlsSetup};
-#[cfg(feature = "gateway")]
-use crate::spec::Profile;
 use std::collections::{BTreeMap, BTreeSet};
 
 #[cfg(feature = "gateway")]
@@ -224,7 +224,7 @@ pub fn fault_row(
         checks: report
             .cases
             .iter()
-            .flat_map(|c| c.findings.iter().map(|f| f.check.clone()))
+            .flat_map(|c| c.findings.iter().map(|f| f.check.to_string()))
             .collect(),
     }
 }

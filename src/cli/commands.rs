@@ -6,6 +6,7 @@ use super::exit;
 use super::progress::{Progress, closing_lists, summary_line};
 use anstream::{eprint, println};
 use ccgw_conformance::compare;
+use ccgw_conformance::contract::Profile;
 use ccgw_conformance::gateway::Fault;
 #[cfg(feature = "gateway")]
 use ccgw_conformance::gateway::{self, GatewayConfig};
@@ -14,7 +15,6 @@ use ccgw_conformance::report::{ExpectationSource, RunReport, Status};
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
 use ccgw_conformance::schemas::Schemas;
 use ccgw_conformance::selftest;
-use ccgw_conformance::spec::Profile;
 use ccgw_conformance::suite::{Case, Suite, SuiteSource, load_expectations_file, load_suite};
 use std::path::Path;
 

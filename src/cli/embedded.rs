@@ -3,9 +3,9 @@
 
 use super::commands::Failure;
 use super::exit;
+use ccgw_conformance::contract::Profile;
 use ccgw_conformance::gateway::Fault;
 use ccgw_conformance::runner::{Credentials, Target};
-use ccgw_conformance::spec::Profile;
 
 /// A started gateway with its target and credentials.
 type Started = (Embedded, Target, Credentials);

@@ -1,6 +1,7 @@
 //! Sending one request: reqwest over rustls (ring), HTTP/1.1 only, redirects
 //! never followed, every byte under one timeout, the body capped.
 
+use super::handshake::HandshakeFailure;
 use super::plan::{Target, TlsSetup};
 use super::request::Prepared;
 use std::time::Duration;
@@ -170,28 +171,10 @@ fn describe(error: &reqwest::Error, url: &reqwest::Url) -> TransportError {
         source = e.source();
     }
     let detail = chain.join(": ");
-    let lower = detail.to_ascii_lowercase();
     let origin = url.origin().ascii_serialization();
-    let is_tls = [
-        "certificate",
-        "unknownissuer",
-        "notvalidforname",
-        "tls",
-        "handshake",
-    ]
-    .iter()
-    .any(|w| lower.contains(w));
-    let message = if is_tls && error.is_connect() {
-        let host = url.host_str().unwrap_or_default();
-        let why = if lower.contains("not valid for name") || lower.contains("notvalidforname") {
-            format!("the certificate is not valid for {host}")
-        } else if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
-            "the certificate is not trusted (unknown issuer)".to_owned()
-        } else if lower.contains("expired") {
-            "the certificate has expired".to_owned()
-        } else {
-            "the handshake failed".to_owned()
-        };
+    let handshake = HandshakeFailure::find(error).filter(|_| error.is_connect());
+    let message = if let Some(failure) = handshake {
+        let why = failure.describe(url.host_str().unwrap_or_default());
         format!(
             "TLS with {origin} failed: {why} ({detail}); trust its CA with --ca-cert PEM (the certificate must also name the host of --target), or skip verification with --insecure"
         )

@@ -4,6 +4,7 @@
 
 mod events;
 mod execute;
+mod handshake;
 mod http;
 mod plan;
 mod request;
