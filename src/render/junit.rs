@@ -48,7 +48,7 @@ pub fn render(report: &RunReport) -> String {
     let total_ms: u64 = report.cases.iter().map(|case| case.duration_ms).sum();
     suite.set_time(Duration::from_millis(total_ms));
     suite.add_properties(suite_properties(report));
-    suite.add_test_cases(report.cases.iter().map(test_case));
+    suite.add_test_cases(report.cases.iter().map(|case| test_case(case, report)));
 
     let mut junit = Report::new(report.tool.name.as_str());
     junit.set_time(Duration::from_millis(total_ms));
@@ -87,7 +87,7 @@ fn suite_properties(report: &RunReport) -> Vec<Property> {
 }
 
 /// One `<testcase>`.
-fn test_case(case: &CaseResult) -> TestCase {
+fn test_case(case: &CaseResult, report: &RunReport) -> TestCase {
     let status = match case.status {
         Status::Passed => TestCaseStatus::success(),
         Status::Failed => {
@@ -125,7 +125,7 @@ fn test_case(case: &CaseResult) -> TestCase {
     test_case
         .set_classname(format!("{SUITE_NAME}.{}", case.family))
         .set_time(Duration::from_millis(case.duration_ms))
-        .set_system_out(text::visible(&system_out(case)));
+        .set_system_out(text::visible(&system_out(case, report)));
     test_case
 }
 
@@ -141,10 +141,13 @@ fn findings_text(case: &CaseResult) -> String {
     out
 }
 
-/// What CI shows beside the case: severity, requirements, expectation, notes
-/// and the evidence.
-fn system_out(case: &CaseResult) -> String {
+/// What CI shows beside the case: for a failure first the `curl` line that
+/// replays it, then severity, requirements, expectation, notes and the evidence.
+fn system_out(case: &CaseResult, report: &RunReport) -> String {
     let mut out = String::new();
+    if let Some(line) = super::curl::repro_for_failure(case, &report.environment) {
+        let _ = writeln!(out, "replay: {line}\n({})\n", super::curl::VARIABLES_NOTE);
+    }
     let _ = writeln!(out, "title: {}", case.title);
     let _ = writeln!(out, "severity: {}", text::severity(case.severity));
     let _ = writeln!(out, "requirements: {}", case.requirements.join(", "));

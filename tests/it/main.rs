@@ -11,6 +11,7 @@ mod faults;
 mod gateway;
 mod hostile;
 mod render;
+mod report_layout;
 mod robustness;
 mod secrets;
 mod suite_data;

@@ -478,6 +478,19 @@ fn printed_curl_lines_replay_each_failure() {
             .collect();
         assert!(failed.len() >= 4, "{}", run.console());
         let lines: Vec<&str> = run.stderr.lines().map(str::trim).collect();
+        // The same line in report.md, report.html and JUnit's system-out.
+        let unescape = |text: String| {
+            text.replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&#39;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&")
+        };
+        let written: Vec<(&str, String)> = ["report.md", "report.html", "junit.xml"]
+            .into_iter()
+            .map(|f| (f, unescape(std::fs::read_to_string(out.join(f)).unwrap())))
+            .collect();
         for case in failed {
             let id = case["id"].as_str().unwrap();
             let at = lines
@@ -491,6 +504,12 @@ fn printed_curl_lines_replay_each_failure() {
                 })
                 .unwrap_or_else(|| panic!("no curl line for {id}: {}", run.stderr));
             let curl = lines[at];
+            for (file, text) in &written {
+                assert!(
+                    text.contains(curl),
+                    "{file} lacks the replay of {id}: {curl}"
+                );
+            }
             let replay = |guid: &str| {
                 let mut sh = std::process::Command::new("sh");
                 sh.args(["-c", curl])
