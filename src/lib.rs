@@ -16,6 +16,7 @@
 
 pub mod checks;
 pub mod compare;
+pub mod console;
 pub mod gateway;
 pub mod redact;
 pub mod render;
