@@ -84,6 +84,21 @@ pub fn write(stream: Stream, args: std::fmt::Arguments<'_>, newline: bool) {
     };
 }
 
+/// An error with every cause below it, `outer: cause: root cause` (the OS
+/// reason, e.g. "Permission denied", is never dropped).
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@ pub mod checks;
 pub mod compare;
 pub mod console;
 pub mod gateway;
+pub mod input;
 pub mod redact;
 pub mod render;
 pub mod report;

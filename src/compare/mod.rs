@@ -17,4 +17,4 @@ mod write;
 
 pub use diff::{FailOn, compare, digest, has_new_failures, report_label};
 pub use load::{LoadError, load_report};
-pub use write::write_comparison;
+pub use write::{render_files, write_comparison};

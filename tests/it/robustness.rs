@@ -293,9 +293,13 @@ async fn an_interrupt_writes_the_report_so_far_and_exits_130(#[case] signal: &'s
         let mut child = cmd.spawn().expect("the binary starts");
         let pid = child.id();
         let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
+        // The plain-http warning comes first; the run announces itself next.
         let mut first = String::new();
-        stderr.read_line(&mut first).expect("a first line");
-        assert!(first.starts_with("running "), "{first}");
+        while !first.starts_with("running ") {
+            first.clear();
+            let n = stderr.read_line(&mut first).expect("a line");
+            assert!(n > 0, "stderr ended before the run announced itself");
+        }
         let started = std::time::Instant::now();
         let killed = std::process::Command::new("kill")
             .args([signal, &pid.to_string()])
