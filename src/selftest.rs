@@ -51,7 +51,11 @@ pub async fn start_embedded(
     };
     Ok(Embedded {
         gateway,
-        target: Target { base_url, tls },
+        target: Target {
+            base_url,
+            tls,
+            client_identity: None,
+        },
         credentials,
     })
 }

@@ -77,6 +77,12 @@ pub struct RunArgs {
     /// Trust this CA (PEM) for the target's certificate.
     #[arg(long, env = "CCGW_CA_CERT", value_name = "PEM")]
     pub ca_cert: Option<PathBuf>,
+    /// A client certificate (PEM, leaf first) for gateways that require mutual TLS.
+    #[arg(long, env = "CCGW_CLIENT_CERT", value_name = "PEM")]
+    pub client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, env = "CCGW_CLIENT_KEY", value_name = "PEM")]
+    pub client_key: Option<PathBuf>,
     /// Do not verify the target's certificate (stated in every report).
     #[arg(long, env = "CCGW_INSECURE", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     pub insecure: bool,

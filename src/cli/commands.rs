@@ -289,7 +289,13 @@ fn external_target(
             .transpose()
     };
     let tls = match (&args.ca_cert, args.insecure) {
-        (Some(path), _) => TlsSetup::CaPem(inputs::pem(path, &origins.of("ca_cert"))?),
+        (Some(path), _) => {
+            let origin = origins.of("ca_cert");
+            let pem = inputs::pem(path, &origin)?;
+            runner::certificates(&pem, &format!("{} {}", origin.name(), path.display()))
+                .map_err(|e| Failure::config(e.to_string()))?;
+            TlsSetup::CaPem(pem)
+        }
         (None, true) => TlsSetup::Insecure,
         (None, false) => TlsSetup::System,
     };
@@ -305,6 +311,7 @@ fn external_target(
         Target {
             base_url: url.clone(),
             tls,
+            client_identity: inputs::client_identity(args, origins)?,
         },
         credentials,
     ))

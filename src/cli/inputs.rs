@@ -225,3 +225,35 @@ pub fn target(url: &reqwest::Url, origin: &Origin) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+/// The client certificate and key, both or neither, read and checked.
+pub fn client_identity(
+    args: &RunArgs,
+    origins: &Origins,
+) -> Result<Option<ccgw_conformance::runner::ClientIdentity>, Failure> {
+    let (cert, key) = match (&args.client_cert, &args.client_key) {
+        (None, None) => return Ok(None),
+        (Some(c), Some(k)) => (c, k),
+        (Some(_), None) => {
+            return Err(usage(format!(
+                "{} needs --client-key (or CCGW_CLIENT_KEY): the key of the certificate",
+                origins.of("client_cert").name()
+            )));
+        }
+        (None, Some(_)) => {
+            return Err(usage(format!(
+                "{} needs --client-cert (or CCGW_CLIENT_CERT): the certificate of the key",
+                origins.of("client_key").name()
+            )));
+        }
+    };
+    let (cert_origin, key_origin) = (origins.of("client_cert"), origins.of("client_key"));
+    let identity = ccgw_conformance::runner::ClientIdentity {
+        cert_pem: pem(cert, &cert_origin)?,
+        key_pem: pem(key, &key_origin)?,
+        cert_name: format!("{} {}", cert_origin.name(), cert.display()),
+        key_name: format!("{} {}", key_origin.name(), key.display()),
+    };
+    ccgw_conformance::runner::check_identity(&identity).map_err(|e| usage(e.to_string()))?;
+    Ok(Some(identity))
+}
