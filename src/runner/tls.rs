@@ -107,7 +107,7 @@ pub fn check_identity(identity: &ClientIdentity) -> Result<(), TlsInputError> {
         .with_protocol_versions(rustls::DEFAULT_VERSIONS)
         .map_err(|e| bad(&identity.cert_name, e.to_string()))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(NoVerification))
+        .with_custom_certificate_verifier(Arc::new(PinnedOrWebpki { anchors: None }))
         .with_client_auth_cert(certs, key)
         .map_err(|e| {
             bad(
@@ -135,7 +135,7 @@ pub fn configure(
     };
     let verifier: Arc<dyn ServerCertVerifier> = match &target.tls {
         TlsSetup::CaPem(pem) => Arc::new(PinnedOrWebpki::new(certificates(pem, "--ca-cert")?)?),
-        TlsSetup::Insecure if identity.is_some() => Arc::new(NoVerification),
+        TlsSetup::Insecure if identity.is_some() => Arc::new(PinnedOrWebpki { anchors: None }),
         TlsSetup::Insecure => return Ok(builder.tls_danger_accept_invalid_certs(true)),
         TlsSetup::System => match (&target.client_identity, identity) {
             (Some(id), Some(_)) => {
@@ -171,10 +171,15 @@ pub fn configure(
 
 /// The webpki check against the given anchors, and failing that, the
 /// certificates themselves pinned (host name and dates still checked).
+/// Without anchors (`--insecure` with a client certificate), nothing about
+/// the server's certificate is checked; handshake signatures always are.
 #[derive(Debug)]
 struct PinnedOrWebpki {
-    webpki: Arc<WebPkiServerVerifier>,
-    pinned: Vec<CertificateDer<'static>>,
+    anchors: Option<(Arc<WebPkiServerVerifier>, Vec<CertificateDer<'static>>)>,
+}
+
+fn algorithms() -> rustls::crypto::WebPkiSupportedAlgorithms {
+    rustls::crypto::ring::default_provider().signature_verification_algorithms
 }
 
 impl PinnedOrWebpki {
@@ -193,8 +198,7 @@ impl PinnedOrWebpki {
             ));
         };
         Ok(PinnedOrWebpki {
-            webpki,
-            pinned: certs,
+            anchors: Some((webpki, certs)),
         })
     }
 }
@@ -208,21 +212,14 @@ impl ServerCertVerifier for PinnedOrWebpki {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let chain = self.webpki.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        );
+        let Some((webpki, pinned)) = &self.anchors else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        let chain =
+            webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now);
         match chain {
             Ok(ok) => Ok(ok),
-            Err(e)
-                if self
-                    .pinned
-                    .iter()
-                    .any(|p| p.as_ref() == end_entity.as_ref()) =>
-            {
+            Err(e) if pinned.iter().any(|p| p.as_ref() == end_entity.as_ref()) => {
                 // The user named this very certificate: trust it as itself.
                 let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
                 rustls::client::verify_server_name(&parsed, server_name)?;
@@ -247,7 +244,7 @@ impl ServerCertVerifier for PinnedOrWebpki {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &algorithms())
     }
 
     fn verify_tls13_signature(
@@ -256,54 +253,11 @@ impl ServerCertVerifier for PinnedOrWebpki {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &algorithms())
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.webpki.supported_verify_schemes()
-    }
-}
-
-/// `--insecure` with a client certificate: nothing about the server is checked.
-#[derive(Debug)]
-struct NoVerification;
-
-impl ServerCertVerifier for NoVerification {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &algs)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        let algs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &algs)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        rustls::crypto::ring::default_provider()
-            .signature_verification_algorithms
-            .supported_schemes()
+        algorithms().supported_schemes()
     }
 }
 
