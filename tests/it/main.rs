@@ -16,3 +16,4 @@ mod secrets;
 mod suite_data;
 mod suite_load;
 mod support;
+mod ux;
