@@ -109,6 +109,10 @@ pub struct RunArgs {
     /// repeated calls of one agent (000-007), which would make runs flaky.
     #[arg(long, env = "CCGW_CONCURRENCY", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+    /// A new connection (TCP and TLS) for every case instead of keep-alive
+    /// (stated in every report).
+    #[arg(long, env = "CCGW_FRESH_CONNECTIONS", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub fresh_connections: bool,
     /// Largest response body read, in bytes; a larger one is a finding.
     #[arg(long, env = "CCGW_BODY_CAP", value_name = "BYTES", default_value_t = 1024 * 1024)]
     pub body_cap: usize,

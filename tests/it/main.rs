@@ -9,6 +9,7 @@ mod compliance;
 mod faults;
 mod gateway;
 mod hostile;
+mod keepalive;
 mod render;
 mod robustness;
 mod secrets;
