@@ -120,6 +120,10 @@ pub struct RunArgs {
     /// repeated calls of one agent (000-007), which would make runs flaky.
     #[arg(long, env = "CCGW_CONCURRENCY", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+    /// A new connection (TCP and TLS) for every case instead of keep-alive
+    /// (stated in every report).
+    #[arg(long, env = "CCGW_FRESH_CONNECTIONS", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub fresh_connections: bool,
     /// Largest response body read (e.g. 1MiB, 512KiB, 65536); a larger one is a finding.
     #[arg(long, env = "CCGW_BODY_CAP", value_name = "SIZE", default_value = "1MiB", value_parser = super::units::parse_size)]
     pub body_cap: usize,

@@ -17,6 +17,7 @@ use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
 use ccgw_conformance::schemas::Schemas;
 use ccgw_conformance::selftest;
 use ccgw_conformance::suite::{Case, Suite, SuiteSource, load_expectations_file, load_suite};
+use futures_util::StreamExt;
 
 /// A fatal error: what to print and the exit code.
 #[derive(Debug)]
@@ -150,6 +151,11 @@ pub async fn run(mut args: RunArgs) -> Outcome {
         expectations,
         timeout: args.timeout,
         concurrency: usize::from(args.concurrency),
+        connections: if args.fresh_connections {
+            runner::ConnectionPolicy::Fresh
+        } else {
+            runner::ConnectionPolicy::Reuse
+        },
         body_cap: args.body_cap,
         started_at: now_rfc3339(),
         embedded_gateway: embedded.is_some(),
@@ -448,6 +454,8 @@ pub async fn serve(args: ServeArgs) -> Outcome {
 pub async fn faults(_: FaultsArgs) -> Outcome {
     Err(super::embedded::not_compiled_in("faults"))
 }
+/// How many fault runs of `faults` go at once.
+const FAULT_RUNS_AT_ONCE: usize = 4;
 
 /// `faults`: the fault matrix (mutation score of the suite).
 #[cfg(feature = "gateway")]
@@ -464,14 +472,21 @@ pub async fn faults(args: FaultsArgs) -> Outcome {
         ..Default::default()
     };
     let mut matrix = selftest::FaultMatrix::default();
-    for fault in faults {
-        eprintln!("running the suite against fault {}", fault.name());
-        let report = selftest::run_embedded(&suite, &schemas, &profile, &[fault], None, &options)
-            .await
-            .map_err(|e| Failure::config(format!("fault {}: {e}", fault.name())))?;
-        matrix
-            .rows
-            .push(selftest::fault_row(&suite, fault, &report));
+    // The runs are independent (one gateway each): a few at once, so that a
+    // run that waits (the `slow` fault times out) overlaps with the others.
+    // Results come back in fault order.
+    let (suite, schemas, profile, options) = (&suite, &schemas, &profile, &options);
+    let mut runs = futures_util::stream::iter(faults)
+        .map(|fault| async move {
+            eprintln!("running the suite against fault {}", fault.name());
+            let report =
+                selftest::run_embedded(suite, schemas, profile, &[fault], None, options).await;
+            (fault, report)
+        })
+        .buffered(FAULT_RUNS_AT_ONCE);
+    while let Some((fault, report)) = runs.next().await {
+        let report = report.map_err(|e| Failure::config(format!("fault {}: {e}", fault.name())))?;
+        matrix.rows.push(selftest::fault_row(suite, fault, &report));
     }
     let problems = matrix.problems();
     if args.format == ListFormat::Json {
