@@ -59,22 +59,26 @@ pub async fn start_embedded(
     };
     Ok(Embedded {
         gateway,
-        target: Target { base_url, tls },
+        target: Target {
+            base_url,
+            tls,
+            client_identity: None,
+        },
         credentials,
     })
 }
 
 /// A redactor for every secret in `credentials`.
 pub fn redactor_for(credentials: &Credentials) -> Redactor {
-    let mut redactor = Redactor::new();
-    redactor.add(&credentials.guid, "<guid>");
+    let redactor = Redactor::new();
+    redactor.add_secret(&credentials.guid, "<guid>");
     for (value, placeholder) in [
         (&credentials.other_guid, "<other-guid>"),
         (&credentials.callid, "<callid>"),
         (&credentials.other_callid, "<other-callid>"),
     ] {
         if let Some(v) = value {
-            redactor.add(v, placeholder);
+            redactor.add_secret(v, placeholder);
         }
     }
     redactor
@@ -234,6 +238,8 @@ pub fn fault_row(
 pub struct SelfTestOptions {
     pub timeout: std::time::Duration,
     pub concurrency: usize,
+    /// Keep-alive (default) or a new connection per case.
+    pub connections: crate::runner::ConnectionPolicy,
     pub body_cap: usize,
     /// Delay of the `slow` fault; longer than `timeout`.
     pub slow_delay: std::time::Duration,
@@ -245,6 +251,7 @@ impl Default for SelfTestOptions {
         SelfTestOptions {
             timeout: std::time::Duration::from_secs(1),
             concurrency: 16,
+            connections: crate::runner::ConnectionPolicy::Reuse,
             body_cap: 1024 * 1024,
             slow_delay: std::time::Duration::from_secs(3),
             started_at: "1970-01-01T00:00:00Z".to_owned(),
@@ -282,6 +289,7 @@ pub async fn run_embedded(
         expectations,
         timeout: options.timeout,
         concurrency: options.concurrency,
+        connections: options.connections,
         body_cap: options.body_cap,
         started_at: options.started_at.clone(),
         embedded_gateway: true,

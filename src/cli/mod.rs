@@ -5,6 +5,7 @@ pub mod commands;
 pub mod embedded;
 pub mod exit;
 pub mod generate;
+pub mod inputs;
 pub mod listing;
 pub mod progress;
 pub mod style;

@@ -1,13 +1,15 @@
 //! Live progress: one listener over the runner's events. On a terminal, a
 //! progress bar with a line per finished case; otherwise plain lines; with
-//! `--quiet`, nothing (the summary is printed by the command).
+//! `--quiet`, nothing (the summary is printed by the command). Every line
+//! goes through [`console::safe`]: redacted, terminal controls made visible.
 
 use super::style;
+use ccgw_conformance::console::{self, Stream};
 use ccgw_conformance::render::curl;
 use ccgw_conformance::report::{CaseResult, RunReport, Status, Summary, Verdict};
 use ccgw_conformance::runner::{EventListener, RunEvent};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 /// How progress is shown.
 pub enum Progress {
@@ -45,14 +47,24 @@ pub fn case_line(result: &CaseResult) -> String {
     };
     match (&result.reason, result.status) {
         (Some(reason), Status::Failed | Status::Errored | Status::Skipped) => {
-            format!("{mark} {}{advisory}: {}", result.id, first_line(reason))
+            // The reason may quote the gateway: made safe before any colour is added.
+            let id = console::safe(&result.id);
+            format!(
+                "{mark} {id}{advisory}: {}",
+                console::safe(&first_line(reason))
+            )
         }
-        _ => format!("{mark} {}{advisory} ({} ms)", result.id, result.duration_ms),
+        _ => format!(
+            "{mark} {}{advisory} ({} ms)",
+            console::safe(&result.id),
+            result.duration_ms
+        ),
     }
 }
 
 fn first_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or_default();
+    // Only `\n` ends a line: a bare CR is shown escaped, never obeyed.
+    let line = text.split('\n').next().unwrap_or_default();
     if line.chars().count() > 160 {
         format!("{}...", line.chars().take(160).collect::<String>())
     } else {
@@ -83,8 +95,7 @@ impl EventListener for Progress {
                 eprintln!("running {total} cases against {target}");
             }
             (Progress::Plain, RunEvent::CaseFinished { result, .. }) => {
-                let mut err = anstream::stderr().lock();
-                let _ = writeln!(err, "{}", case_line(result));
+                console::write_styled(Stream::Stderr, &case_line(result), true);
             }
             (Progress::Bar(bar), RunEvent::RunStarted { total, target }) => {
                 let b = ProgressBar::new(*total as u64);
@@ -92,12 +103,14 @@ impl EventListener for Progress {
                     ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
                         .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
-                b.println(format!("running {total} cases against {target}"));
+                b.println(console::safe(&format!(
+                    "running {total} cases against {target}"
+                )));
                 *bar = Some(b);
             }
             (Progress::Bar(Some(bar)), RunEvent::CaseFinished { result, .. }) => {
                 bar.println(style::for_stderr(&case_line(result)));
-                bar.set_message(result.id.clone());
+                bar.set_message(console::safe(&result.id));
                 bar.inc(1);
             }
             (Progress::Bar(bar), RunEvent::RunFinished { .. }) => {
@@ -122,7 +135,11 @@ pub fn closing_lists(report: &RunReport, quiet: bool, verbose: bool) -> String {
         out.push_str("requests (replay with curl):\n");
         for case in &report.cases {
             if let Some(line) = curl::repro(case, &report.environment) {
-                out.push_str(&format!("  {}\n    {line}\n", case.id));
+                out.push_str(&format!(
+                    "  {}\n    {}\n",
+                    console::safe(&case.id),
+                    console::safe(&line)
+                ));
             }
         }
     }
@@ -142,7 +159,7 @@ pub fn closing_lists(report: &RunReport, quiet: bool, verbose: bool) -> String {
     for case in failures {
         out.push_str(&format!("  {}\n", case_line(case)));
         if let Some(line) = curl::repro(case, &report.environment) {
-            out.push_str(&format!("    {line}\n"));
+            out.push_str(&format!("    {}\n", console::safe(&line)));
         }
     }
     out

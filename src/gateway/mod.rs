@@ -88,6 +88,8 @@ mod fault;
 #[cfg(feature = "gateway")]
 mod handler;
 #[cfg(feature = "gateway")]
+pub mod mtls;
+#[cfg(feature = "gateway")]
 mod response;
 #[cfg(feature = "gateway")]
 mod server;

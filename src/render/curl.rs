@@ -162,6 +162,7 @@ mod tests {
             agent_id: "1001".into(),
             tls,
             has_callid: true,
+            fresh_connections: false,
             started_at: String::new(),
             suite: String::new(),
             only: None,

@@ -34,6 +34,7 @@ use crate::report::{
     CaseResult, Comparison, RequestEvidence, ResponseEvidence, RunReport, Severity, Status,
     TlsMode, Verdict,
 };
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 /// The page's style sheet: readable on screen and on paper.
@@ -411,16 +412,18 @@ fn requirements(out: &mut String, report: &RunReport) {
         "<table>\n<tr><th>Requirement</th><th>Title</th><th>Documentation</th>\
          <th>Cases</th><th>Verdict</th></tr>\n",
     );
+    // By id, once: a search per link is quadratic in the number of cases.
+    let status_of: HashMap<&str, Status> = report
+        .cases
+        .iter()
+        .map(|case| (case.id.as_str(), case.status))
+        .collect();
     for requirement in &report.requirements {
         // Cases that did not pass are listed; the passes fold into one line.
         let mut shown = Vec::new();
         let mut passed = Vec::new();
         for id in &requirement.cases {
-            let status = report
-                .cases
-                .iter()
-                .find(|case| &case.id == id)
-                .map(|case| case.status);
+            let status = status_of.get(id.as_str()).copied();
             let link = format!(
                 "<li class=\"nowrap\">{}<a href=\"#{}\"><code>{}</code></a></li>",
                 status.map(|s| status_badge(s) + " ").unwrap_or_default(),
@@ -462,13 +465,8 @@ fn comparison_section(out: &mut String, comparison: &Comparison, report: &RunRep
     row(out, "Current", &escape_html(&comparison.current));
     out.push_str("</table>\n");
     // A removed case has no section in this report to link to.
-    let link = |id: &str| {
-        report
-            .cases
-            .iter()
-            .any(|c| c.id == id)
-            .then(|| case_anchor(id))
-    };
+    let in_report: HashSet<&str> = report.cases.iter().map(|c| c.id.as_str()).collect();
+    let link = |id: &str| in_report.contains(id).then(|| case_anchor(id));
     super::comparison::html_body(out, comparison, "h3", &link);
     out.push_str("</section>\n");
 }

@@ -59,6 +59,10 @@ pub struct Environment {
     pub agent_id: String,
     /// How TLS was verified.
     pub tls: TlsMode,
+    /// True with `--fresh-connections`: a new connection for every case
+    /// instead of keep-alive. Absent (false) when connections were reused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fresh_connections: bool,
     /// Whether a live callid was given (success cases are skipped without one).
     pub has_callid: bool,
     /// Start of the run, RFC 3339 UTC.

@@ -1,24 +1,73 @@
 //! Sending one request: reqwest over rustls (ring), HTTP/1.1 only, redirects
 //! never followed, every byte under one timeout, the body capped.
+//!
+//! Connections are kept alive and reused between cases, as real clients of
+//! the gateway do: a new TCP connection and TLS handshake per case cost more
+//! than the rest of a run. A case gets a fresh connection when its plan says
+//! so (`--fresh-connections`, or a case marked `fresh_connection`), and every
+//! case after a transport anomaly does too: after a timeout, a transport
+//! error or a body over the cap, the pool is dropped whole, so a connection
+//! that carried a broken answer is never used again.
 
-use super::handshake::HandshakeFailure;
 use super::plan::{Target, TlsSetup};
 use super::request::Prepared;
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-/// The two clients of a run: header names in title case (`Guid`, as the
-/// documentation writes them) and in lowercase (the header-case cases).
-#[derive(Debug, Clone)]
+/// How connections are used across the cases of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ConnectionPolicy {
+    /// Keep-alive: reuse a connection while its answers are clean.
+    #[default]
+    Reuse,
+    /// A new connection (TCP and TLS) for every case.
+    Fresh,
+}
+
+/// The clients of a run: header names in title case (`Guid`, as the
+/// documentation writes them) and in lowercase (the header-case cases), each
+/// pooled (keep-alive) and fresh (a new connection per request).
+#[derive(Debug)]
 pub struct Clients {
+    recipe: Recipe,
+    policy: ConnectionPolicy,
+    /// Pooled clients; dropped (pool and all) after a transport anomaly, and
+    /// built anew for the next case that needs them.
+    pooled: Mutex<Option<Pair>>,
+    /// Clients without a pool, built when first needed (building a client
+    /// can cost tens of milliseconds: it may load the system's trust store).
+    fresh: OnceLock<Result<Pair, String>>,
+}
+
+#[derive(Debug, Clone)]
+struct Pair {
     title_case: reqwest::Client,
     lowercase: reqwest::Client,
+}
+
+impl Pair {
+    fn get(&self, lowercase_names: bool) -> &reqwest::Client {
+        if lowercase_names {
+            &self.lowercase
+        } else {
+            &self.title_case
+        }
+    }
+}
+
+/// What every client of a run is built from.
+#[derive(Debug)]
+struct Recipe {
+    target: Target,
+    connect_timeout: Duration,
 }
 
 /// A failure to set up the HTTP client.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("read the CA certificate: {0}")]
-    CaCert(String),
+    /// A certificate or key that cannot be used, naming the input.
+    #[error(transparent)]
+    TlsInput(#[from] super::tls::TlsInputError),
     #[error("build the HTTP client: {0}")]
     Build(String),
 }
@@ -41,61 +90,128 @@ pub struct TransportError {
     pub message: String,
 }
 
-impl Clients {
-    /// Builds the clients for `target`.
-    pub fn new(target: &Target, timeout: Duration) -> Result<Clients, ClientError> {
-        crate::install_crypto_provider();
-        let build = |title_case: bool| -> Result<reqwest::Client, ClientError> {
-            let mut builder = reqwest::Client::builder()
-                .http1_only()
-                .redirect(reqwest::redirect::Policy::none())
-                .no_proxy()
-                .connect_timeout(timeout)
-                .pool_max_idle_per_host(0)
-                .user_agent(concat!("ccgw-conformance/", env!("CARGO_PKG_VERSION")));
-            if title_case {
-                builder = builder.http1_title_case_headers();
-            }
-            builder = match &target.tls {
-                TlsSetup::System => builder,
-                TlsSetup::Insecure => builder.tls_danger_accept_invalid_certs(true),
-                TlsSetup::CaPem(pem) => {
-                    let certs = reqwest::Certificate::from_pem_bundle(pem)
-                        .map_err(|e| ClientError::CaCert(e.to_string()))?;
-                    if certs.is_empty() {
-                        return Err(ClientError::CaCert(
-                            "no PEM certificate in the file".to_owned(),
-                        ));
-                    }
-                    builder.tls_certs_only(certs)
-                }
-            };
-            builder
-                .build()
-                .map_err(|e| ClientError::Build(e.to_string()))
-        };
-        Ok(Clients {
-            title_case: build(true)?,
-            lowercase: build(false)?,
+impl Recipe {
+    fn pair(&self, pooled: bool) -> Result<Pair, ClientError> {
+        Ok(Pair {
+            title_case: self.client(true, pooled)?,
+            lowercase: self.client(false, pooled)?,
         })
     }
 
+    fn client(&self, title_case: bool, pooled: bool) -> Result<reqwest::Client, ClientError> {
+        let mut builder = reqwest::Client::builder()
+            .http1_only()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .connect_timeout(self.connect_timeout)
+            .user_agent(concat!("ccgw-conformance/", env!("CARGO_PKG_VERSION")));
+        if !pooled {
+            builder = builder.pool_max_idle_per_host(0);
+        }
+        if title_case {
+            builder = builder.http1_title_case_headers();
+        }
+        builder = super::tls::configure(builder, &self.target)?;
+        builder
+            .build()
+            .map_err(|e| ClientError::Build(e.to_string()))
+    }
+}
+
+impl Clients {
+    /// Builds the clients for `target`, using connections by `policy`.
+    pub fn new(
+        target: &Target,
+        timeout: Duration,
+        policy: ConnectionPolicy,
+    ) -> Result<Clients, ClientError> {
+        crate::install_crypto_provider();
+        let recipe = Recipe {
+            target: target.clone(),
+            connect_timeout: timeout,
+        };
+        // Built now, so that a bad CA file fails before any case runs.
+        let first = recipe.pair(policy == ConnectionPolicy::Reuse)?;
+        let (pooled, fresh) = match policy {
+            ConnectionPolicy::Reuse => (Some(first), OnceLock::new()),
+            ConnectionPolicy::Fresh => (None, OnceLock::from(Ok(first))),
+        };
+        Ok(Clients {
+            recipe,
+            policy,
+            pooled: Mutex::new(pooled),
+            fresh,
+        })
+    }
+
+    /// The client for `request`: pooled, unless the run or the case wants a
+    /// fresh connection.
+    fn client_for(
+        &self,
+        request: &Prepared,
+        fresh_connection: bool,
+    ) -> Result<reqwest::Client, ClientError> {
+        if fresh_connection || self.policy == ConnectionPolicy::Fresh {
+            return match self
+                .fresh
+                .get_or_init(|| self.recipe.pair(false).map_err(|e| e.to_string()))
+            {
+                Ok(pair) => Ok(pair.get(request.lowercase_names).clone()),
+                Err(message) => Err(ClientError::Build(message.clone())),
+            };
+        }
+        let mut slot = self.pooled.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(self.recipe.pair(true)?);
+        }
+        let pair = slot.as_ref().expect("just filled");
+        Ok(pair.get(request.lowercase_names).clone())
+    }
+
+    /// Drops every pooled connection: the next case connects anew. Called
+    /// after a transport anomaly, so a connection whose answer was broken
+    /// (timed out, cut short, over the cap) never carries another case.
+    fn discard_pool(&self) {
+        if self.policy == ConnectionPolicy::Reuse {
+            *self.pooled.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        }
+    }
+
     /// Sends `request` to `target` and reads at most `cap` bytes of the body,
-    /// all within `timeout`.
+    /// all within `timeout`; on a fresh connection when `fresh_connection`.
     pub async fn send(
         &self,
         target: &Target,
         request: &Prepared,
+        fresh_connection: bool,
+        timeout: Duration,
+        cap: usize,
+    ) -> Result<RawResponse, TransportError> {
+        let sent = self
+            .send_on(target, request, fresh_connection, timeout, cap)
+            .await;
+        if !matches!(&sent, Ok(response) if !response.over_cap) {
+            self.discard_pool();
+        }
+        sent
+    }
+
+    async fn send_on(
+        &self,
+        target: &Target,
+        request: &Prepared,
+        fresh_connection: bool,
         timeout: Duration,
         cap: usize,
     ) -> Result<RawResponse, TransportError> {
         let url = url_for(&target.base_url, &request.path);
+        let client = self
+            .client_for(request, fresh_connection)
+            .map_err(|e| TransportError {
+                is_connect: false,
+                message: format!("failed to {e}"),
+            })?;
         let work = async {
-            let client = if request.lowercase_names {
-                &self.lowercase
-            } else {
-                &self.title_case
-            };
             let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|_| {
                 TransportError {
                     is_connect: false,
@@ -109,7 +225,10 @@ impl Clients {
             if let Some(body) = &request.body {
                 builder = builder.body(body.clone());
             }
-            let mut response = builder.send().await.map_err(|e| describe(&e, &url))?;
+            let mut response = builder
+                .send()
+                .await
+                .map_err(|e| describe(&e, &url, target))?;
             let status = response.status().as_u16();
             let headers = response
                 .headers()
@@ -123,7 +242,11 @@ impl Clients {
                 .collect();
             let mut body = Vec::new();
             let mut over_cap = false;
-            while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e, &url))? {
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| describe(&e, &url, target))?
+            {
                 if body.len() + chunk.len() > cap {
                     body.extend_from_slice(&chunk[..cap - body.len()]);
                     over_cap = true;
@@ -160,7 +283,7 @@ pub fn url_for(base: &reqwest::Url, path: &str) -> reqwest::Url {
     url
 }
 
-fn describe(error: &reqwest::Error, url: &reqwest::Url) -> TransportError {
+fn describe(error: &reqwest::Error, url: &reqwest::Url, target: &Target) -> TransportError {
     let mut chain = Vec::new();
     let mut source: Option<&dyn std::error::Error> = Some(error);
     while let Some(e) = source {
@@ -172,11 +295,24 @@ fn describe(error: &reqwest::Error, url: &reqwest::Url) -> TransportError {
     }
     let detail = chain.join(": ");
     let origin = url.origin().ascii_serialization();
-    let handshake = HandshakeFailure::find(error).filter(|_| error.is_connect());
-    let message = if let Some(failure) = handshake {
-        let why = failure.describe(url.host_str().unwrap_or_default());
+    let typed = super::tls::classify(error);
+    let message = if let (Some(problem), true) = (&typed, error.is_connect()) {
+        let host = url.host_str().unwrap_or_default();
+        let advice = match (problem, &target.tls) {
+            (super::tls::TlsProblem::OldVersion, _) => {
+                "ask for TLS 1.2 or 1.3 on the gateway".to_owned()
+            }
+            (super::tls::TlsProblem::ClientCertificate, _) => {
+                "give the client certificate and key the gateway expects with --client-cert and --client-key".to_owned()
+            }
+            (_, TlsSetup::CaPem(_)) => {
+                "the certificate given with --ca-cert neither signs nor is the server's certificate (it must also name the host of --target), or skip verification with --insecure".to_owned()
+            }
+            _ => "trust its CA with --ca-cert PEM (the certificate must also name the host of --target), or skip verification with --insecure".to_owned(),
+        };
         format!(
-            "TLS with {origin} failed: {why} ({detail}); trust its CA with --ca-cert PEM (the certificate must also name the host of --target), or skip verification with --insecure"
+            "TLS with {origin} failed: {} ({detail}); {advice}",
+            problem.describe(host)
         )
     } else if error.is_connect() {
         format!("could not reach {origin}: {detail}")

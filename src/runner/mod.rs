@@ -4,16 +4,19 @@
 
 mod events;
 mod execute;
-mod handshake;
 mod http;
 mod plan;
 mod request;
 mod run;
+mod tls;
 
 pub use events::{EventListener, NoListener, RunEvent};
-pub use http::{ClientError, Clients};
+pub use http::{ClientError, Clients, ConnectionPolicy};
 pub use plan::{
     Credentials, EXAMPLE_CALLID, RunPlan, Target, TlsSetup, UNKNOWN_CALLID, UNKNOWN_GUID,
 };
 pub use request::{Prepared, Resolution, other_agent_id, resolve};
 pub use run::{RunError, run};
+pub use tls::{
+    ClientIdentity, TlsInputError, TlsProblem, certificates, check_identity, classify, private_key,
+};

@@ -20,6 +20,8 @@ pub struct Target {
     /// Base URL: scheme, host, port and an optional path prefix.
     pub base_url: reqwest::Url,
     pub tls: TlsSetup,
+    /// A client certificate for mutual TLS (`--client-cert`, `--client-key`).
+    pub client_identity: Option<super::tls::ClientIdentity>,
 }
 
 /// The credentials of the signed-in agent (and optionally of a second one).
@@ -61,6 +63,8 @@ pub struct RunPlan {
     pub timeout: Duration,
     /// How many cases run at once.
     pub concurrency: usize,
+    /// Keep-alive (the default) or a new connection for every case.
+    pub connections: super::http::ConnectionPolicy,
     /// Largest response body read, in bytes.
     pub body_cap: usize,
     /// Start of the run (RFC 3339), injected so that tests control the clock.

@@ -49,7 +49,16 @@ fn external() -> Option<(Target, Credentials, String, String)> {
         )
     });
     let profile = var("CCGW_PROFILE").unwrap_or_else(|| "cec-23".to_owned());
-    Some((Target { base_url, tls }, credentials, label, profile))
+    Some((
+        Target {
+            base_url,
+            tls,
+            client_identity: None,
+        },
+        credentials,
+        label,
+        profile,
+    ))
 }
 
 /// Runs the case of `path` and returns its result.
@@ -84,6 +93,7 @@ fn run_case(path: &Path) -> (CaseResult, Option<String>) {
         expectations,
         timeout: Duration::from_secs(10),
         concurrency: 1,
+        connections: ccgw_conformance::runner::ConnectionPolicy::Reuse,
         body_cap: 1024 * 1024,
         started_at: String::new(),
         embedded_gateway: false,

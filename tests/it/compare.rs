@@ -96,6 +96,7 @@ fn report(mut cases: Vec<CaseResult>, started_at: &str) -> RunReport {
             profile_title: "CEC 2023".to_owned(),
             agent_id: "1001".to_owned(),
             tls: TlsMode::CustomCa,
+            fresh_connections: false,
             has_callid: true,
             started_at: started_at.to_owned(),
             suite: "embedded".to_owned(),

@@ -10,6 +10,7 @@ mod expectation_names;
 mod faults;
 mod gateway;
 mod hostile;
+mod keepalive;
 mod render;
 mod report_layout;
 mod robustness;
