@@ -206,6 +206,15 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     console::write_styled(console::Stream::Stderr, &closing, false);
     let summary = summary_line(&report.summary, report.interrupted);
     console::write_styled(console::Stream::Stdout, &summary, true);
+    if let Some(comparison) = &report.comparison {
+        println!(
+            "compared with the baseline: {}",
+            render::comparison::headline(comparison)
+        );
+        for warning in &comparison.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
     println!(
         "reports: {}",
         written
@@ -528,13 +537,11 @@ pub fn compare(args: CompareArgs) -> Outcome {
             console::chain(&e)
         ))
     })?;
-    let counts: Vec<String> = comparison
-        .counts
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(k, n)| format!("{n} {k:?}"))
-        .collect();
-    println!("{}", counts.join(", "));
+    // The documented change names ("2 regressions, 1 changed answer, 49 unchanged").
+    println!("{}", render::comparison::headline(&comparison));
+    for warning in &comparison.warnings {
+        eprintln!("warning: {warning}");
+    }
     println!(
         "comparison: {}",
         written

@@ -269,6 +269,39 @@ pub struct Comparison {
     pub cases: Vec<CaseChange>,
     /// How many cases of each kind.
     pub counts: BTreeMap<ChangeKind, usize>,
+    /// What was compared: the two runs side by side (absent in comparisons
+    /// written by earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<ComparedRuns>,
+    /// Why the two runs may not compare like for like: different profiles,
+    /// different case selections (their cases show as added or removed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// The baseline and the current run of a comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComparedRuns {
+    pub baseline: RunDigest,
+    pub current: RunDigest,
+}
+
+/// What a reader needs to know of one compared run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunDigest {
+    /// `--label` of the run, if it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub target: String,
+    pub started_at: String,
+    pub profile: String,
+    pub tool_version: String,
+    pub verdict: Verdict,
+    /// How many cases the run had.
+    pub cases: usize,
+    /// Its `--only` pattern, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only: Option<String>,
 }
 
 /// How one case changed between two reports.

@@ -4,7 +4,7 @@
 //! self-contained and escaped, and `write_all` writing the four files.
 
 #[path = "fixtures/reports.rs"]
-mod reports;
+pub(crate) mod reports;
 
 use ccgw_conformance::render::{self, Format, WriteError};
 use ccgw_conformance::report::RunReport;
