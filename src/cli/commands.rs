@@ -181,6 +181,7 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     let mut report =
         result.map_err(|e| Failure::config(format!("failed to start the run: {e}")))?;
     report.environment.label = args.label.clone();
+    report.environment.sign_off = args.sign_off.clone();
 
     let mut fails = report.summary.required_failed > 0;
     if let Some(old) = &baseline {

@@ -74,6 +74,7 @@ dd,td,li{white-space:pre-line}
 details.case>summary{cursor:pointer;padding:.3rem 0}
 details.case>summary h4{display:inline;margin:0}
 pre.repro{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85em}
+table.sign-off td{height:2.2rem;width:70%}
 @media print{@page{margin:12mm}body{max-width:none;padding:0;font-size:8.5pt;line-height:1.3}h2{margin-top:1rem}tr{break-inside:avoid}pre{font-size:7.5pt;padding:.2rem}a{color:inherit;text-decoration:none}.banner,.status,th{print-color-adjust:exact;-webkit-print-color-adjust:exact}details.case,details.shape,.screen-only,.all-cases td:nth-child(3),.all-cases th:nth-child(3){display:none}}
 ";
 
@@ -112,6 +113,7 @@ pub fn render(report: &RunReport) -> String {
     environment(&mut out, report);
     expectations(&mut out, report);
     assumptions(&mut out, report);
+    sign_off(&mut out, report);
     let _ = write!(
         out,
         "<footer><p>Written by {} {}.</p></footer>\n</body>\n</html>\n",
@@ -671,6 +673,24 @@ fn response_evidence(out: &mut String, response: &ResponseEvidence) {
             shape.join("\n")
         );
     }
+}
+
+/// The sign-off block, last, when `--sign-off` gave one: the names, the
+/// date (or a line to write it on) and a line for the signature.
+fn sign_off(out: &mut String, report: &RunReport) {
+    let Some(s) = &report.environment.sign_off else {
+        return;
+    };
+    out.push_str("<section id=\"sign-off\">\n<h2>Sign-off</h2>\n<table class=\"sign-off\">\n");
+    row(out, "Tester", &escape_html(&s.tester));
+    row(out, "Organisation", &escape_html(&s.organisation));
+    row(
+        out,
+        "Date",
+        &s.date.as_deref().map(escape_html).unwrap_or_default(),
+    );
+    row(out, "Signature", "");
+    out.push_str("</table>\n</section>\n");
 }
 
 fn assumptions(out: &mut String, report: &RunReport) {

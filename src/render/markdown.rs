@@ -54,6 +54,7 @@ pub fn render(report: &RunReport) -> String {
     environment(&mut out, report);
     expectations(&mut out, report);
     assumptions(&mut out, report);
+    sign_off(&mut out, report);
     // One trailing newline, whatever the last section wrote.
     while out.ends_with("\n\n") {
         out.pop();
@@ -267,6 +268,18 @@ fn findings(out: &mut String, report: &RunReport) {
         out.push('\n');
     }
     let _ = writeln!(out, "To replay: {}.\n", inline(super::curl::VARIABLES_NOTE));
+}
+
+/// The sign-off block, last, when `--sign-off` gave one.
+fn sign_off(out: &mut String, report: &RunReport) {
+    let Some(s) = &report.environment.sign_off else {
+        return;
+    };
+    out.push_str("## Sign-off\n\n| | |\n|---|---|\n");
+    let _ = writeln!(out, "| Tester | {} |", cell(&s.tester));
+    let _ = writeln!(out, "| Organisation | {} |", cell(&s.organisation));
+    let _ = writeln!(out, "| Date | {} |", cell(s.date.as_deref().unwrap_or("")));
+    out.push_str("| Signature | |\n\n");
 }
 
 /// A fenced code block that no backtick run inside `text` can close.

@@ -112,6 +112,7 @@ fn environment(suite: &Suite, plan: &RunPlan) -> Environment {
     };
     Environment {
         label: None,
+        sign_off: None,
         target: display_target(&plan.target.base_url),
         embedded_gateway: plan.embedded_gateway,
         gateway_faults: plan.gateway_faults.clone(),

@@ -44,6 +44,9 @@ pub struct Environment {
     /// What the run is called (`--label`), e.g. "R23.200 staging, node 2".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// Who signs the report off (`--sign-off`), printed as its last section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_off: Option<SignOff>,
     /// Base URL of the target (no credentials, no query).
     pub target: String,
     /// True when the target was the embedded reference gateway.
@@ -76,6 +79,16 @@ pub struct Environment {
     pub expectations: Vec<ExpectationRecord>,
     /// What the tool assumed where the documentation is silent.
     pub assumptions: Vec<String>,
+}
+
+/// The sign-off block of a report: who tested, for which organisation, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignOff {
+    pub tester: String,
+    pub organisation: String,
+    /// Left blank (to be written by hand) when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
 }
 
 /// How the TLS certificate of the target was checked.

@@ -89,6 +89,7 @@ fn report(mut cases: Vec<CaseResult>, started_at: &str) -> RunReport {
         },
         environment: Environment {
             label: None,
+            sign_off: None,
             target: "https://127.0.0.1:8043".to_owned(),
             embedded_gateway: false,
             gateway_faults: Vec::new(),
