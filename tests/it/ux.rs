@@ -552,7 +552,10 @@ fn comparisons_say_what_was_compared_and_warn_when_runs_differ() {
     assert!(same.warnings.is_empty(), "{:?}", same.warnings);
     let runs = same.runs.as_ref().unwrap();
     assert_eq!(runs.baseline.label.as_deref(), Some("R23.100 staging"));
-    assert_eq!(runs.current.label, None);
+    assert_eq!(
+        runs.current.label.as_deref(),
+        Some("R23.200 staging, node 2")
+    );
 
     let mut other_profile = reports::full();
     other_profile.environment.profile = "aicc-25.200".to_owned();
