@@ -156,3 +156,49 @@ fn the_printout_of_two_failures_is_a_few_pages() {
         "expanded: {long} pages, collapsed: {pages}"
     );
 }
+
+/// Width and height of a PNG (from its IHDR chunk).
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+fn screenshot(page: &Path, png: &Path, height: Option<&str>) {
+    let mut cmd = Command::new("sh");
+    cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/screenshot-report.sh"))
+        .arg(page)
+        .arg(png)
+        .arg("800")
+        .env("CHROMIUM", chromium())
+        .env_remove("HEIGHT");
+    if let Some(h) = height {
+        cmd.env("HEIGHT", h);
+    }
+    let output = cmd.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn the_screenshot_is_as_tall_as_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    // A page of known height: 7000 px, taller than any window.
+    let page = dir.path().join("tall.html");
+    std::fs::write(
+        &page,
+        "<!DOCTYPE html><html><body style=\"margin:0\"><div style=\"height:7000px;\
+         background:#c00\"></div></body></html>",
+    )
+    .unwrap();
+    let png = dir.path().join("tall.png");
+    screenshot(&page, &png, None);
+    assert_eq!(png_size(&png), (800, 7000));
+    // HEIGHT crops.
+    screenshot(&page, &png, Some("1200"));
+    assert_eq!(png_size(&png), (800, 1200));
+}
