@@ -179,7 +179,7 @@ fn describe(error: &reqwest::Error, url: &reqwest::Url, target: &Target) -> Tran
     .iter()
     .any(|w| lower.contains(w));
     let typed = super::tls::classify(error);
-    let message = if let (Some(problem), true) = (&typed, error.is_connect()) {
+    let message = if let Some(problem) = &typed {
         let host = url.host_str().unwrap_or_default();
         let advice = match (problem, &target.tls) {
             (super::tls::TlsProblem::OldVersion, _) => {

@@ -299,19 +299,28 @@ impl TlsProblem {
 /// The TLS problem behind `error`, found by walking its causes to a
 /// `rustls::Error` (also inside an `io::Error`).
 pub fn classify(error: &(dyn std::error::Error + 'static)) -> Option<TlsProblem> {
-    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = next {
-        let rustls_error = e.downcast_ref::<rustls::Error>().or_else(|| {
-            e.downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        });
-        if let Some(r) = rustls_error {
-            return Some(problem_of(r));
-        }
-        next = e.source();
+    find_rustls(error, 0).map(problem_of)
+}
+
+/// Depth-first through `source()`, and into the error that `source()`
+/// skips: the inner error of an `io::Error`.
+fn find_rustls<'e>(
+    error: &'e (dyn std::error::Error + 'static),
+    depth: usize,
+) -> Option<&'e rustls::Error> {
+    if depth > 32 {
+        return None;
     }
-    None
+    if let Some(r) = error.downcast_ref::<rustls::Error>() {
+        return Some(r);
+    }
+    let inner: Option<&(dyn std::error::Error + 'static)> = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+        .map(|e| e as &(dyn std::error::Error + 'static));
+    inner
+        .and_then(|e| find_rustls(e, depth + 1))
+        .or_else(|| error.source().and_then(|e| find_rustls(e, depth + 1)))
 }
 
 fn problem_of(error: &rustls::Error) -> TlsProblem {

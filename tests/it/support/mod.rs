@@ -75,6 +75,7 @@ pub struct Knobs {
     pub concurrency: usize,
     pub body_cap: usize,
     pub tls: TlsSetup,
+    pub client_identity: Option<ccgw_conformance::runner::ClientIdentity>,
 }
 
 impl Default for Knobs {
@@ -84,6 +85,7 @@ impl Default for Knobs {
             concurrency: 4,
             body_cap: 1024 * 1024,
             tls: TlsSetup::System,
+            client_identity: None,
         }
     }
 }
@@ -114,7 +116,7 @@ pub async fn run_library(url: &str, ids: &[&str], knobs: Knobs) -> RunReport {
         target: Target {
             base_url: reqwest::Url::parse(url).expect("url parses"),
             tls: knobs.tls,
-            client_identity: None,
+            client_identity: knobs.client_identity,
         },
         credentials,
         profile,
