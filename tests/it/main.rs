@@ -12,6 +12,7 @@ mod hostile;
 mod render;
 mod robustness;
 mod secrets;
+mod secrets_structure;
 mod suite_data;
 mod suite_load;
 mod support;

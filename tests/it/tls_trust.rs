@@ -150,6 +150,19 @@ async fn a_pinned_certificate_still_needs_the_right_host_and_dates() {
     assert!(report.cases[0].response.is_none());
 }
 
+/// The reference gateway in its mode that requires client certificates, and
+/// a client PKI it trusts.
+async fn mtls_gateway() -> (mtls::ClientPki, gateway::RunningGateway) {
+    let pki = mtls::client_pki().expect("client pki");
+    let gw = gateway::start(GatewayConfig {
+        client_ca_pem: Some(pki.ca_pem.clone()),
+        ..GatewayConfig::default()
+    })
+    .await
+    .expect("gateway starts");
+    (pki, gw)
+}
+
 fn identity(pki: &mtls::ClientPki) -> ClientIdentity {
     ClientIdentity {
         cert_pem: pki.cert_pem.clone().into_bytes(),
@@ -161,13 +174,7 @@ fn identity(pki: &mtls::ClientPki) -> ClientIdentity {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mutual_tls_against_the_gateway_that_requires_client_certificates() {
-    let pki = mtls::client_pki().expect("client pki");
-    let gw = gateway::start(GatewayConfig {
-        client_ca_pem: Some(pki.ca_pem.clone()),
-        ..GatewayConfig::default()
-    })
-    .await
-    .expect("gateway starts");
+    let (pki, gw) = mtls_gateway().await;
     let tls = TlsSetup::CaPem(gw.ca_cert_pem.clone().expect("https").into_bytes());
 
     let with = run_library(
@@ -217,13 +224,7 @@ async fn mutual_tls_against_the_gateway_that_requires_client_certificates() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_runs_with_client_cert_and_key_and_writes_no_secret() {
-    let pki = mtls::client_pki().expect("client pki");
-    let gw = gateway::start(GatewayConfig {
-        client_ca_pem: Some(pki.ca_pem.clone()),
-        ..GatewayConfig::default()
-    })
-    .await
-    .expect("gateway starts");
+    let (pki, gw) = mtls_gateway().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let write = |name: &str, text: &str| {
         let path = dir.path().join(name);
