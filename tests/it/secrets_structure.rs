@@ -130,9 +130,8 @@ async fn no_secret_in_any_output(#[case] body: String, #[case] headers: &[(&str,
 async fn a_short_guid_is_redacted_too() {
     let server = Hostile::start(Behaviour::EchoGuid).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut cmd = bin();
-    cmd.args(["run", "--target", &server.url(), "--agent-id", AGENT])
-        .args(["--guid", "zq7", "--only", "agentid/*"])
+    let mut cmd = support::run_target(&server.url());
+    cmd.args(["--guid", "zq7", "--only", "agentid/*"])
         .arg("--out")
         .arg(dir.path());
     let out = run_bin_async(cmd, Duration::from_secs(60)).await;
@@ -155,20 +154,12 @@ async fn a_guid_file_with_a_byte_order_mark_sends_and_redacts_the_guid() {
     let file = dir.path().join("guid.txt");
     std::fs::write(&file, format!("\u{feff}  {GUID} \r\nsecond line\n")).expect("write");
     let out_dir = dir.path().join("out");
-    let mut cmd = bin();
-    cmd.args([
-        "run",
-        "--target",
-        &server.url(),
-        "--agent-id",
-        AGENT,
-        "--only",
-        "agentid/*",
-    ])
-    .arg("--guid-file")
-    .arg(&file)
-    .arg("--out")
-    .arg(&out_dir);
+    let mut cmd = support::run_target(&server.url());
+    cmd.args(["--only", "agentid/*"])
+        .arg("--guid-file")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out_dir);
     let out = run_bin_async(cmd, Duration::from_secs(60)).await;
     assert!(matches!(out.code, Some(0 | 1)), "{}", out.stderr);
     let sent: Vec<String> = server

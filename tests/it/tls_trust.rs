@@ -353,20 +353,12 @@ async fn a_malformed_pem_names_the_file_and_the_problem(
     std::fs::write(&bad, text).expect("write");
     let good_cert = dir.path().join("client.pem");
     std::fs::write(&good_cert, &pki.cert_pem).expect("write");
-    let mut cmd = bin();
-    cmd.args([
-        "run",
-        "--target",
-        &server.url(),
-        "--agent-id",
-        AGENT,
-        "--guid",
-        GUID,
-    ])
-    .arg(flag)
-    .arg(&bad)
-    .arg("--out")
-    .arg(dir.path().join("out"));
+    let mut cmd = support::run_target(&server.url());
+    cmd.args(["--guid", GUID])
+        .arg(flag)
+        .arg(&bad)
+        .arg("--out")
+        .arg(dir.path().join("out"));
     if flag == "--client-key" {
         cmd.arg("--client-cert").arg(&good_cert);
     }

@@ -187,6 +187,13 @@ pub fn bin() -> Command {
     cmd
 }
 
+/// The binary set to `run --target url --agent-id AGENT`.
+pub fn run_target(url: &str) -> Command {
+    let mut cmd = bin();
+    cmd.args(["run", "--target", url, "--agent-id", AGENT]);
+    cmd
+}
+
 /// Runs the binary with `args` to its end.
 pub fn run_args(args: &[&str]) -> std::process::Output {
     bin().args(args).output().expect("the binary runs")
