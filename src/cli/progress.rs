@@ -109,3 +109,36 @@ impl EventListener for Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ccgw_conformance::report::Severity;
+
+    #[test]
+    fn a_forged_reason_stays_one_visible_line() {
+        let result = CaseResult {
+            id: "guid/unknown".to_owned(),
+            title: String::new(),
+            family: "guid".to_owned(),
+            severity: Severity::Required,
+            requirements: Vec::new(),
+            status: Status::Failed,
+            reason: Some(
+                "retcode \u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\rPASS  guid/unknown \u{202e}x\nPASS y"
+                    .to_owned(),
+            ),
+            expected: String::new(),
+            findings: Vec::new(),
+            notes: Vec::new(),
+            request: None,
+            response: None,
+            duration_ms: 1,
+        };
+        let shown = console::safe(&case_line(&result));
+        assert_eq!(
+            shown,
+            "FAIL  guid/unknown: retcode \\u001b]52;c;ZXZpbA==\\u0007\\u001b[2J\\u000dPASS  guid/unknown \\u202ex"
+        );
+    }
+}
