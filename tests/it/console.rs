@@ -30,11 +30,7 @@ fn hostile_json(retcode: &str, message: &str) -> Vec<u8> {
 #[case::clear_screen_and_title("\u{1b}[2J\u{1b}]0;owned\u{7}", "text/plain", "")]
 #[case::clipboard_osc52("\u{1b}]52;c;cm0gLXJmIH4=\u{7}", "text/plain", "")]
 #[case::cr_fake_pass("bad\rPASS  guid/unknown (1 ms)     ", "text/plain", "")]
-#[case::c1_csi_and_bidi(
-    "\u{9b}31m\u{202e}lmth.exe\u{2066}\u{200b}\u{8}",
-    "text/plain",
-    ""
-)]
+#[case::c1_csi_and_bidi("\u{9b}31m\u{202e}lmth.exe\u{2066}\u{200b}\u{8}", "text/plain", "")]
 #[case::in_the_content_type("{}", "text/\u{9b}31m\u{202e}x", "\\u009b31m")]
 #[case::in_a_quoted_stack_trace(
     r#"{"retcode":"100-006","message":"java.lang.NullPointerException\r\u001b]0;owned\u0007\u202e at com.x.Foo(Foo.java:12)"}"#,
