@@ -419,7 +419,13 @@ fn scan(text: &str, registry: &Registry, learned: &mut dyn FnMut(&str)) -> Strin
             rest = &value[len..];
             continue;
         }
-        out.push_str(&redact_literal(raw, &decoded, registry));
+        let literal = redact_literal(raw, &decoded, registry);
+        if end < body.len() {
+            out.push_str(&literal);
+        } else {
+            // A literal cut off (truncated body): shown without a closing quote it never had.
+            out.push_str(literal.strip_suffix('"').unwrap_or(&literal));
+        }
         rest = after;
     }
     out.push_str(rest);
@@ -687,6 +693,17 @@ mod tests {
             r.text("call 15525246 and 1552524689"),
             "call 15525246 and <callid>"
         );
+    }
+
+    #[test]
+    fn keeps_a_cut_off_literal_open() {
+        let r = Redactor::new();
+        r.add("5f3c2a71-9d4e", "<guid>");
+        assert_eq!(
+            r.text(r#"{"callid": "x", "userType": "ag"#),
+            r#"{"callid": "x", "userType": "ag"#
+        );
+        assert_eq!(r.text(r#"{"a": "5f3c2a71-9d4e"#), r#"{"a": "<guid>"#);
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! Running the suite against the embedded reference gateway: the main
 //! command's default target, the per-case tests and the fault matrix.
 
+use crate::contract::Profile;
 use crate::gateway::{self, Fault, GatewayConfig, GatewayError, RunningGateway};
 use crate::redact::Redactor;
 use crate::runner::{Credentials, Target, TlsSetup};
-use crate::spec::Profile;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A started reference gateway and how to reach it.
@@ -220,7 +220,7 @@ pub fn fault_row(
         checks: report
             .cases
             .iter()
-            .flat_map(|c| c.findings.iter().map(|f| f.check.clone()))
+            .flat_map(|c| c.findings.iter().map(|f| f.check.to_string()))
             .collect(),
     }
 }

@@ -7,13 +7,13 @@ use super::inputs::{self, Origins};
 use super::progress::{Progress, summary_line};
 use ccgw_conformance::compare;
 use ccgw_conformance::console;
+use ccgw_conformance::contract::Profile;
 use ccgw_conformance::gateway::{self, Fault, GatewayConfig};
 use ccgw_conformance::render;
 use ccgw_conformance::report::{ExpectationSource, RunReport, Status};
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
 use ccgw_conformance::schemas::Schemas;
 use ccgw_conformance::selftest;
-use ccgw_conformance::spec::Profile;
 use ccgw_conformance::suite::{Case, Suite, SuiteSource, load_expectations_file, load_suite};
 
 /// A fatal error: what to print and the exit code.

@@ -6,12 +6,15 @@
 //!           --junit::render----> junit.xml     (CI test tabs)
 //!           --markdown::render-> report.md     (pull-request comment)
 //!           --html::render-----> report.html   (self-contained page to sign off)
+//! Comparison --comparison::{markdown,html,json}--> comparison.{md,html,json}
+//!              (and the comparison sections of report.md and report.html)
 //! ```
 //!
 //! Rendering never fails and never reads the clock: the same report always
 //! renders to the same bytes. The report is already redacted, and reporters
 //! only show what it holds.
 
+pub mod comparison;
 mod format;
 pub mod html;
 pub mod json;

@@ -87,17 +87,6 @@ pub(crate) fn change_kind(kind: ChangeKind) -> &'static str {
     }
 }
 
-/// Every change kind, in the order reports list them (most urgent first).
-pub(crate) const CHANGE_KINDS: [ChangeKind; 7] = [
-    ChangeKind::NewFailure,
-    ChangeKind::StillFailing,
-    ChangeKind::Fixed,
-    ChangeKind::Changed,
-    ChangeKind::Added,
-    ChangeKind::Removed,
-    ChangeKind::Unchanged,
-];
-
 /// Cases grouped by family, families sorted by name, cases kept in report order.
 pub(crate) fn by_family(cases: &[CaseResult]) -> BTreeMap<&str, Vec<&CaseResult>> {
     let mut families: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
@@ -165,17 +154,6 @@ pub(crate) fn visible(text: &str) -> String {
         push_visible(&mut out, c);
     }
     out
-}
-
-/// The cases of a comparison that are not unchanged, in comparison order.
-pub(crate) fn changed_cases(
-    comparison: &crate::report::Comparison,
-) -> Vec<&crate::report::CaseChange> {
-    comparison
-        .cases
-        .iter()
-        .filter(|change| change.kind != ChangeKind::Unchanged)
-        .collect()
 }
 
 #[cfg(test)]

@@ -167,17 +167,7 @@ fn describe(error: &reqwest::Error, url: &reqwest::Url, target: &Target) -> Tran
         source = e.source();
     }
     let detail = chain.join(": ");
-    let lower = detail.to_ascii_lowercase();
     let origin = url.origin().ascii_serialization();
-    let is_tls = [
-        "certificate",
-        "unknownissuer",
-        "notvalidforname",
-        "tls",
-        "handshake",
-    ]
-    .iter()
-    .any(|w| lower.contains(w));
     let typed = super::tls::classify(error);
     let message = if let Some(problem) = &typed {
         let host = url.host_str().unwrap_or_default();
@@ -196,20 +186,6 @@ fn describe(error: &reqwest::Error, url: &reqwest::Url, target: &Target) -> Tran
         format!(
             "TLS with {origin} failed: {} ({detail}); {advice}",
             problem.describe(host)
-        )
-    } else if is_tls && error.is_connect() {
-        let host = url.host_str().unwrap_or_default();
-        let why = if lower.contains("not valid for name") || lower.contains("notvalidforname") {
-            format!("the certificate is not valid for {host}")
-        } else if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
-            "the certificate is not trusted (unknown issuer)".to_owned()
-        } else if lower.contains("expired") {
-            "the certificate has expired".to_owned()
-        } else {
-            "the handshake failed".to_owned()
-        };
-        format!(
-            "TLS with {origin} failed: {why} ({detail}); trust its CA with --ca-cert PEM (the certificate must also name the host of --target), or skip verification with --insecure"
         )
     } else if error.is_connect() {
         format!("could not reach {origin}: {detail}")

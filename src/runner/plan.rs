@@ -1,6 +1,6 @@
 //! What to run against: the target, the credentials and the knobs of a run.
 
-use crate::spec::{Expectations, Profile};
+use crate::contract::{Expectations, Profile};
 use std::time::Duration;
 
 /// How TLS is set up for the target.

@@ -33,7 +33,10 @@ pub async fn run(
     interrupt: impl Future<Output = ()>,
 ) -> Result<RunReport, RunError> {
     let clients = Clients::new(&plan.target, plan.timeout)?;
-    let documented = plan.expectations.retcodes("documented").to_vec();
+    let expectations = &plan.expectations;
+    let documented = expectations
+        .retcodes(&expectations.builtin().documented)
+        .to_vec();
     let runner = CaseRunner {
         plan,
         clients: &clients,

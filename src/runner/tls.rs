@@ -299,28 +299,31 @@ impl TlsProblem {
 /// The TLS problem behind `error`, found by walking its causes to a
 /// `rustls::Error` (also inside an `io::Error`).
 pub fn classify(error: &(dyn std::error::Error + 'static)) -> Option<TlsProblem> {
-    find_rustls(error, 0).map(problem_of)
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = next {
+        if let Some(r) = rustls_error(e) {
+            return Some(problem_of(r));
+        }
+        next = e.source();
+    }
+    None
 }
 
-/// Depth-first through `source()`, and into the error that `source()`
-/// skips: the inner error of an `io::Error`.
-fn find_rustls<'e>(
-    error: &'e (dyn std::error::Error + 'static),
-    depth: usize,
-) -> Option<&'e rustls::Error> {
-    if depth > 32 {
-        return None;
+/// `e` as a rustls error: itself, or the payload of an `io::Error`, which
+/// may be wrapped in another `io::Error` (as reqwest's connector does). An
+/// `io::Error`'s `source()` skips its payload, so the payload is read here.
+fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+        return Some(tls);
     }
-    if let Some(r) = error.downcast_ref::<rustls::Error>() {
-        return Some(r);
+    let mut io = e.downcast_ref::<std::io::Error>();
+    while let Some(payload) = io.and_then(std::io::Error::get_ref) {
+        if let Some(tls) = payload.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        io = payload.downcast_ref::<std::io::Error>();
     }
-    let inner: Option<&(dyn std::error::Error + 'static)> = error
-        .downcast_ref::<std::io::Error>()
-        .and_then(|io| io.get_ref())
-        .map(|e| e as &(dyn std::error::Error + 'static));
-    inner
-        .and_then(|e| find_rustls(e, depth + 1))
-        .or_else(|| error.source().and_then(|e| find_rustls(e, depth + 1)))
+    None
 }
 
 fn problem_of(error: &rustls::Error) -> TlsProblem {
@@ -439,5 +442,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("--client-key k.pem: no private key"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod classify_tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_rustls_cause_inside_nested_io_errors() {
+        let cases = [
+            (
+                rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer),
+                TlsProblem::UnknownIssuer,
+            ),
+            (
+                rustls::Error::InvalidCertificate(CertificateError::NotValidForName),
+                TlsProblem::WrongName,
+            ),
+            (
+                rustls::Error::InvalidCertificate(CertificateError::Expired),
+                TlsProblem::Dates,
+            ),
+        ];
+        for (tls, expected) in cases {
+            let io = std::io::Error::new(std::io::ErrorKind::InvalidData, tls);
+            let wrapped = std::io::Error::other(io);
+            assert_eq!(classify(&wrapped), Some(expected));
+        }
+        let wording = std::io::Error::other("certificate unknownissuer tls handshake");
+        assert_eq!(classify(&wording), None, "words are not types");
     }
 }

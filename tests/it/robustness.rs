@@ -8,10 +8,10 @@ use std::io::BufRead;
 use std::time::Duration;
 
 use ccgw_conformance::checks::{self, CheckContext, Expected, Observed};
+use ccgw_conformance::contract::StatusSet;
 use ccgw_conformance::redact::Redactor;
 use ccgw_conformance::report::RunReport;
 use ccgw_conformance::schemas::Schemas;
-use ccgw_conformance::spec::StatusSet;
 use proptest::prelude::*;
 use rstest::rstest;
 use support::hostile::{self, Behaviour, Hostile};
