@@ -16,12 +16,11 @@ macro_rules! eprintln {
 
 mod cli;
 
-use clap::Parser;
-use cli::args::{Cli, Command};
+use cli::args::Command;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::args::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -246,3 +246,19 @@ async fn an_over_long_target_is_a_usage_error() {
         assert!(out.stderr.contains("--target"), "{}", out.stderr);
     }
 }
+
+#[rstest]
+#[case::agent_id("CCGW_AGENT_ID", "abc")]
+#[case::timeout("CCGW_TIMEOUT", "soon")]
+#[case::concurrency("CCGW_CONCURRENCY", "0")]
+fn a_bad_value_from_the_environment_names_the_variable(#[case] var: &str, #[case] value: &str) {
+    let out = bin()
+        .args(["run", "--target", "http://127.0.0.1:9", "--guid", GUID])
+        .env("CCGW_AGENT_ID", AGENT)
+        .env(var, value)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(var), "{stderr}");
+}
