@@ -58,12 +58,15 @@ async fn gateway_strings_are_shown_escaped(
             u32::from(c)
         );
     }
-    // Each finished case is one line that starts with its own status.
+    // Each finished case is one progress line that starts with its own
+    // status (the closing list of failures repeats it, indented).
     let case_lines = out
         .stderr
         .lines()
         .filter(|l| {
-            l.split_whitespace().nth(1).map(|w| w.trim_end_matches(':')) == Some("guid/unknown")
+            !l.starts_with(' ')
+                && l.split_whitespace().nth(1).map(|w| w.trim_end_matches(':'))
+                    == Some("guid/unknown")
         })
         .count();
     assert_eq!(case_lines, 1, "{}", out.stderr);
