@@ -7,7 +7,7 @@ use crate::support;
 use ccgw_conformance::checks::CheckId;
 use regex::Regex;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// First path segments that name folders, media types or URL parts, not
 /// case families: `schemas/report.schema.json`, `application/json`.
@@ -29,25 +29,11 @@ const NOT_A_FAMILY: [&str; 11] = [
 /// expectation key (`http.wrong_method`).
 const CHECK_PREFIXES: &str = "transport|body|http|envelope|outcome|retcode|refusal|result";
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("src/ is readable").flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 /// Every `//!` line of `src/`, with its file and line number.
 fn module_doc_lines() -> Vec<(String, String)> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    files.sort();
     let mut lines = Vec::new();
-    for file in files {
+    for file in support::rust_files(&src) {
         let text = std::fs::read_to_string(&file).expect("a source file is readable");
         for (n, line) in text.lines().enumerate() {
             if let Some(doc) = line.trim_start().strip_prefix("//!") {
