@@ -16,8 +16,10 @@
 
 pub mod checks;
 pub mod compare;
+pub mod console;
 pub mod contract;
 pub mod gateway;
+pub mod input;
 pub mod redact;
 pub mod render;
 pub mod report;

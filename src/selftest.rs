@@ -51,22 +51,26 @@ pub async fn start_embedded(
     };
     Ok(Embedded {
         gateway,
-        target: Target { base_url, tls },
+        target: Target {
+            base_url,
+            tls,
+            client_identity: None,
+        },
         credentials,
     })
 }
 
 /// A redactor for every secret in `credentials`.
 pub fn redactor_for(credentials: &Credentials) -> Redactor {
-    let mut redactor = Redactor::new();
-    redactor.add(&credentials.guid, "<guid>");
+    let redactor = Redactor::new();
+    redactor.add_secret(&credentials.guid, "<guid>");
     for (value, placeholder) in [
         (&credentials.other_guid, "<other-guid>"),
         (&credentials.callid, "<callid>"),
         (&credentials.other_callid, "<other-callid>"),
     ] {
         if let Some(v) = value {
-            redactor.add(v, placeholder);
+            redactor.add_secret(v, placeholder);
         }
     }
     redactor

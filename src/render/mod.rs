@@ -24,4 +24,6 @@ pub(crate) mod text;
 mod write;
 
 pub use format::Format;
-pub use write::{WriteError, write_all};
+pub use write::{
+    COMPARISON_FILES, REPORT_FILES, WriteError, prepare_out, write_all, write_report_set, write_set,
+};

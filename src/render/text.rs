@@ -97,10 +97,11 @@ pub(crate) fn by_family(cases: &[CaseResult]) -> BTreeMap<&str, Vec<&CaseResult>
 }
 
 /// Pushes `c`, or a visible `\u001b`-style escape when it is a control
-/// character other than tab, newline and carriage return (they break terminals, XML and
-/// Markdown alike, and hide what a gateway really sent).
+/// character other than tab, newline and carriage return, or a bidi override
+/// or zero-width character (they break terminals, XML and Markdown alike, and
+/// hide what a gateway really sent; see [`crate::console::needs_escape`]).
 pub(crate) fn push_visible(out: &mut String, c: char) {
-    if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
+    if c != '\r' && crate::console::needs_escape(c, true) {
         out.push_str(&format!("\\u{:04x}", u32::from(c)));
     } else {
         out.push(c);

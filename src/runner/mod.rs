@@ -4,11 +4,11 @@
 
 mod events;
 mod execute;
-mod handshake;
 mod http;
 mod plan;
 mod request;
 mod run;
+mod tls;
 
 pub use events::{EventListener, NoListener, RunEvent};
 pub use http::{ClientError, Clients};
@@ -17,3 +17,6 @@ pub use plan::{
 };
 pub use request::{Prepared, Resolution, other_agent_id, resolve};
 pub use run::{RunError, run};
+pub use tls::{
+    ClientIdentity, TlsInputError, TlsProblem, certificates, check_identity, classify, private_key,
+};

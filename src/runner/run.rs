@@ -114,7 +114,9 @@ pub async fn run(
             }
         }
     }
-    let report = crate::report::assemble(suite, plan, results, interrupted);
+    let mut report = crate::report::assemble(suite, plan, results, interrupted);
+    // With every secret now known (one learned late is hidden early too).
+    redactor.report(&mut report);
     listener.on_event(&RunEvent::RunFinished {
         summary: &report.summary,
         interrupted,

@@ -45,6 +45,17 @@ pub enum SuiteError {
         key: Option<String>,
         message: String,
     },
+    /// A file larger than its limit, or not text.
+    #[error(transparent)]
+    Input(#[from] crate::input::ReadError),
+    /// A folder reached a second time through a symbolic link (a loop, or
+    /// the same folder twice): links are followed, each folder once.
+    #[error(
+        "{}: a symbolic link to {}, which the suite already holds (a loop or a second copy); remove the link",
+        link.display(),
+        target.display()
+    )]
+    LinkLoop { link: PathBuf, target: PathBuf },
     /// A file the suite needs is not there.
     #[error(
         "{file}: missing (a suite folder holds requirements.toml, expectations.toml, profiles/ and one folder per family)"
@@ -177,10 +188,7 @@ pub fn load_expectations_file(
     path: &Path,
     schemas: &Schemas,
 ) -> Result<RawExpectations, SuiteError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SuiteError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text = crate::input::read_text_capped(path, crate::input::CONFIG_LIMIT)?;
     let name = path.display().to_string();
     if path.extension().is_some_and(|e| e == "json") {
         let value: serde_json::Value =
@@ -546,20 +554,37 @@ fn embedded_files() -> Vec<SourceFile> {
 }
 
 fn dir_files(root: &Path) -> Result<Vec<SourceFile>, SuiteError> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> Result<(), SuiteError> {
+    /// Walks `dir`; `seen` holds the real path of every folder entered, so a
+    /// symbolic link that loops (or leads to a folder twice) stops the load
+    /// with its name instead of walking forever.
+    fn walk(
+        root: &Path,
+        dir: &Path,
+        seen: &mut std::collections::BTreeSet<PathBuf>,
+        out: &mut Vec<SourceFile>,
+    ) -> Result<(), SuiteError> {
         let read = |source| SuiteError::Read {
             path: dir.to_owned(),
             source,
         };
-        for entry in std::fs::read_dir(dir).map_err(read)? {
-            let path = entry.map_err(read)?.path();
+        let real = std::fs::canonicalize(dir).map_err(read)?;
+        if !seen.insert(real.clone()) {
+            return Err(SuiteError::LinkLoop {
+                link: dir.to_owned(),
+                target: real,
+            });
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(read)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .map_err(read)?;
+        entries.sort();
+        for path in entries {
             if path.is_dir() {
-                walk(root, &path, out)?;
+                walk(root, &path, seen, out)?;
             } else if path.extension().is_some_and(|e| e == "toml") {
-                let text = std::fs::read_to_string(&path).map_err(|source| SuiteError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
+                let text = crate::input::read_text_capped(&path, crate::input::CONFIG_LIMIT)?;
                 let rel = path
                     .strip_prefix(root)
                     .unwrap_or(&path)
@@ -571,7 +596,7 @@ fn dir_files(root: &Path) -> Result<Vec<SourceFile>, SuiteError> {
         Ok(())
     }
     let mut out = Vec::new();
-    walk(root, root, &mut out)?;
+    walk(root, root, &mut Default::default(), &mut out)?;
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
