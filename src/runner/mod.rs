@@ -11,7 +11,7 @@ mod run;
 mod tls;
 
 pub use events::{EventListener, NoListener, RunEvent};
-pub use http::{ClientError, Clients};
+pub use http::{ClientError, Clients, ConnectionPolicy};
 pub use plan::{
     Credentials, EXAMPLE_CALLID, RunPlan, Target, TlsSetup, UNKNOWN_CALLID, UNKNOWN_GUID,
 };
