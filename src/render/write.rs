@@ -113,7 +113,7 @@ pub fn write_report_set(
         .map(|format| (format.file_name(), format.render(report)))
         .collect();
     if let Some(c) = &report.comparison {
-        files.extend(crate::compare::render_files(c));
+        files.extend(super::comparison::render_files(c));
     }
     let files: Vec<(&str, String)> = files
         .into_iter()
