@@ -479,6 +479,7 @@ fn write_requests(serve: &Serve, path: &Path) -> usize {
         target: Target {
             base_url: reqwest::Url::parse(&serve.url).expect("url"),
             tls: TlsSetup::System,
+            client_identity: None,
         },
         credentials: serve.credentials.clone(),
         expectations: suite.expectations_for(&profile),

@@ -4,14 +4,18 @@
 //! Connections are kept alive and reused between cases, as real clients of
 //! the gateway do: a new TCP connection and TLS handshake per case cost more
 //! than the rest of a run. A case gets a fresh connection when its plan says
-//! so (`--fresh-connections`, or a case marked `fresh_connection`), and every
-//! case after a transport anomaly does too: after a timeout, a transport
-//! error or a body over the cap, the pool is dropped whole, so a connection
-//! that carried a broken answer is never used again.
+//! so (`--fresh-connections`, or a case marked `fresh_connection`), and so
+//! does the case after a transport anomaly (a timeout, a transport error, a
+//! body over the cap). The connection that carried the broken answer is
+//! closed, never pooled (hyper pools only connections whose answer was read
+//! whole and framed right); the fresh connection after it makes sure that
+//! nothing the broken answer left behind reaches the next case
+//! (`tests/it/keepalive.rs`).
 
 use super::plan::{Target, TlsSetup};
 use super::request::Prepared;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// How connections are used across the cases of a run.
@@ -30,10 +34,10 @@ pub enum ConnectionPolicy {
 #[derive(Debug)]
 pub struct Clients {
     recipe: Recipe,
-    policy: ConnectionPolicy,
-    /// Pooled clients; dropped (pool and all) after a transport anomaly, and
-    /// built anew for the next case that needs them.
-    pooled: Mutex<Option<Pair>>,
+    /// Pooled clients (keep-alive); `None` with [`ConnectionPolicy::Fresh`].
+    pooled: Option<Pair>,
+    /// A transport anomaly happened: the next case takes a fresh connection.
+    after_anomaly: AtomicBool,
     /// Clients without a pool, built when first needed (building a client
     /// can cost tens of milliseconds: it may load the system's trust store).
     fresh: OnceLock<Result<Pair, String>>,
@@ -58,7 +62,7 @@ impl Pair {
 /// What every client of a run is built from.
 #[derive(Debug)]
 struct Recipe {
-    tls: TlsSetup,
+    target: Target,
     connect_timeout: Duration,
 }
 
@@ -67,6 +71,9 @@ struct Recipe {
 pub enum ClientError {
     #[error("read the CA certificate: {0}")]
     CaCert(String),
+    /// A certificate or key that cannot be used, naming the input.
+    #[error(transparent)]
+    TlsInput(#[from] super::tls::TlsInputError),
     #[error("build the HTTP client: {0}")]
     Build(String),
 }
@@ -110,20 +117,7 @@ impl Recipe {
         if title_case {
             builder = builder.http1_title_case_headers();
         }
-        builder = match &self.tls {
-            TlsSetup::System => builder,
-            TlsSetup::Insecure => builder.tls_danger_accept_invalid_certs(true),
-            TlsSetup::CaPem(pem) => {
-                let certs = reqwest::Certificate::from_pem_bundle(pem)
-                    .map_err(|e| ClientError::CaCert(e.to_string()))?;
-                if certs.is_empty() {
-                    return Err(ClientError::CaCert(
-                        "no PEM certificate in the file".to_owned(),
-                    ));
-                }
-                builder.tls_certs_only(certs)
-            }
-        };
+        builder = super::tls::configure(builder, &self.target)?;
         builder
             .build()
             .map_err(|e| ClientError::Build(e.to_string()))
@@ -139,7 +133,7 @@ impl Clients {
     ) -> Result<Clients, ClientError> {
         crate::install_crypto_provider();
         let recipe = Recipe {
-            tls: target.tls.clone(),
+            target: target.clone(),
             connect_timeout: timeout,
         };
         // Built now, so that a bad CA file fails before any case runs.
@@ -150,42 +144,31 @@ impl Clients {
         };
         Ok(Clients {
             recipe,
-            policy,
-            pooled: Mutex::new(pooled),
+            pooled,
+            after_anomaly: AtomicBool::new(false),
             fresh,
         })
     }
 
     /// The client for `request`: pooled, unless the run or the case wants a
-    /// fresh connection.
+    /// fresh connection, or the previous answer was broken.
     fn client_for(
         &self,
         request: &Prepared,
         fresh_connection: bool,
     ) -> Result<reqwest::Client, ClientError> {
-        if fresh_connection || self.policy == ConnectionPolicy::Fresh {
-            return match self
+        let after_anomaly = self.after_anomaly.swap(false, Ordering::SeqCst);
+        match &self.pooled {
+            Some(pair) if !fresh_connection && !after_anomaly => {
+                Ok(pair.get(request.lowercase_names).clone())
+            }
+            _ => match self
                 .fresh
                 .get_or_init(|| self.recipe.pair(false).map_err(|e| e.to_string()))
             {
                 Ok(pair) => Ok(pair.get(request.lowercase_names).clone()),
                 Err(message) => Err(ClientError::Build(message.clone())),
-            };
-        }
-        let mut slot = self.pooled.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.is_none() {
-            *slot = Some(self.recipe.pair(true)?);
-        }
-        let pair = slot.as_ref().expect("just filled");
-        Ok(pair.get(request.lowercase_names).clone())
-    }
-
-    /// Drops every pooled connection: the next case connects anew. Called
-    /// after a transport anomaly, so a connection whose answer was broken
-    /// (timed out, cut short, over the cap) never carries another case.
-    fn discard_pool(&self) {
-        if self.policy == ConnectionPolicy::Reuse {
-            *self.pooled.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            },
         }
     }
 
@@ -203,7 +186,7 @@ impl Clients {
             .send_on(target, request, fresh_connection, timeout, cap)
             .await;
         if !matches!(&sent, Ok(response) if !response.over_cap) {
-            self.discard_pool();
+            self.after_anomaly.store(true, Ordering::SeqCst);
         }
         sent
     }
@@ -237,7 +220,10 @@ impl Clients {
             if let Some(body) = &request.body {
                 builder = builder.body(body.clone());
             }
-            let mut response = builder.send().await.map_err(|e| describe(&e, &url))?;
+            let mut response = builder
+                .send()
+                .await
+                .map_err(|e| describe(&e, &url, target))?;
             let status = response.status().as_u16();
             let headers = response
                 .headers()
@@ -251,7 +237,11 @@ impl Clients {
                 .collect();
             let mut body = Vec::new();
             let mut over_cap = false;
-            while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e, &url))? {
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| describe(&e, &url, target))?
+            {
                 if body.len() + chunk.len() > cap {
                     body.extend_from_slice(&chunk[..cap - body.len()]);
                     over_cap = true;
@@ -288,7 +278,7 @@ pub fn url_for(base: &reqwest::Url, path: &str) -> reqwest::Url {
     url
 }
 
-fn describe(error: &reqwest::Error, url: &reqwest::Url) -> TransportError {
+fn describe(error: &reqwest::Error, url: &reqwest::Url, target: &Target) -> TransportError {
     let mut chain = Vec::new();
     let mut source: Option<&dyn std::error::Error> = Some(error);
     while let Some(e) = source {
@@ -299,30 +289,25 @@ fn describe(error: &reqwest::Error, url: &reqwest::Url) -> TransportError {
         source = e.source();
     }
     let detail = chain.join(": ");
-    let lower = detail.to_ascii_lowercase();
     let origin = url.origin().ascii_serialization();
-    let is_tls = [
-        "certificate",
-        "unknownissuer",
-        "notvalidforname",
-        "tls",
-        "handshake",
-    ]
-    .iter()
-    .any(|w| lower.contains(w));
-    let message = if is_tls && error.is_connect() {
+    let typed = super::tls::classify(error);
+    let message = if let (Some(problem), true) = (&typed, error.is_connect()) {
         let host = url.host_str().unwrap_or_default();
-        let why = if lower.contains("not valid for name") || lower.contains("notvalidforname") {
-            format!("the certificate is not valid for {host}")
-        } else if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
-            "the certificate is not trusted (unknown issuer)".to_owned()
-        } else if lower.contains("expired") {
-            "the certificate has expired".to_owned()
-        } else {
-            "the handshake failed".to_owned()
+        let advice = match (problem, &target.tls) {
+            (super::tls::TlsProblem::OldVersion, _) => {
+                "ask for TLS 1.2 or 1.3 on the gateway".to_owned()
+            }
+            (super::tls::TlsProblem::ClientCertificate, _) => {
+                "give the client certificate and key the gateway expects with --client-cert and --client-key".to_owned()
+            }
+            (_, TlsSetup::CaPem(_)) => {
+                "the certificate given with --ca-cert neither signs nor is the server's certificate (it must also name the host of --target), or skip verification with --insecure".to_owned()
+            }
+            _ => "trust its CA with --ca-cert PEM (the certificate must also name the host of --target), or skip verification with --insecure".to_owned(),
         };
         format!(
-            "TLS with {origin} failed: {why} ({detail}); trust its CA with --ca-cert PEM (the certificate must also name the host of --target), or skip verification with --insecure"
+            "TLS with {origin} failed: {} ({detail}); {advice}",
+            problem.describe(host)
         )
     } else if error.is_connect() {
         format!("could not reach {origin}: {detail}")
