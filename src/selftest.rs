@@ -1,12 +1,18 @@
 //! Running the suite against the embedded reference gateway: the main
 //! command's default target, the per-case tests and the fault matrix.
 
+#[cfg(feature = "gateway")]
 use crate::contract::Profile;
-use crate::gateway::{self, Fault, GatewayConfig, GatewayError, RunningGateway};
+use crate::gateway::Fault;
+#[cfg(feature = "gateway")]
+use crate::gateway::{self, GatewayConfig, GatewayError, RunningGateway};
 use crate::redact::Redactor;
-use crate::runner::{Credentials, Target, TlsSetup};
+use crate::runner::Credentials;
+#[cfg(feature = "gateway")]
+use crate::runner::{Target, TlsSetup};
 use std::collections::{BTreeMap, BTreeSet};
 
+#[cfg(feature = "gateway")]
 /// A started reference gateway and how to reach it.
 pub struct Embedded {
     pub gateway: RunningGateway,
@@ -14,6 +20,7 @@ pub struct Embedded {
     pub credentials: Credentials,
 }
 
+#[cfg(feature = "gateway")]
 impl Embedded {
     /// A redactor that knows the gateway's secrets.
     pub fn redactor(&self) -> Redactor {
@@ -21,6 +28,7 @@ impl Embedded {
     }
 }
 
+#[cfg(feature = "gateway")]
 /// Starts the reference gateway for `profile` with `faults`, on 127.0.0.1
 /// port 0, over HTTPS with its own certificate.
 pub async fn start_embedded(
@@ -251,6 +259,7 @@ impl Default for SelfTestOptions {
     }
 }
 
+#[cfg(feature = "gateway")]
 /// A self-test run failed to start.
 #[derive(Debug, thiserror::Error)]
 pub enum SelfTestError {
@@ -260,6 +269,7 @@ pub enum SelfTestError {
     Run(#[from] crate::runner::RunError),
 }
 
+#[cfg(feature = "gateway")]
 /// Runs `cases` (all of the suite when `None`) against a fresh reference
 /// gateway with `faults` on, and stops the gateway.
 pub async fn run_embedded(

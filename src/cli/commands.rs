@@ -1,14 +1,16 @@
 //! The commands. Each returns an exit code or a [`Failure`]; only `main`
 //! prints fatal errors.
 
-use super::args::{CompareArgs, FaultsArgs, ListArgs, RunArgs, ServeArgs, SuiteArgs};
+use super::args::{CompareArgs, FaultsArgs, ListArgs, ListFormat, RunArgs, ServeArgs, SuiteArgs};
 use super::exit;
 use super::inputs::{self, Origins};
-use super::progress::{Progress, summary_line};
+use super::progress::{Progress, closing_lists, summary_line};
 use ccgw_conformance::compare;
 use ccgw_conformance::console;
 use ccgw_conformance::contract::Profile;
-use ccgw_conformance::gateway::{self, Fault, GatewayConfig};
+use ccgw_conformance::gateway::Fault;
+#[cfg(feature = "gateway")]
+use ccgw_conformance::gateway::{self, GatewayConfig};
 use ccgw_conformance::render;
 use ccgw_conformance::report::{ExpectationSource, RunReport, Status};
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
@@ -129,16 +131,9 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     let (target, credentials) = match &args.target {
         Some(url) => external_target(&args, url, &origins)?,
         None => {
-            let e = selftest::start_embedded(
-                &profile,
-                &args.faults,
-                std::time::Duration::from_secs(30),
-            )
-            .await
-            .map_err(|e| Failure::config(format!("failed to start the reference gateway: {e}")))?;
-            let pair = (e.target.clone(), e.credentials.clone());
+            let (e, target, credentials) = super::embedded::start(&profile, &args.faults).await?;
             embedded = Some(e);
-            pair
+            (target, credentials)
         }
     };
     let redactor = selftest::redactor_for(&credentials);
@@ -180,10 +175,11 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     )
     .await;
     if let Some(e) = embedded {
-        e.gateway.shutdown().await;
+        super::embedded::stop(e).await;
     }
     let mut report =
         result.map_err(|e| Failure::config(format!("failed to start the run: {e}")))?;
+    report.environment.label = args.label.clone();
 
     let mut fails = report.summary.required_failed > 0;
     if let Some(old) = &baseline {
@@ -205,7 +201,10 @@ pub async fn run(mut args: RunArgs) -> Outcome {
         ))
     })?;
 
-    println!("{}", summary_line(&report.summary, report.interrupted));
+    let closing = closing_lists(&report, args.quiet, args.verbose);
+    console::write_styled(console::Stream::Stderr, &closing, false);
+    let summary = summary_line(&report.summary, report.interrupted);
+    console::write_styled(console::Stream::Stdout, &summary, true);
     println!(
         "reports: {}",
         written
@@ -326,7 +325,12 @@ fn external_target(
 /// `list`: the cases of the suite.
 pub fn list(args: ListArgs) -> Outcome {
     let (_, suite) = load(&args.suite)?;
-    for case in select(&suite, args.only.as_deref())? {
+    let cases = select(&suite, args.only.as_deref())?;
+    if args.format == ListFormat::Json {
+        println!("{}", super::listing::cases_json(&cases));
+        return Ok(exit::OK);
+    }
+    for case in cases {
         let severity = format!("{:?}", case.severity).to_lowercase();
         println!(
             "{:<34} {:<9} {:<40} {}",
@@ -339,7 +343,14 @@ pub fn list(args: ListArgs) -> Outcome {
     Ok(exit::OK)
 }
 
+/// `serve` without the `gateway` feature.
+#[cfg(not(feature = "gateway"))]
+pub async fn serve(_: ServeArgs) -> Outcome {
+    Err(super::embedded::not_compiled_in("serve"))
+}
+
 /// `serve`: the reference gateway until Ctrl-C.
+#[cfg(feature = "gateway")]
 pub async fn serve(args: ServeArgs) -> Outcome {
     if args.list_faults {
         for fault in Fault::all() {
@@ -354,7 +365,10 @@ pub async fn serve(args: ServeArgs) -> Outcome {
     let profile = profile(&suite, &args.profile)?;
     let mut config = GatewayConfig {
         plain_http: args.http,
-        port: args.port,
+        port: args.bind.map_or(args.port, |a| a.port()),
+        host: args
+            .bind
+            .map_or(std::net::Ipv4Addr::LOCALHOST.into(), |a| a.ip()),
         faults: args.faults.clone(),
         agent_id_min: profile.agent_id_min,
         agent_id_max: profile.agent_id_max,
@@ -376,6 +390,8 @@ pub async fn serve(args: ServeArgs) -> Outcome {
     let gw = gateway::start(config)
         .await
         .map_err(|e| Failure::config(format!("failed to start the reference gateway: {e}")))?;
+    // Handlers first: a SIGTERM right after the lines below must still clean up.
+    let stop = interrupt_signal();
     println!("reference gateway listening on {}", gw.base_url);
     println!("agent id:     {}", gw.agent.agent_id);
     println!("guid:         {}", gw.agent.guid);
@@ -384,16 +400,29 @@ pub async fn serve(args: ServeArgs) -> Outcome {
         "other agent:  {} (guid {}, callid {})",
         gw.other_agent.agent_id, gw.other_agent.guid, gw.other_agent.callid
     );
+    // The certificate file: kept where --cert-out says, else a temporary
+    // file removed when this function returns (Ctrl-C included).
+    let mut _temporary_cert = None;
     if let Some(pem) = &gw.ca_cert_pem {
-        let path = args.cert_out.clone().unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("ccgw-gateway-{}.pem", gw.addr().port()))
-        });
-        std::fs::write(&path, pem).map_err(|e| {
-            Failure::config(format!(
-                "failed to write the certificate to {}: {e}",
-                path.display()
-            ))
-        })?;
+        let path = match &args.cert_out {
+            Some(path) => {
+                std::fs::write(path, pem).map_err(|e| {
+                    Failure::config(format!(
+                        "failed to write the certificate to {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                path.clone()
+            }
+            None => {
+                let file = super::listing::temporary_cert(pem).map_err(|e| {
+                    Failure::config(format!("failed to write the certificate: {e}"))
+                })?;
+                let path = file.path().to_path_buf();
+                _temporary_cert = Some(file);
+                path
+            }
+        };
         println!("certificate:  {}", path.display());
         println!(
             "try: curl --cacert {} -X POST {}/agentgateway/resource/mediacall/{}/getconnectinfo -H 'Content-Type: application/json; charset=UTF-8' -H 'Guid: {}' -d '{{\"callid\":\"{}\",\"userType\":\"agent\"}}'",
@@ -415,15 +444,21 @@ pub async fn serve(args: ServeArgs) -> Outcome {
         );
     }
     println!("press Ctrl-C to stop");
-    let _ = tokio::signal::ctrl_c().await;
+    stop.await;
     gw.shutdown().await;
     Ok(exit::OK)
 }
 
+/// `faults` without the `gateway` feature.
+#[cfg(not(feature = "gateway"))]
+pub async fn faults(_: FaultsArgs) -> Outcome {
+    Err(super::embedded::not_compiled_in("faults"))
+}
 /// How many fault runs of `faults` go at once.
 const FAULT_RUNS_AT_ONCE: usize = 4;
 
 /// `faults`: the fault matrix (mutation score of the suite).
+#[cfg(feature = "gateway")]
 pub async fn faults(args: FaultsArgs) -> Outcome {
     let (schemas, suite) = load(&args.suite)?;
     let profile = profile(&suite, &args.profile)?.clone();
@@ -453,10 +488,16 @@ pub async fn faults(args: FaultsArgs) -> Outcome {
         let report = report.map_err(|e| Failure::config(format!("fault {}: {e}", fault.name())))?;
         matrix.rows.push(selftest::fault_row(suite, fault, &report));
     }
-    print!("{}", matrix.render());
     let problems = matrix.problems();
-    for p in &problems {
-        println!("problem: {p}");
+    if args.format == ListFormat::Json {
+        println!("{}", super::listing::fault_matrix_json(&matrix, &problems));
+    } else {
+        print!("{}", matrix.render());
+    }
+    if args.format == ListFormat::Text {
+        for p in &problems {
+            println!("problem: {p}");
+        }
     }
     Ok(if problems.is_empty() {
         exit::OK

@@ -111,6 +111,7 @@ fn environment(suite: &Suite, plan: &RunPlan) -> Environment {
         (TlsSetup::Insecure, _) => TlsMode::Insecure,
     };
     Environment {
+        label: None,
         target: display_target(&plan.target.base_url),
         embedded_gateway: plan.embedded_gateway,
         gateway_faults: plan.gateway_faults.clone(),

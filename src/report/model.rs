@@ -41,6 +41,9 @@ pub struct ToolInfo {
 /// The environment of a run, as a person signing off a report needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Environment {
+    /// What the run is called (`--label`), e.g. "R23.200 staging, node 2".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// Base URL of the target (no credentials, no query).
     pub target: String,
     /// True when the target was the embedded reference gateway.

@@ -69,8 +69,6 @@ struct Recipe {
 /// A failure to set up the HTTP client.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("read the CA certificate: {0}")]
-    CaCert(String),
     /// A certificate or key that cannot be used, naming the input.
     #[error(transparent)]
     TlsInput(#[from] super::tls::TlsInputError),

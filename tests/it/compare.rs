@@ -88,6 +88,7 @@ fn report(mut cases: Vec<CaseResult>, started_at: &str) -> RunReport {
             version: "0.1.0".to_owned(),
         },
         environment: Environment {
+            label: None,
             target: "https://127.0.0.1:8043".to_owned(),
             embedded_gateway: false,
             gateway_faults: Vec::new(),

@@ -17,3 +17,4 @@ mod secrets;
 mod suite_data;
 mod suite_load;
 mod support;
+mod ux;
