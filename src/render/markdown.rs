@@ -12,26 +12,28 @@
 //! characters backslash-escaped; inside table cells `|` is escaped and a
 //! newline is a `<br>`.
 //!
-//! ```markdown
+//! From a run against the reference gateway with the fault `guid-optional`:
+//!
+//! ````markdown
 //! # getconnectinfo conformance: Not conformant
 //!
-//! **12 cases**: 10 passed, 1 failed, 0 errored, 1 skipped (1 required failed, 0 required skipped)
+//! **52 cases**: 50 passed, 2 failed, 0 errored, 0 skipped (2 required failed, 0 required skipped)
 //!
 //! ## What was tested
 //!
 //! - Run: **R23.200 staging, node 2**
-//! - Target: https://127.0.0.1:8043
+//! - Target: https://127.0.0.1:41103 (embedded reference gateway)
 //! ...
 //! ## Failures
 //!
-//! ### FAIL `auth/missing-guid` (required)
+//! ### FAIL `guid/empty` (required)
 //! ...
 //! Replay:
 //!
 //! ```sh
-//! curl -sS -i --path-as-is --cacert "$CCGW_CA_CERT" -X POST 'https://127.0.0.1:8043/...' ...
+//! curl -sS -i --path-as-is --cacert "$CCGW_CA_CERT" -X POST 'https://127.0.0.1:41103/agentgateway/resource/mediacall/1001/getconnectinfo' ...
 //! ```
-//! ```
+//! ````
 
 use super::text;
 use crate::report::{CaseResult, Comparison, RunReport, Status};
