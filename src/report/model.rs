@@ -86,7 +86,9 @@ pub struct Environment {
 /// The sign-off block of a report: who tested, for which organisation, when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignOff {
+    /// Who ran and checked the suite.
     pub tester: String,
+    /// For whom.
     pub organisation: String,
     /// Left blank (to be written by hand) when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -316,7 +318,9 @@ pub struct Comparison {
 /// The baseline and the current run of a comparison.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComparedRuns {
+    /// The earlier run (e.g. the old release).
     pub baseline: RunDigest,
+    /// The run compared with it.
     pub current: RunDigest,
 }
 
@@ -326,10 +330,15 @@ pub struct RunDigest {
     /// `--label` of the run, if it had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// Base URL of the target.
     pub target: String,
+    /// Start of the run, RFC 3339 UTC.
     pub started_at: String,
+    /// Spec profile name.
     pub profile: String,
+    /// Version of the tool that wrote the report.
     pub tool_version: String,
+    /// The run's verdict.
     pub verdict: Verdict,
     /// How many cases the run had.
     pub cases: usize,
