@@ -611,3 +611,36 @@ fn the_compare_command_prints_documented_change_names() {
     let md = std::fs::read_to_string(dir.path().join("c/comparison.md")).unwrap();
     assert!(md.contains("| label | a run | a run |"), "{md}");
 }
+
+#[test]
+fn verbose_prints_a_replay_for_every_case_quiet_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let mut cmd = bin();
+        cmd.args(["run", "--only", "method/*", "--out"])
+            .arg(dir.path())
+            .args(extra);
+        run_bin(cmd, DEADLINE)
+    };
+    let verbose = run(&["--verbose"]);
+    assert_eq!(verbose.code, Some(0), "{}", verbose.console());
+    assert!(verbose.stderr.contains("requests (replay with curl):"));
+    // Six method cases, each replayed; HEAD with -I.
+    assert_eq!(
+        verbose.stderr.matches("\n    curl -sS ").count(),
+        6,
+        "{}",
+        verbose.stderr
+    );
+    assert!(
+        verbose.stderr.contains("curl -sS -I "),
+        "{}",
+        verbose.stderr
+    );
+    assert!(
+        !verbose.stderr.contains("failed or errored"),
+        "nothing failed"
+    );
+    let quiet = run(&["--quiet"]);
+    assert!(!quiet.console().contains("curl"), "{}", quiet.console());
+}
