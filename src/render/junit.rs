@@ -75,6 +75,9 @@ fn suite_properties(report: &RunReport) -> Vec<Property> {
         Property::new("tool_version", report.tool.version.as_str()),
         Property::new("started_at", env.started_at.as_str()),
     ];
+    if let Some(label) = &env.label {
+        properties.insert(0, Property::new("label", label.as_str()));
+    }
     for case in &report.cases {
         for requirement in &case.requirements {
             properties.push(Property::new(
