@@ -10,7 +10,7 @@
 //! `curl` line that replays it. Then the comparison with a baseline when
 //! there is one, every case in one table, the passed and skipped cases
 //! collapsed (`<details>`, no script), and last the environment,
-//! expectations and assumptions. JSON evidence is re-indented, token for
+//! expectations, assumptions and the sign-off block when there is one. JSON evidence is re-indented, token for
 //! token. Printed (`@media print`), the collapsed cases are left out: the
 //! summary, the failures and the table of all cases. Every piece of report
 //! data goes through [`escape_html`].
@@ -34,8 +34,18 @@
 //! ...
 //! <tr><td><code class="nowrap">REQ-GUID</code></td><td>Every request carries the Guid of a signed-in agent in the Guid header</td>...</tr>
 //! ...
+//! <section id="tested">
+//! <h2>What was tested</h2>
+//! ...
+//! <section id="failures">
+//! ...
 //! <section class="case failed" id="case-guid/missing">
 //! <h4><span class="status failed">FAIL</span> <code>guid/missing</code></h4>
+//! ...
+//! <pre class="repro"><code>curl -sS -i --path-as-is --cacert &quot;$CCGW_CA_CERT&quot; -X POST ...</code></pre>
+//! ...
+//! <details class="case passed" id="case-method/get">
+//! <summary><h4><span class="status passed">PASS</span> <code>method/get</code></h4></summary>
 //! ...
 //! ```
 
