@@ -2,7 +2,7 @@
 //! progress bar with a line per finished case; otherwise plain lines; with
 //! `--quiet`, nothing (the summary is printed by the command).
 
-use ccgw_conformance::report::{CaseResult, Status, Summary, Verdict};
+use ccgw_conformance::report::{CaseResult, ControlRecord, RunReport, Status};
 use ccgw_conformance::runner::{EventListener, RunEvent};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -57,17 +57,25 @@ fn first_line(text: &str) -> String {
     }
 }
 
-/// The closing summary.
-pub fn summary_line(summary: &Summary, interrupted: bool) -> String {
-    let verdict = match summary.verdict {
-        Verdict::Conformant => "conformant",
-        Verdict::NotConformant => "not conformant",
-        Verdict::NotAssessed => "not assessed",
-    };
-    let interrupted = if interrupted { " (interrupted)" } else { "" };
+/// The closing summary: the counts, then the verdict as every report states it.
+pub fn summary_line(report: &RunReport) -> String {
+    let summary = &report.summary;
     format!(
-        "{} cases: {} passed, {} failed, {} errored, {} skipped; verdict: {verdict}{interrupted}",
-        summary.total, summary.passed, summary.failed, summary.errored, summary.skipped
+        "{} cases: {} passed, {} failed, {} errored, {} skipped; verdict: {}",
+        summary.total,
+        summary.passed,
+        summary.failed,
+        summary.errored,
+        summary.skipped,
+        ccgw_conformance::render::headline(report)
+    )
+}
+
+/// One line for a control request.
+fn control_line(record: &ControlRecord) -> String {
+    format!(
+        "control request ({}): {} -> {:?}",
+        record.when, record.observed, record.outcome
     )
 }
 
@@ -77,6 +85,12 @@ impl EventListener for Progress {
             (Progress::Quiet, _) => {}
             (Progress::Plain, RunEvent::RunStarted { total, target }) => {
                 eprintln!("running {total} cases against {target}");
+            }
+            (Progress::Plain, RunEvent::ControlChecked { record }) => {
+                eprintln!("{}", control_line(record));
+            }
+            (Progress::Bar(Some(bar)), RunEvent::ControlChecked { record }) => {
+                bar.println(control_line(record));
             }
             (Progress::Plain, RunEvent::CaseFinished { result, .. }) => {
                 let mut err = std::io::stderr().lock();

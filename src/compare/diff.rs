@@ -98,7 +98,7 @@ pub fn has_new_failures(c: &Comparison) -> bool {
 }
 
 /// What makes `run --baseline` fail.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum FailOn {
     /// Fail only on required cases that fail now and did not in the baseline.
     New,

@@ -22,3 +22,9 @@ mod write;
 
 pub use format::Format;
 pub use write::{WriteError, write_all};
+
+/// The verdict in one line, as every report states it (control characters
+/// made visible), for the console summary.
+pub fn headline(report: &crate::report::RunReport) -> String {
+    text::visible(&text::headline(report))
+}

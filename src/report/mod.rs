@@ -6,7 +6,9 @@
 //! same apart from durations and the start time.
 
 mod collect;
+mod inputs;
 mod model;
 
-pub use collect::{assemble, display_target, summarize};
+pub use collect::{assemble, display_target, headline, summarize};
+pub use inputs::{PlanFacts, RunInfo, RunResults};
 pub use model::*;

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ccgw_conformance::report::{CaseResult, RunReport};
+use ccgw_conformance::report::{CaseResult, RunInfo, RunReport};
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
 use ccgw_conformance::schemas::Schemas;
 use ccgw_conformance::suite::{Case, Suite, SuiteSource, load_suite};
@@ -75,6 +75,10 @@ pub struct Knobs {
     pub concurrency: usize,
     pub body_cap: usize,
     pub tls: TlsSetup,
+    /// Send control requests. Off by default here: a hostile server answers
+    /// every request alike, so its answer to the control would decide the
+    /// run before the case under test is sent.
+    pub control: bool,
 }
 
 impl Default for Knobs {
@@ -84,6 +88,7 @@ impl Default for Knobs {
             concurrency: 4,
             body_cap: 1024 * 1024,
             tls: TlsSetup::System,
+            control: false,
         }
     }
 }
@@ -91,7 +96,7 @@ impl Default for Knobs {
 /// Runs the cases `ids` (all when empty) against `url` through the library,
 /// with [`GUID`], [`AGENT`] and [`CALLID`], profile `cec-23`.
 pub async fn run_library(url: &str, ids: &[&str], knobs: Knobs) -> RunReport {
-    let (schemas, suite) = suite();
+    let (_, suite) = suite();
     let profile = suite.profile("cec-23").expect("cec-23 profile").clone();
     let expectations = suite.expectations_for(&profile);
     let cases: Vec<&Case> = suite
@@ -110,33 +115,45 @@ pub async fn run_library(url: &str, ids: &[&str], knobs: Knobs) -> RunReport {
         ..Credentials::default()
     };
     let redactor = ccgw_conformance::selftest::redactor_for(&credentials);
-    let plan = RunPlan {
-        target: Target {
+    let mut plan = RunPlan::new(
+        Target {
             base_url: reqwest::Url::parse(url).expect("url parses"),
             tls: knobs.tls,
         },
         credentials,
         profile,
         expectations,
-        timeout: knobs.timeout,
-        concurrency: knobs.concurrency,
-        body_cap: knobs.body_cap,
-        started_at: "1970-01-01T00:00:00Z".to_owned(),
-        embedded_gateway: false,
-        gateway_faults: Vec::new(),
-        only: None,
-    };
-    runner::run(
-        suite,
-        &cases,
-        &plan,
+    );
+    plan.timeout = knobs.timeout;
+    plan.concurrency = knobs.concurrency;
+    plan.body_cap = knobs.body_cap;
+    plan.control = knobs.control;
+    run_plan(&plan, &cases, &redactor, RunInfo::default()).await
+}
+
+/// Runs `cases` under `plan` through the library and assembles the report
+/// (start time 1970-01-01, unless `info` says otherwise).
+pub async fn run_plan(
+    plan: &RunPlan,
+    cases: &[&Case],
+    redactor: &ccgw_conformance::redact::Redactor,
+    mut info: RunInfo,
+) -> RunReport {
+    let (schemas, suite) = suite();
+    if info.started_at.is_empty() {
+        info.started_at = "1970-01-01T00:00:00Z".to_owned();
+    }
+    let results = runner::run(
+        cases,
+        plan,
         schemas,
-        &redactor,
+        redactor,
         &mut runner::NoListener,
         std::future::pending(),
     )
     .await
-    .expect("the run starts")
+    .expect("the run starts");
+    ccgw_conformance::report::assemble(suite, &plan.facts(), &info, results)
 }
 
 /// The result of case `id` in `report`.
