@@ -279,11 +279,7 @@ pub fn headline(report: &RunReport) -> String {
             "Not conformant: {} failed",
             plural(
                 s.required_failed,
-                if a.strict {
-                    "counted case"
-                } else {
-                    "required case"
-                }
+                if a.strict { "case" } else { "required case" }
             )
         ),
         Verdict::Incomplete => {

@@ -15,3 +15,4 @@ mod secrets;
 mod suite_data;
 mod suite_load;
 mod support;
+mod verdicts;
