@@ -84,6 +84,8 @@ pub fn compare(
         current: current_label.to_owned(),
         cases,
         counts,
+        baseline_verdict: Some(crate::render::text::headline(baseline)),
+        current_verdict: Some(crate::render::text::headline(current)),
     }
 }
 

@@ -129,7 +129,20 @@ impl Rules {
             .iter()
             .filter(|c| c.status != Status::Skipped && c.cause != Some(Cause::Interrupted))
             .collect();
-        let unreachable = !sent.is_empty() && sent.iter().all(|c| c.response.is_none());
+        // No answer at all, told by the typed causes (a case errored for
+        // a transport reason got no HTTP response).
+        let unreachable = !sent.is_empty()
+            && sent.iter().all(|c| {
+                matches!(
+                    c.cause,
+                    Some(
+                        Cause::Unreachable
+                            | Cause::NotRunUnreachable
+                            | Cause::Timeout
+                            | Cause::Transport
+                    )
+                )
+            });
         Rules {
             strict: info.strict,
             accepted,
@@ -160,7 +173,7 @@ impl Rules {
                 case.cause,
                 Some(Cause::Interrupted | Cause::NotRunUnreachable)
             )
-            || (self.unreachable && case.response.is_none())
+            || (self.unreachable && case.status == Status::Errored)
     }
 
     fn is_counted_failure(&self, case: &CaseResult) -> bool {
@@ -352,15 +365,25 @@ fn not_assessed_why(report: &RunReport) -> String {
             )
         }
         Some(NotAssessedCause::TargetUnreachable) => {
+            // The first failure as it happened, not a "not run" copy of it.
             let why = report
                 .cases
                 .iter()
+                .filter(|c| {
+                    matches!(
+                        c.cause,
+                        Some(Cause::Unreachable | Cause::Timeout | Cause::Transport)
+                    )
+                })
                 .find_map(|c| c.reason.as_deref())
+                .or_else(|| {
+                    a.controls
+                        .iter()
+                        .find(|c| c.outcome == ControlOutcome::NoAnswer)
+                        .map(|c| c.observed.as_str())
+                })
                 .unwrap_or_default();
-            format!(
-                "the target could not be reached: no case got an HTTP response ({})",
-                why.trim_start_matches("not run: ")
-            )
+            format!("the target could not be reached: no case got an HTTP response ({why})")
         }
         Some(NotAssessedCause::SessionLost) => {
             let n = report

@@ -399,6 +399,12 @@ pub struct Comparison {
     pub cases: Vec<CaseChange>,
     /// How many cases of each kind.
     pub counts: BTreeMap<ChangeKind, usize>,
+    /// The baseline's verdict, as its reports state it (its headline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_verdict: Option<String>,
+    /// The compared report's verdict, as its reports state it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_verdict: Option<String>,
 }
 
 /// How one case changed between two reports.
