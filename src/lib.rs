@@ -17,7 +17,10 @@
 
 pub mod checks;
 pub mod compare;
+pub mod console;
+pub mod contract;
 pub mod gateway;
+pub mod input;
 pub mod pipeline;
 pub mod redact;
 pub mod render;
@@ -25,7 +28,7 @@ pub mod report;
 pub mod runner;
 pub mod schemas;
 pub mod selftest;
-pub mod spec;
+pub mod suggest;
 pub mod suite;
 
 /// Installs rustls' ring crypto provider for the process (once; later calls

@@ -46,5 +46,8 @@ pub async fn run_session(
     if let Some((old, label)) = &session.baseline {
         report.comparison = Some(crate::compare::compare(old, &report, label, "this run"));
     }
+    // Every string, the comparison's too, with every secret learned in the
+    // run (one learned late is hidden early too).
+    session.redactor.report(&mut report);
     Ok(report)
 }

@@ -3,4 +3,5 @@
 pub mod args;
 pub mod commands;
 pub mod exit;
+pub mod inputs;
 pub mod progress;

@@ -40,6 +40,9 @@ pub struct GatewayConfig {
     pub agent_id_max: u64,
     /// Delay of the `slow` fault.
     pub slow_delay: Duration,
+    /// Require a client certificate signed by this CA (PEM): mutual TLS,
+    /// see [`super::mtls`].
+    pub client_ca_pem: Option<String>,
 }
 
 impl Default for GatewayConfig {
@@ -53,6 +56,7 @@ impl Default for GatewayConfig {
             agent_id_min: 101,
             agent_id_max: 59999,
             slow_delay: Duration::from_secs(5),
+            client_ca_pem: None,
         }
     }
 }
@@ -175,7 +179,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
             .handle(handle.clone());
         ("http", None, tokio::spawn(server.serve(app)))
     } else {
-        let (tls, pem) = tls_config()?;
+        let (tls, pem) = tls_config(config.client_ca_pem.as_deref())?;
         let server = server
             .acceptor(SniffAcceptor::new(
                 RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new()),
@@ -224,7 +228,7 @@ fn check_config(config: &GatewayConfig) -> Result<(), GatewayError> {
 
 /// A fresh self-signed certificate for `127.0.0.1` and `localhost`, offered
 /// with ALPN `http/1.1` only; returns the rustls config and the PEM.
-fn tls_config() -> Result<(RustlsConfig, String), GatewayError> {
+fn tls_config(client_ca_pem: Option<&str>) -> Result<(RustlsConfig, String), GatewayError> {
     let certified =
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
             .map_err(GatewayError::Cert)?;
@@ -236,7 +240,7 @@ fn tls_config() -> Result<(RustlsConfig, String), GatewayError> {
     let mut server_config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(GatewayError::Tls)?
-        .with_no_client_auth()
+        .with_client_cert_verifier(super::mtls::client_verifier(client_ca_pem)?)
         .with_single_cert(vec![cert], key)
         .map_err(GatewayError::Tls)?;
     server_config.alpn_protocols = vec![b"http/1.1".to_vec()];

@@ -11,18 +11,26 @@
 //! (`retcodes.call_refused`), never an authentication code (`retcodes.auth`).
 
 use super::execute::{CaseRunner, Executed};
+use super::plan::RunPlan;
+use crate::contract::{RetcodeSetName, Retcodes};
 use crate::report::{ControlOutcome, ControlRecord};
 use crate::suite::{Case, Change, Expect, OutcomeRule};
 
 /// Id of the control request in evidence and messages.
 pub const CONTROL_ID: &str = "control/valid-request";
 
+/// The retcodes that refuse a call (`retcodes.call_refused`), if the
+/// expectations define them.
+fn call_refused(plan: &RunPlan) -> Option<RetcodeSetName> {
+    plan.expectations.name::<Retcodes>("call_refused")
+}
+
 /// The control request as a case of the plan.
-pub(super) fn control_case(has_callid: bool) -> Case {
-    let (outcome, retcodes) = if has_callid {
+pub(super) fn control_case(plan: &RunPlan) -> Case {
+    let (outcome, retcodes) = if plan.credentials.callid.is_some() {
         (OutcomeRule::Served, None)
     } else {
-        (OutcomeRule::Refused, Some("call_refused".to_owned()))
+        (OutcomeRule::Refused, call_refused(plan))
     };
     Case {
         id: CONTROL_ID.to_owned(),
@@ -51,13 +59,19 @@ pub(super) async fn send_control(
     let executed = runner.execute(case).await;
     let plan = runner.plan;
     let has_callid = plan.credentials.callid.is_some();
+    let call_codes: Vec<String> = call_refused(plan)
+        .map(|name| plan.expectations.retcodes(&name).to_vec())
+        .unwrap_or_default();
+    let auth = plan
+        .expectations
+        .retcodes(&plan.expectations.builtin().auth);
     let sent = if has_callid {
         "the valid request with the live callid (--callid): expects connection info".to_owned()
     } else {
         format!(
             "the valid request with the documentation's example callid {}: a gateway that accepts the Guid refuses it with a call code ({})",
             super::EXAMPLE_CALLID,
-            plan.expectations.retcodes("call_refused").join(", ")
+            call_codes.join(", ")
         )
     };
     let (observed, outcome) = match &executed.result.response {
@@ -76,10 +90,9 @@ pub(super) async fn send_control(
             } else {
                 format!("HTTP {}, retcode {retcode}", response.status)
             };
-            let is_in = |set: &str| plan.expectations.retcodes(set).contains(&retcode);
-            let outcome = if retcode == "0" || (!has_callid && is_in("call_refused")) {
+            let outcome = if retcode == "0" || (!has_callid && call_codes.contains(&retcode)) {
                 ControlOutcome::Accepted
-            } else if is_in("auth") {
+            } else if auth.contains(&retcode) {
                 ControlOutcome::CredentialsRefused
             } else {
                 ControlOutcome::Inconclusive

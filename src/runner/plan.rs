@@ -1,7 +1,7 @@
 //! What to run against: the target, the credentials and the knobs of a run.
 
+use crate::contract::{Expectations, Profile};
 use crate::report::{PlanFacts, TlsMode};
-use crate::spec::{Expectations, Profile};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,6 +22,8 @@ pub struct Target {
     /// Base URL: scheme, host, port and an optional path prefix.
     pub base_url: reqwest::Url,
     pub tls: TlsSetup,
+    /// A client certificate for mutual TLS (`--client-cert`, `--client-key`).
+    pub client_identity: Option<super::tls::ClientIdentity>,
 }
 
 /// The credentials of the signed-in agent (and optionally of a second one).

@@ -65,7 +65,10 @@ pub async fn run(
     interrupt: impl Future<Output = ()>,
 ) -> Result<RunResults, RunError> {
     let clients = Clients::new(&plan.target, plan.timeout)?;
-    let documented = plan.expectations.retcodes("documented").to_vec();
+    let expectations = &plan.expectations;
+    let documented = expectations
+        .retcodes(&expectations.builtin().documented)
+        .to_vec();
     let runner = CaseRunner {
         plan,
         clients: &clients,
@@ -82,7 +85,7 @@ pub async fn run(
     });
     tokio::pin!(interrupt);
 
-    let control = control_case(plan.credentials.callid.is_some());
+    let control = control_case(plan);
     let mut out = RunResults::default();
     let reach = Reach::default();
     let mut send_later_controls = false;
@@ -183,7 +186,9 @@ pub async fn run(
             break;
         }
     }
-    let auth = plan.expectations.retcodes("auth");
+    let auth = plan
+        .expectations
+        .retcodes(&plan.expectations.builtin().auth);
     Ok(finish(cases, out, lost, last_good, auth, listener))
 }
 

@@ -563,7 +563,7 @@ fn a_configuration_error_exits_2_and_unwritable_reports_exit_5() {
     ]);
     let text = support::output_text(&out);
     assert_eq!(out.status.code(), Some(5), "{text}");
-    assert!(text.contains("failed to write the reports"), "{text}");
+    assert!(text.contains("cannot take the reports"), "{text}");
 }
 
 #[test]

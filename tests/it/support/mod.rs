@@ -119,6 +119,7 @@ pub async fn run_library(url: &str, ids: &[&str], knobs: Knobs) -> RunReport {
         Target {
             base_url: reqwest::Url::parse(url).expect("url parses"),
             tls: knobs.tls,
+            client_identity: None,
         },
         credentials,
         profile,
@@ -143,17 +144,22 @@ pub async fn run_plan(
     if info.started_at.is_empty() {
         info.started_at = "1970-01-01T00:00:00Z".to_owned();
     }
-    let results = runner::run(
-        cases,
-        plan,
+    let session = ccgw_conformance::pipeline::RunSession {
+        suite,
         schemas,
-        redactor,
+        cases: cases.to_vec(),
+        plan: plan.clone(),
+        info,
+        redactor: redactor.clone(),
+        baseline: None,
+    };
+    ccgw_conformance::pipeline::run_session(
+        &session,
         &mut runner::NoListener,
         std::future::pending(),
     )
     .await
-    .expect("the run starts");
-    ccgw_conformance::report::assemble(suite, &plan.facts(), &info, results)
+    .expect("the run starts")
 }
 
 /// The result of case `id` in `report`.
