@@ -15,7 +15,9 @@ use ccgw_conformance::report::{ExpectationSource, NotAssessedCause, RunInfo, Run
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
 use ccgw_conformance::schemas::Schemas;
 use ccgw_conformance::selftest;
-use ccgw_conformance::suite::{Case, Suite, SuiteSource, load_expectations_file, load_suite};
+use ccgw_conformance::suite::{
+    Case, SelectError, Suite, SuiteSource, load_expectations_file, load_suite,
+};
 
 pub type Failure = CliError;
 type Outcome = Result<u8, CliError>;
@@ -47,29 +49,14 @@ fn profile<'a>(suite: &'a Suite, name: &str) -> Result<&'a Profile, Failure> {
 }
 
 fn select<'a>(suite: &'a Suite, only: Option<&str>) -> Result<Vec<&'a Case>, Failure> {
-    let cases: Vec<&Case> = match only {
-        None => suite.cases.iter().collect(),
-        Some(pattern) => {
-            let glob = globset::Glob::new(pattern)
-                .map_err(|e| {
-                    Failure::config(format!("--only `{pattern}` is not a valid glob: {e}"))
-                })?
-                .compile_matcher();
-            suite
-                .cases
-                .iter()
-                .filter(|c| glob.is_match(&c.id))
-                .collect()
-        }
-    };
-    if cases.is_empty() {
-        return Err(Failure::config(format!(
-            "no case selected{}; `ccgw-conformance list` shows the case ids",
-            only.map(|p| format!(" by --only `{p}`"))
-                .unwrap_or_default()
-        )));
-    }
-    Ok(cases)
+    ccgw_conformance::suite::select(suite, only).map_err(|e| {
+        Failure::config(match e {
+            SelectError::BadPattern { .. } => format!("--only {e}"),
+            SelectError::NoMatch { pattern } => format!(
+                "no case selected by --only `{pattern}`; `ccgw-conformance list` shows the case ids"
+            ),
+        })
+    })
 }
 
 fn now_rfc3339() -> String {

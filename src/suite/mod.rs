@@ -4,6 +4,8 @@ mod case;
 mod load;
 mod locate;
 pub mod model;
+mod select;
 
 pub use case::*;
 pub use load::{SuiteError, SuiteSource, load_expectations_file, load_suite};
+pub use select::{SelectError, select};
