@@ -1,12 +1,18 @@
 //! Running the suite against the embedded reference gateway: the main
 //! command's default target, the per-case tests and the fault matrix.
 
+#[cfg(feature = "gateway")]
 use crate::contract::Profile;
-use crate::gateway::{self, Fault, GatewayConfig, GatewayError, RunningGateway};
+use crate::gateway::Fault;
+#[cfg(feature = "gateway")]
+use crate::gateway::{self, GatewayConfig, GatewayError, RunningGateway};
 use crate::redact::Redactor;
-use crate::runner::{Credentials, Target, TlsSetup};
+use crate::runner::Credentials;
+#[cfg(feature = "gateway")]
+use crate::runner::{Target, TlsSetup};
 use std::collections::{BTreeMap, BTreeSet};
 
+#[cfg(feature = "gateway")]
 /// A started reference gateway and how to reach it.
 pub struct Embedded {
     pub gateway: RunningGateway,
@@ -14,6 +20,7 @@ pub struct Embedded {
     pub credentials: Credentials,
 }
 
+#[cfg(feature = "gateway")]
 impl Embedded {
     /// A redactor that knows the gateway's secrets.
     pub fn redactor(&self) -> Redactor {
@@ -21,6 +28,7 @@ impl Embedded {
     }
 }
 
+#[cfg(feature = "gateway")]
 /// Starts the reference gateway for `profile` with `faults`, on 127.0.0.1
 /// port 0, over HTTPS with its own certificate.
 pub async fn start_embedded(
@@ -232,6 +240,8 @@ pub struct SelfTestOptions {
     /// never turns an answer into a timeout.
     pub timeout: std::time::Duration,
     pub concurrency: usize,
+    /// Keep-alive (default) or a new connection per case.
+    pub connections: crate::runner::ConnectionPolicy,
     pub body_cap: usize,
     /// Delay of the `slow` fault; longer than `timeout`.
     pub slow_delay: std::time::Duration,
@@ -243,6 +253,7 @@ impl Default for SelfTestOptions {
         SelfTestOptions {
             timeout: std::time::Duration::from_secs(30),
             concurrency: 4,
+            connections: crate::runner::ConnectionPolicy::Reuse,
             body_cap: 1024 * 1024,
             slow_delay: std::time::Duration::from_secs(120),
             started_at: "1970-01-01T00:00:00Z".to_owned(),
@@ -266,6 +277,7 @@ impl SelfTestOptions {
     }
 }
 
+#[cfg(feature = "gateway")]
 /// A self-test run failed to start.
 #[derive(Debug, thiserror::Error)]
 pub enum SelfTestError {
@@ -275,6 +287,7 @@ pub enum SelfTestError {
     Run(#[from] crate::runner::RunError),
 }
 
+#[cfg(feature = "gateway")]
 /// Runs `cases` (all of the suite when `None`) against a fresh reference
 /// gateway with `faults` on, and stops the gateway. The options are adjusted
 /// for the faults (see [`SelfTestOptions::for_faults`]).
@@ -297,6 +310,7 @@ pub async fn run_embedded(
     plan.timeout = options.timeout;
     plan.concurrency = options.concurrency;
     plan.body_cap = options.body_cap;
+    plan.connections = options.connections;
     let info = crate::report::RunInfo {
         started_at: options.started_at.clone(),
         embedded_gateway: true,

@@ -2,6 +2,11 @@
 
 pub mod args;
 pub mod commands;
+pub mod embedded;
 pub mod exit;
+pub mod generate;
 pub mod inputs;
+pub mod listing;
 pub mod progress;
+pub mod style;
+pub mod units;

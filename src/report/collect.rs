@@ -441,6 +441,7 @@ pub fn display_target(url: &reqwest::Url) -> String {
 
 fn environment(suite: &Suite, facts: &PlanFacts, info: &RunInfo) -> Environment {
     Environment {
+        label: None,
         target: facts.target.clone(),
         embedded_gateway: info.embedded_gateway,
         gateway_faults: info.gateway_faults.clone(),
@@ -448,6 +449,7 @@ fn environment(suite: &Suite, facts: &PlanFacts, info: &RunInfo) -> Environment 
         profile_title: facts.profile_title.clone(),
         agent_id: facts.agent_id.clone(),
         tls: facts.tls,
+        fresh_connections: facts.fresh_connections,
         has_callid: facts.has_callid,
         started_at: info.started_at.clone(),
         suite: format!("{} ({})", suite.name, suite.source),

@@ -20,6 +20,8 @@ pub struct PlanFacts {
     /// The target as shown in reports (see [`super::display_target`]).
     pub target: String,
     pub tls: TlsMode,
+    /// Every request on a new connection (`--fresh-connections`).
+    pub fresh_connections: bool,
     pub profile: String,
     pub profile_title: String,
     pub agent_id: String,

@@ -40,6 +40,7 @@ pub(super) fn control_case(plan: &RunPlan) -> Case {
         requirements: Vec::new(),
         catches: Vec::new(),
         rationale: None,
+        fresh_connection: false,
         change: Change::None,
         expect: Expect {
             outcome,

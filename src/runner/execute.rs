@@ -55,6 +55,7 @@ impl CaseRunner<'_> {
             .send(
                 &self.plan.target,
                 &request,
+                case.fresh_connection,
                 self.plan.timeout,
                 self.plan.body_cap,
             )

@@ -13,7 +13,7 @@ mod tls;
 
 pub use control::CONTROL_ID;
 pub use events::{EventListener, NoListener, RunEvent};
-pub use http::{ClientError, Clients};
+pub use http::{ClientError, Clients, ConnectionPolicy};
 pub use plan::{
     Credentials, DEFAULT_BODY_CAP, DEFAULT_CONTROL_EVERY, DEFAULT_TIMEOUT, EXAMPLE_CALLID, RunPlan,
     SessionHealth, Target, TlsSetup, UNKNOWN_CALLID, UNKNOWN_GUID,

@@ -90,6 +90,8 @@ pub struct RunPlan {
     pub timeout: Duration,
     /// How many cases run at once.
     pub concurrency: usize,
+    /// Keep-alive (the default) or a new connection for every case.
+    pub connections: super::http::ConnectionPolicy,
     /// Largest response body read, in bytes.
     pub body_cap: usize,
     /// A control request is sent after every this many cases (and at the
@@ -126,6 +128,7 @@ impl RunPlan {
             expectations,
             timeout: DEFAULT_TIMEOUT,
             concurrency: 1,
+            connections: super::http::ConnectionPolicy::Reuse,
             body_cap: DEFAULT_BODY_CAP,
             control_every: DEFAULT_CONTROL_EVERY,
             session: SessionHealth::default(),
@@ -144,6 +147,7 @@ impl RunPlan {
         PlanFacts {
             target: crate::report::display_target(&self.target.base_url),
             tls,
+            fresh_connections: self.connections == super::http::ConnectionPolicy::Fresh,
             profile: self.profile.name.clone(),
             profile_title: self.profile.title.clone(),
             agent_id: self.credentials.agent_id.clone(),

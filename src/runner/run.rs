@@ -64,7 +64,7 @@ pub async fn run(
     listener: &mut dyn EventListener,
     interrupt: impl Future<Output = ()>,
 ) -> Result<RunResults, RunError> {
-    let clients = Clients::new(&plan.target, plan.timeout)?;
+    let clients = Clients::new(&plan.target, plan.timeout, plan.connections)?;
     let expectations = &plan.expectations;
     let documented = expectations
         .retcodes(&expectations.builtin().documented)

@@ -4,6 +4,7 @@ mod case;
 mod load;
 mod locate;
 pub mod model;
+mod parallel;
 mod select;
 
 pub use case::*;

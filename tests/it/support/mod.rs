@@ -73,6 +73,7 @@ pub fn run_reference(
 pub struct Knobs {
     pub timeout: Duration,
     pub concurrency: usize,
+    pub connections: runner::ConnectionPolicy,
     pub body_cap: usize,
     pub tls: TlsSetup,
     /// Send control requests. Off by default here: a hostile server answers
@@ -86,6 +87,7 @@ impl Default for Knobs {
         Knobs {
             timeout: Duration::from_secs(5),
             concurrency: 4,
+            connections: runner::ConnectionPolicy::Reuse,
             body_cap: 1024 * 1024,
             tls: TlsSetup::System,
             control: false,
@@ -128,6 +130,7 @@ pub async fn run_library(url: &str, ids: &[&str], knobs: Knobs) -> RunReport {
     plan.timeout = knobs.timeout;
     plan.concurrency = knobs.concurrency;
     plan.body_cap = knobs.body_cap;
+    plan.connections = knobs.connections;
     plan.control = knobs.control;
     run_plan(&plan, &cases, &redactor, RunInfo::default()).await
 }
