@@ -127,7 +127,14 @@ pub async fn run(
 
     let mut lost: Option<String> = None;
     let mut last_good = 0;
-    let groups: Vec<&[&Case]> = cases.chunks(plan.control_every.max(1)).collect();
+    // Groups only where a control request follows them: without one, the
+    // cases run as one stream, at full concurrency.
+    let group_size = if send_later_controls {
+        plan.control_every.max(1)
+    } else {
+        cases.len().max(1)
+    };
+    let groups: Vec<&[&Case]> = cases.chunks(group_size).collect();
     for (index, group) in groups.iter().enumerate() {
         if let Some(why) = plan.session.lost() {
             lost = Some(why);
