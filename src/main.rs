@@ -7,8 +7,7 @@
 macro_rules! println {
     ($($t:tt)*) => { ccgw_conformance::console::write(ccgw_conformance::console::Stream::Stdout, format_args!($($t)*), true) };
 }
-// Used by the gateway commands only (`faults`), so unused without the feature.
-#[cfg_attr(not(feature = "gateway"), allow(unused_macros))]
+#[allow(unused_macros)] // only the gateway's commands print without a newline
 macro_rules! print {
     ($($t:tt)*) => { ccgw_conformance::console::write(ccgw_conformance::console::Stream::Stdout, format_args!($($t)*), false) };
 }
@@ -53,8 +52,8 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
-            ExitCode::from(failure.code)
+            eprintln!("error: {failure}");
+            ExitCode::from(failure.code())
         }
     }
 }
