@@ -102,7 +102,7 @@ pub async fn run(mut args: RunArgs) -> Outcome {
 
     // A bad --out is found before the first request, with its OS cause.
     render::prepare_out(&args.out).map_err(|e| {
-        CliError::Write(format!(
+        Failure::config(format!(
             "--out {} cannot take the reports: {}",
             args.out.display(),
             console::chain(&e)

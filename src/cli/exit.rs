@@ -42,7 +42,7 @@ pub const CODES: &[ExitDoc] = &[
     },
     ExitDoc {
         code: CONFIG,
-        meaning: "usage, configuration, suite or schema error, or no case selected",
+        meaning: "usage, configuration, suite or schema error, no case selected, or an --out that cannot take reports (found before any request)",
         example: "ccgw-conformance run --profile nope",
     },
     ExitDoc {
@@ -57,8 +57,8 @@ pub const CODES: &[ExitDoc] = &[
     },
     ExitDoc {
         code: WRITE_FAILED,
-        meaning: "the reports or the comparison could not be written",
-        example: "ccgw-conformance run --out /proc/reports",
+        meaning: "the run happened, but its reports or comparison could not be written",
+        example: "mkdir -p out/report.json/x && ccgw-conformance run --out out",
     },
     ExitDoc {
         code: INTERRUPTED,

@@ -80,6 +80,7 @@ pub struct Knobs {
     /// every request alike, so its answer to the control would decide the
     /// run before the case under test is sent.
     pub control: bool,
+    pub client_identity: Option<ccgw_conformance::runner::ClientIdentity>,
 }
 
 impl Default for Knobs {
@@ -91,6 +92,7 @@ impl Default for Knobs {
             body_cap: 1024 * 1024,
             tls: TlsSetup::System,
             control: false,
+            client_identity: None,
         }
     }
 }
@@ -121,7 +123,7 @@ pub async fn run_library(url: &str, ids: &[&str], knobs: Knobs) -> RunReport {
         Target {
             base_url: reqwest::Url::parse(url).expect("url parses"),
             tls: knobs.tls,
-            client_identity: None,
+            client_identity: knobs.client_identity,
         },
         credentials,
         profile,
@@ -207,6 +209,13 @@ pub fn bin() -> Command {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    cmd
+}
+
+/// The binary set to `run --target url --agent-id AGENT`.
+pub fn run_target(url: &str) -> Command {
+    let mut cmd = bin();
+    cmd.args(["run", "--target", url, "--agent-id", AGENT]);
     cmd
 }
 
@@ -298,4 +307,25 @@ pub fn assert_no_secret(texts: &[(String, String)], secrets: &[&str]) {
             );
         }
     }
+}
+
+/// Every `.rs` file under `dir`, sorted.
+pub fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out.sort();
+    out
 }
