@@ -201,6 +201,11 @@ pub struct RunArgs {
         value_delimiter = ','
     )]
     pub accept_skips: Vec<String>,
+    /// Send no control request: for a mock or a target that answers every
+    /// request alike. A refusal for authentication then counts against the
+    /// case that got it (the reports say the controls were off).
+    #[arg(long, env = "CCGW_NO_CONTROL", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub no_control: bool,
     /// Send the control request (the valid request) after every N cases,
     /// besides at the start and the end: a session lost mid-run is then
     /// found within N cases.

@@ -102,7 +102,7 @@ pub async fn run(mut args: RunArgs) -> Outcome {
 
     // A bad --out is found before the first request, with its OS cause.
     render::prepare_out(&args.out).map_err(|e| {
-        Failure::config(format!(
+        CliError::Write(format!(
             "--out {} cannot take the reports: {}",
             args.out.display(),
             console::chain(&e)
@@ -136,6 +136,7 @@ pub async fn run(mut args: RunArgs) -> Outcome {
         runner::ConnectionPolicy::Reuse
     };
     plan.control_every = usize::from(args.control_every);
+    plan.control = !args.no_control;
     let session = RunSession {
         suite: &suite,
         schemas: &schemas,

@@ -42,7 +42,7 @@ pub const CODES: &[ExitDoc] = &[
     },
     ExitDoc {
         code: CONFIG,
-        meaning: "usage, configuration, suite or schema error, no case selected, or an --out that cannot take reports (found before any request)",
+        meaning: "usage, configuration, suite or schema error, or no case selected",
         example: "ccgw-conformance run --profile nope",
     },
     ExitDoc {
@@ -57,7 +57,7 @@ pub const CODES: &[ExitDoc] = &[
     },
     ExitDoc {
         code: WRITE_FAILED,
-        meaning: "the run happened, but its reports or comparison could not be written",
+        meaning: "the reports or the comparison cannot be written (an --out that cannot take them is found before any request)",
         example: "mkdir -p out/report.json/x && ccgw-conformance run --out out",
     },
     ExitDoc {

@@ -19,11 +19,11 @@ pub struct RunResults {
 pub struct PlanFacts {
     /// The target as shown in reports (see [`super::display_target`]).
     pub target: String,
-    /// How TLS is checked.
+    /// How the target's certificate was checked.
     pub tls: TlsMode,
     /// Every request on a new connection (`--fresh-connections`).
     pub fresh_connections: bool,
-    /// Profile name, e.g. `cec-23`.
+    /// Spec profile name, e.g. `cec-23`.
     pub profile: String,
     /// Human title of the profile.
     pub profile_title: String,
@@ -31,9 +31,9 @@ pub struct PlanFacts {
     pub agent_id: String,
     /// Whether a live callid was given.
     pub has_callid: bool,
-    /// Every expectation in force, with its provenance.
+    /// Every expectation the verdicts rest on, with its provenance.
     pub expectations: Vec<ExpectationRecord>,
-    /// What the run assumes where the documentation is silent.
+    /// What the run assumed where the documentation is silent.
     pub assumptions: Vec<String>,
 }
 

@@ -55,7 +55,7 @@ pub struct Assessment {
     /// How many cases were selected for the run.
     #[serde(default)]
     pub selected: usize,
-    /// How many cases the suite has.
+    /// How many cases the suite has (`selected` of them ran).
     #[serde(default)]
     pub suite_cases: usize,
     /// Case-id globs whose skips the user accepted (`--accept-skip`).

@@ -176,6 +176,9 @@ impl RunPlan {
             ));
             out.push("no live callid was given: the control request is the valid request with the example callid; a refusal with a call retcode (retcodes.call_refused) shows the Guid was accepted".to_owned());
         }
+        if !self.control {
+            out.push("--no-control: no control request was sent, so a refusal for authentication (an expired or wrong Guid) counts against the case that got it".to_owned());
+        }
         if matches!(self.target.tls, TlsSetup::Insecure) {
             out.push("--insecure: the target's TLS certificate was NOT verified".to_owned());
         }

@@ -67,7 +67,7 @@ fn outputs(dirs: &[&Path], consoles: &[&BinOutput]) -> Vec<(String, String)> {
 
 fn run_cmd(url: &str, out: &Path) -> std::process::Command {
     let mut cmd = bin();
-    cmd.args(["run", "--target", url, "--agent-id", AGENT])
+    cmd.args(["run", "--target", url, "--agent-id", AGENT, "--no-control"])
         .env("CCGW_GUID", GUID)
         .arg("--out")
         .arg(out);

@@ -76,11 +76,11 @@ pub struct Knobs {
     pub connections: runner::ConnectionPolicy,
     pub body_cap: usize,
     pub tls: TlsSetup,
+    pub client_identity: Option<ccgw_conformance::runner::ClientIdentity>,
     /// Send control requests. Off by default here: a hostile server answers
     /// every request alike, so its answer to the control would decide the
     /// run before the case under test is sent.
     pub control: bool,
-    pub client_identity: Option<ccgw_conformance::runner::ClientIdentity>,
 }
 
 impl Default for Knobs {
@@ -91,8 +91,8 @@ impl Default for Knobs {
             connections: runner::ConnectionPolicy::Reuse,
             body_cap: 1024 * 1024,
             tls: TlsSetup::System,
-            control: false,
             client_identity: None,
+            control: false,
         }
     }
 }
@@ -213,9 +213,12 @@ pub fn bin() -> Command {
 }
 
 /// The binary set to `run --target url --agent-id AGENT`.
+/// Control requests are off (`--no-control`): a hostile server answers every
+/// request alike, so its answer to the control would decide the run before
+/// the case under test is sent.
 pub fn run_target(url: &str) -> Command {
     let mut cmd = bin();
-    cmd.args(["run", "--target", url, "--agent-id", AGENT]);
+    cmd.args(["run", "--target", url, "--agent-id", AGENT, "--no-control"]);
     cmd
 }
 
