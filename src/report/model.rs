@@ -52,7 +52,7 @@ pub struct Assessment {
     /// Advisory cases that failed or errored, sorted by id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub advisory_findings: Vec<String>,
-    /// How many cases ran (were selected) and how many the suite has.
+    /// How many cases were selected for the run.
     #[serde(default)]
     pub selected: usize,
     /// How many cases the suite has (`selected` of them ran).
