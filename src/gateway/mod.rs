@@ -85,9 +85,11 @@ mod fault;
 mod handler;
 mod response;
 mod server;
+mod session;
 mod sniff;
 mod state;
 
 pub use fault::{Fault, UnknownFault};
 pub use server::{GatewayConfig, GatewayError, RunningGateway, start};
+pub use session::{AgentSession, AuthMode, SessionConfig, VideoCall};
 pub use state::AgentCredentials;

@@ -537,6 +537,10 @@ async fn shows_deviation(documented: &RunningGateway, fault: Fault) -> Result<()
         ..Shot::default()
     };
     let result = match fault {
+        Fault::GuidNotRotated
+        | Fault::SignedOutServed
+        | Fault::SignOutIgnored
+        | Fault::GuidNoExpiry => crate::session_gateway::shows_session_deviation(fault).await,
         Fault::MethodAny => {
             let (doc, bad) = both(Shot {
                 method: Method::GET,

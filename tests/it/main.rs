@@ -12,6 +12,7 @@ mod hostile;
 mod render;
 mod robustness;
 mod secrets;
+mod session_gateway;
 mod suite_data;
 mod suite_load;
 mod support;
