@@ -23,6 +23,7 @@ pub mod report;
 pub mod runner;
 pub mod schemas;
 pub mod selftest;
+pub mod session;
 pub mod spec;
 pub mod suite;
 

@@ -9,6 +9,9 @@
 pub struct Redactor {
     /// (secret, placeholder), longest secret first.
     secrets: Vec<(String, String)>,
+    /// Secrets learnt while the run goes on (each Guid generation), shared
+    /// by every clone.
+    runtime: std::sync::Arc<std::sync::RwLock<Vec<(String, String)>>>,
 }
 
 /// Header names whose values are always redacted, lowercase.
@@ -48,7 +51,8 @@ impl Redactor {
     /// off at a limit (evidence, body cap, an excerpt) may end inside one.
     pub fn text(&self, text: &str) -> String {
         let mut out = redact_secret_keys(text);
-        for (secret, placeholder) in &self.secrets {
+        let runtime = self.runtime.read().map(|r| r.clone()).unwrap_or_default();
+        for (secret, placeholder) in self.secrets.iter().chain(runtime.iter()) {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), placeholder);
             }
@@ -57,6 +61,20 @@ impl Redactor {
             }
         }
         out
+    }
+
+    /// Registers `secret` at run time, for this redactor and every clone of
+    /// it (thread-safe); same rules as [`Self::add`].
+    pub fn register(&self, secret: &str, placeholder: &str) {
+        if secret.len() < 4 {
+            return;
+        }
+        if let Ok(mut runtime) = self.runtime.write()
+            && !runtime.iter().any(|(s, _)| s == secret)
+        {
+            runtime.push((secret.to_owned(), placeholder.to_owned()));
+            runtime.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        }
     }
 
     /// The value of header `name` as it may be shown.
@@ -194,6 +212,14 @@ mod tests {
             r.text("call 15525246 and 1552524689"),
             "call 15525246 and <callid>"
         );
+    }
+
+    #[test]
+    fn secrets_registered_at_run_time_reach_every_clone() {
+        let r = Redactor::new();
+        let clone = r.clone();
+        r.register("guid-generation-2.AgentGateway0", "<guid>");
+        assert_eq!(clone.text("x guid-generation-2.AgentGateway0"), "x <guid>");
     }
 
     #[test]

@@ -277,6 +277,7 @@ pub async fn run_embedded(
         embedded_gateway: true,
         gateway_faults: faults.iter().map(|f| f.name().to_owned()).collect(),
         only: None,
+        session: crate::runner::RunSession::default(),
     };
     let all: Vec<&crate::suite::Case> = suite.cases.iter().collect();
     let cases = only.unwrap_or(&all);

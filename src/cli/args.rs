@@ -132,6 +132,8 @@ pub struct RunArgs {
     /// Switch on a fault of the embedded gateway (self-test; repeatable; not with --target).
     #[arg(long = "fault", value_name = "NAME", conflicts_with = "target")]
     pub faults: Vec<ccgw_conformance::gateway::Fault>,
+    #[command(flatten)]
+    pub session: super::session::SessionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +168,8 @@ pub struct ServeArgs {
     /// Where to write the gateway's certificate (PEM).
     #[arg(long, value_name = "FILE")]
     pub cert_out: Option<PathBuf>,
+    #[command(flatten)]
+    pub session: super::session::ServeSessionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -213,7 +217,7 @@ fn parse_agent_id(text: &str) -> Result<String, String> {
     }
 }
 
-fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+pub(super) fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
     let secs: f64 = text
         .parse()
         .map_err(|_| format!("`{text}` is not a number of seconds"))?;

@@ -23,7 +23,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn config(message: impl Into<String>) -> Failure {
+    pub(super) fn config(message: impl Into<String>) -> Failure {
         Failure {
             code: exit::CONFIG,
             message: message.into(),
@@ -113,7 +113,7 @@ pub async fn run(args: RunArgs) -> Outcome {
     };
 
     let mut embedded = None;
-    let (target, credentials) = match &args.target {
+    let (target, mut credentials) = match &args.target {
         Some(url) => external_target(&args, url)?,
         None => {
             let e = selftest::start_embedded(
@@ -129,6 +129,26 @@ pub async fn run(args: RunArgs) -> Outcome {
         }
     };
     let redactor = selftest::redactor_for(&credentials);
+    let interrupt = futures_util::FutureExt::shared(Box::pin(interrupt_signal()));
+    let opened = super::session::open(
+        &args.session,
+        args.quiet,
+        &target,
+        &mut credentials,
+        &redactor,
+        interrupt.clone(),
+    )
+    .await;
+    let (session, no_call) = match opened {
+        Ok(opened) => opened,
+        Err(failure) => {
+            if let Some(e) = embedded {
+                e.gateway.shutdown().await;
+            }
+            return Err(failure);
+        }
+    };
+    let run_session = super::session::run_session(&args.session, session.as_ref(), no_call);
     let plan = RunPlan {
         target,
         credentials,
@@ -141,9 +161,9 @@ pub async fn run(args: RunArgs) -> Outcome {
         embedded_gateway: embedded.is_some(),
         gateway_faults: args.faults.iter().map(|f| f.name().to_owned()).collect(),
         only: args.only.clone(),
+        session: run_session,
     };
     let mut progress = Progress::new(args.quiet);
-    let interrupt = interrupt_signal();
     let result = runner::run(
         &suite,
         &cases,
@@ -154,11 +174,14 @@ pub async fn run(args: RunArgs) -> Outcome {
         interrupt,
     )
     .await;
+    // Signed out after a failure or an interrupt too, before the gateway stops.
+    let session_report = super::session::close(session, args.quiet).await;
     if let Some(e) = embedded {
         e.gateway.shutdown().await;
     }
     let mut report =
         result.map_err(|e| Failure::config(format!("failed to start the run: {e}")))?;
+    report.session = session_report;
 
     let mut fails = report.summary.required_failed > 0;
     if let Some(old) = &baseline {
@@ -258,6 +281,8 @@ fn external_target(args: &RunArgs, url: &reqwest::Url) -> Result<(Target, Creden
         )
     })?;
     let guid = match (&args.guid, &args.guid_file) {
+        // The session's sign-in gives the Guid.
+        _ if args.session.sign_in => "(signing in)".to_owned(),
         (Some(g), _) => g.clone(),
         (None, Some(path)) => read_first_line(path)?,
         (None, None) => {
@@ -359,6 +384,7 @@ pub async fn serve(args: ServeArgs) -> Outcome {
             .to_string();
         }
     }
+    config.session = super::session::serve_config(&args.session)?;
     let gw = gateway::start(config)
         .await
         .map_err(|e| Failure::config(format!("failed to start the reference gateway: {e}")))?;

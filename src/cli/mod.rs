@@ -4,3 +4,4 @@ pub mod args;
 pub mod commands;
 pub mod exit;
 pub mod progress;
+pub mod session;

@@ -111,7 +111,8 @@ impl Default for SessionConfig {
 }
 
 /// What the gateway knows of one agent's session, for tests and `serve`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `Debug` shows how many Guids were issued, never their values.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct AgentSession {
     /// Signed in now.
     pub signed_in: bool,
@@ -127,6 +128,23 @@ pub struct AgentSession {
     pub has_call: bool,
     /// getconnectinfo calls refused with 000-007.
     pub flow_refusals: u32,
+    /// Every Guid issued to the agent, oldest first (secrets: for tests that
+    /// prove none of them leaks).
+    pub guids: Vec<String>,
+}
+
+impl std::fmt::Debug for AgentSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentSession")
+            .field("signed_in", &self.signed_in)
+            .field("sign_ins", &self.sign_ins)
+            .field("sign_outs", &self.sign_outs)
+            .field("polls", &self.polls)
+            .field("guids_issued", &self.guids_issued)
+            .field("has_call", &self.has_call)
+            .field("flow_refusals", &self.flow_refusals)
+            .finish_non_exhaustive()
+    }
 }
 
 struct GuidRecord {
@@ -201,6 +219,7 @@ impl Sessions {
             if signed_in {
                 record.view.signed_in = true;
                 record.view.guids_issued = 1;
+                record.view.guids.push(guid.to_owned());
                 record.current = Some((guid.to_owned(), now));
                 book.guids.insert(
                     guid.to_owned(),
@@ -406,6 +425,7 @@ async fn sign_in(
     record.view.signed_in = true;
     record.view.sign_ins += 1;
     record.view.guids_issued += 1;
+    record.view.guids.push(guid.clone());
     record.last_seen = now;
     record.signed_in_at = now;
     record.current = Some((guid.clone(), now));
@@ -541,6 +561,7 @@ fn rotate(state: &GatewayState, book: &mut Book, agent: &str, now: Instant) -> O
         let guid = new_guid(&state.random, "AgentGateway0").ok()?;
         record.current = Some((guid.clone(), now));
         record.view.guids_issued += 1;
+        record.view.guids.push(guid.clone());
         book.guids.insert(
             guid,
             GuidRecord {

@@ -43,6 +43,7 @@ pub fn assemble(
         requirements,
         cases,
         comparison: None,
+        session: None,
     }
 }
 

@@ -7,6 +7,8 @@
 
 mod collect;
 mod model;
+mod session;
 
 pub use collect::{assemble, display_target, summarize};
 pub use model::*;
+pub use session::{Attempt, SessionEntry, SessionReport};

@@ -4,12 +4,14 @@
 
 mod events;
 mod execute;
+mod flow;
 mod http;
 mod plan;
 mod request;
 mod run;
 
 pub use events::{EventListener, NoListener, RunEvent};
+pub use flow::{FLOW_CONTROL_RETCODE, Pacer, RunSession};
 pub use http::{ClientError, Clients};
 pub use plan::{
     Credentials, EXAMPLE_CALLID, RunPlan, Target, TlsSetup, UNKNOWN_CALLID, UNKNOWN_GUID,

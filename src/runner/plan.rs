@@ -71,6 +71,8 @@ pub struct RunPlan {
     pub gateway_faults: Vec<String>,
     /// The `--only` pattern, if any.
     pub only: Option<String>,
+    /// Flow control (retries, pacing) and the live session's Guid.
+    pub session: super::RunSession,
 }
 
 /// The callid sent when no live call was given: the documentation's example.

@@ -13,6 +13,7 @@ mod render;
 mod robustness;
 mod secrets;
 mod session_gateway;
+mod session_run;
 mod suite_data;
 mod suite_load;
 mod support;

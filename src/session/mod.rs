@@ -1,0 +1,9 @@
+//! The agent session of `run --sign-in` (NOTES.md, "The agent session"):
+//! sign-in, the event poll as heartbeat with the dynamic Guid, waiting for a
+//! video call, sign-out, and the timeline of the session's own requests.
+
+mod agent;
+mod guid;
+
+pub use agent::{Session, SessionError, SessionOptions, SignInBody};
+pub use guid::{GuidSource, guid_of_set_guid};
