@@ -28,13 +28,18 @@ pub async fn start_embedded(
     faults: &[Fault],
     slow_delay: std::time::Duration,
 ) -> Result<Embedded, GatewayError> {
-    let config = GatewayConfig {
+    start_embedded_with(GatewayConfig {
         faults: faults.to_vec(),
         agent_id_min: profile.agent_id_min,
         agent_id_max: profile.agent_id_max,
         slow_delay,
         ..GatewayConfig::default()
-    };
+    })
+    .await
+}
+
+/// Starts the reference gateway with `config` and says how to reach it.
+pub async fn start_embedded_with(config: GatewayConfig) -> Result<Embedded, GatewayError> {
     let gateway = gateway::start(config).await?;
     let base_url = reqwest::Url::parse(&gateway.base_url).expect("the gateway's base URL parses");
     let tls = match &gateway.ca_cert_pem {
@@ -184,6 +189,14 @@ pub fn cases_by_fault(suite: &crate::suite::Suite) -> BTreeMap<String, BTreeSet<
         .iter()
         .map(|f| (f.name().to_owned(), BTreeSet::new()))
         .collect();
+    // Session faults are caught by the session's checks (a session-aware run).
+    for check in crate::session::SESSION_CHECKS {
+        for fault in check.catches {
+            map.entry((*fault).to_owned())
+                .or_default()
+                .insert(check.id.to_owned());
+        }
+    }
     for case in &suite.cases {
         for fault in &case.catches {
             map.entry(fault.clone())
@@ -251,6 +264,8 @@ pub enum SelfTestError {
     Gateway(#[from] GatewayError),
     #[error(transparent)]
     Run(#[from] crate::runner::RunError),
+    #[error("start the agent session: {0}")]
+    Session(String),
 }
 
 /// Runs `cases` (all of the suite when `None`) against a fresh reference
@@ -263,13 +278,34 @@ pub async fn run_embedded(
     only: Option<&[&crate::suite::Case]>,
     options: &SelfTestOptions,
 ) -> Result<crate::report::RunReport, SelfTestError> {
+    if faults.iter().any(|f| f.is_session()) {
+        let all: Vec<&crate::suite::Case> = suite.cases.iter().collect();
+        let cases = only.unwrap_or(&all);
+        return crate::session::run_with_session(suite, schemas, profile, faults, cases, options)
+            .await;
+    }
     let embedded = start_embedded(profile, faults, options.slow_delay).await?;
-    let expectations = suite.expectations_for(profile);
-    let plan = crate::runner::RunPlan {
+    let plan = plan_for(&embedded, suite, profile, faults, options);
+    let all: Vec<&crate::suite::Case> = suite.cases.iter().collect();
+    let cases = only.unwrap_or(&all);
+    let report = run_quietly(suite, cases, &plan, schemas, &embedded.redactor()).await;
+    embedded.gateway.shutdown().await;
+    Ok(report?)
+}
+
+/// The plan of a self-test run against `embedded`.
+pub(crate) fn plan_for(
+    embedded: &Embedded,
+    suite: &crate::suite::Suite,
+    profile: &Profile,
+    faults: &[Fault],
+    options: &SelfTestOptions,
+) -> crate::runner::RunPlan {
+    crate::runner::RunPlan {
         target: embedded.target.clone(),
         credentials: embedded.credentials.clone(),
         profile: profile.clone(),
-        expectations,
+        expectations: suite.expectations_for(profile),
         timeout: options.timeout,
         concurrency: options.concurrency,
         body_cap: options.body_cap,
@@ -278,20 +314,25 @@ pub async fn run_embedded(
         gateway_faults: faults.iter().map(|f| f.name().to_owned()).collect(),
         only: None,
         session: crate::runner::RunSession::default(),
-    };
-    let all: Vec<&crate::suite::Case> = suite.cases.iter().collect();
-    let cases = only.unwrap_or(&all);
-    let redactor = embedded.redactor();
-    let report = crate::runner::run(
+    }
+}
+
+/// Runs `cases` under `plan` with no listener and no interrupt.
+pub(crate) async fn run_quietly(
+    suite: &crate::suite::Suite,
+    cases: &[&crate::suite::Case],
+    plan: &crate::runner::RunPlan,
+    schemas: &crate::schemas::Schemas,
+    redactor: &Redactor,
+) -> Result<crate::report::RunReport, crate::runner::RunError> {
+    crate::runner::run(
         suite,
         cases,
-        &plan,
+        plan,
         schemas,
-        &redactor,
+        redactor,
         &mut crate::runner::NoListener,
         std::future::pending(),
     )
-    .await;
-    embedded.gateway.shutdown().await;
-    Ok(report?)
+    .await
 }

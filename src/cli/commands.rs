@@ -175,13 +175,14 @@ pub async fn run(args: RunArgs) -> Outcome {
     )
     .await;
     // Signed out after a failure or an interrupt too, before the gateway stops.
-    let session_report = super::session::close(session, args.quiet).await;
+    let interrupted = result.as_ref().map_or(true, |r| r.interrupted);
+    let closed = super::session::close(session, args.quiet, interrupted).await;
     if let Some(e) = embedded {
         e.gateway.shutdown().await;
     }
     let mut report =
         result.map_err(|e| Failure::config(format!("failed to start the run: {e}")))?;
-    report.session = session_report;
+    super::session::attach(closed, &mut report);
 
     let mut fails = report.summary.required_failed > 0;
     if let Some(old) = &baseline {

@@ -6,7 +6,7 @@ use super::args::parse_seconds;
 use super::commands::Failure;
 use ccgw_conformance::gateway::{AuthMode, SessionConfig, VideoCall};
 use ccgw_conformance::redact::Redactor;
-use ccgw_conformance::report::SessionReport;
+use ccgw_conformance::report::{CaseResult, RunReport, SessionReport};
 use ccgw_conformance::runner::{Credentials, Pacer, RunSession, Target};
 use ccgw_conformance::session::{Session, SessionOptions, SignInBody};
 use clap::Args;
@@ -44,6 +44,13 @@ pub struct SessionArgs {
     /// Pace every request of the cases to at most N per second (`5` or `5/s`).
     #[arg(long, env = "CCGW_RATE", value_name = "N/s", value_parser = parse_rate)]
     pub rate: Option<f64>,
+    /// With --sign-in: the gateway's Guid interval (GUIDINTERVAL); checks that polls rotate the Guid.
+    #[arg(long, env = "CCGW_GUID_INTERVAL", value_name = "SECS", value_parser = parse_seconds)]
+    pub guid_interval: Option<Duration>,
+    /// With --sign-in: the gateway's Guid timeout (GUIDTIMEOUT); checks that the first Guid dies
+    /// (the run waits until it has).
+    #[arg(long, env = "CCGW_GUID_TIMEOUT", value_name = "SECS", value_parser = parse_seconds)]
+    pub guid_timeout: Option<Duration>,
 }
 
 /// `serve` options of the agent session.
@@ -176,6 +183,8 @@ pub async fn open(
     }
     let mut options = SessionOptions::new(&credentials.agent_id, &password(args)?);
     options.force_login = args.force_login;
+    options.guid_interval = args.guid_interval;
+    options.guid_timeout = args.guid_timeout;
     if let Some(path) = &args.sign_in_body {
         options.body =
             SignInBody::from_file(path).map_err(|e| Failure::config(format!("failed to {e}")))?;
@@ -219,13 +228,24 @@ pub async fn open(
     Ok((Some(session), no_call))
 }
 
-/// Stops the poll and signs out (only a session that signed in exists).
-pub async fn close(session: Option<Session>, quiet: bool) -> Option<SessionReport> {
-    let report = session?.finish().await;
-    if report.sign_out_refused {
-        eprintln!("warning: agent {}: {}", report.agent_id, report.sign_out);
+/// A finished session: its report and the session checks' results.
+pub type Closed = Option<(SessionReport, Vec<CaseResult>)>;
+
+/// Runs the session checks (not after an interrupt), stops the poll and
+/// signs out (only a session that signed in exists).
+pub async fn close(session: Option<Session>, quiet: bool, interrupted: bool) -> Closed {
+    let (session, checks) = session?.finish(!interrupted).await;
+    if session.sign_out_refused {
+        eprintln!("warning: agent {}: {}", session.agent_id, session.sign_out);
     } else if !quiet {
-        eprintln!("agent {} signed out", report.agent_id);
+        eprintln!("agent {} signed out", session.agent_id);
     }
-    Some(report)
+    Some((session, checks))
+}
+
+/// Puts the session and its checks into `report`.
+pub fn attach(closed: Closed, report: &mut RunReport) {
+    if let Some((session, checks)) = closed {
+        ccgw_conformance::session::attach(report, session, checks);
+    }
 }

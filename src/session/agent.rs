@@ -5,9 +5,12 @@
 //! sign-out (`DELETE .../onlineagent/{agentid}/logout`). Every request goes
 //! into the timeline, with the Guid generation and never a secret.
 
+use super::checks::{
+    EXPIRED_GUID_REFUSED, GUID_REFUSED, GUID_ROTATED, SIGNED_OUT_REFUSED, SessionCheck,
+};
 use super::guid::{GuidSource, guid_of_set_guid};
 use crate::redact::Redactor;
-use crate::report::{SessionEntry, SessionReport};
+use crate::report::{CaseResult, SessionEntry, SessionReport, Status};
 use crate::runner::{Clients, Prepared, Target};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -20,6 +23,8 @@ use tokio::task::JoinHandle;
 const BODY_CAP: usize = 256 * 1024;
 /// Pause after a poll that failed, so a broken gateway is not hammered.
 const FAILED_POLL_PAUSE: Duration = Duration::from_secs(1);
+/// Safety net on top of the computed wait of a session check.
+const CHECK_SLACK: Duration = Duration::from_secs(2);
 
 /// The sign-in body besides `password`: `phonenum`, `agenttype`, `status`,
 /// ... (cec_07_1224). Empty by default: the gateway's documented defaults
@@ -62,6 +67,12 @@ pub struct SessionOptions {
     pub poll_pause: Duration,
     /// Timeout of one request; a poll waits up to about 10 s for an event.
     pub timeout: Duration,
+    /// Longest time the gateway holds a poll without an event (about 10 s).
+    pub long_poll: Duration,
+    /// The gateway's declared Guid interval: enables `session/guid-rotated`.
+    pub guid_interval: Option<Duration>,
+    /// The gateway's declared Guid timeout: enables `session/expired-guid-refused`.
+    pub guid_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for SessionOptions {
@@ -83,6 +94,9 @@ impl SessionOptions {
             force_login: false,
             poll_pause: Duration::from_millis(300),
             timeout: Duration::from_secs(30),
+            long_poll: Duration::from_secs(10),
+            guid_interval: None,
+            guid_timeout: None,
         }
     }
 }
@@ -122,6 +136,8 @@ struct Shared {
     options: SessionOptions,
     redactor: Redactor,
     guid: GuidSource,
+    /// The sign-in's Guid (generation 1), for the expiry check.
+    first_guid: String,
     started: Instant,
     timeline: Mutex<Vec<SessionEntry>>,
     call: watch::Sender<Option<String>>,
@@ -261,6 +277,60 @@ impl Shared {
     }
 }
 
+impl Shared {
+    /// Sends getconnectinfo with `guid` and expects a Guid refusal.
+    async fn check_refused(
+        &self,
+        check: SessionCheck,
+        guid: String,
+        generation: u32,
+        when: &str,
+    ) -> CaseResult {
+        let callid = self
+            .call
+            .borrow()
+            .clone()
+            .unwrap_or_else(|| crate::runner::EXAMPLE_CALLID.to_owned());
+        let body = serde_json::json!({"callid": callid, "userType": "agent"});
+        let request = self.prepared(
+            "POST",
+            format!(
+                "agentgateway/resource/mediacall/{}/getconnectinfo",
+                self.options.agent_id
+            ),
+            Some(guid),
+            Some(body.to_string().into_bytes()),
+        );
+        let expected = format!("refused with {}", GUID_REFUSED.join(" or "));
+        let note = Some(format!("{}: Guid generation {generation} {when}", check.id));
+        match self.send(&request).await {
+            Ok(answer) => {
+                self.record(&request, Ok(&answer), Some(generation), note);
+                let retcode = answer
+                    .retcode
+                    .clone()
+                    .unwrap_or_else(|| "(none)".to_owned());
+                if GUID_REFUSED.contains(&retcode.as_str()) {
+                    check.result(Status::Passed, &expected, None)
+                } else {
+                    check.result(
+                        Status::Failed,
+                        &expected,
+                        Some(format!(
+                            "Guid generation {generation} {when} was answered HTTP {} retcode {retcode}",
+                            answer.status
+                        )),
+                    )
+                }
+            }
+            Err(message) => {
+                self.record(&request, Err(&message), Some(generation), note);
+                check.result(Status::Errored, &expected, Some(message))
+            }
+        }
+    }
+}
+
 impl Session {
     /// Signs the agent in and returns the session (not polling yet).
     pub async fn sign_in(
@@ -288,6 +358,7 @@ impl Session {
             options,
             redactor: redactor.clone(),
             guid: placeholder,
+            first_guid: String::new(),
             started,
             timeline: Mutex::new(Vec::new()),
             call: watch::channel(None).0,
@@ -316,6 +387,7 @@ impl Session {
         };
         let shared = Shared {
             guid: GuidSource::new(&guid, redactor),
+            first_guid: guid,
             ..shared
         };
         shared.record(
@@ -383,8 +455,17 @@ impl Session {
         }
     }
 
-    /// Stops polling, signs out, and gives the session's report.
-    pub async fn finish(mut self) -> SessionReport {
+    /// Runs the session checks, stops polling, signs out, and gives the
+    /// session's report and the checks' results.
+    /// Without `with_checks` (an interrupted run) it only signs out.
+    pub async fn finish(mut self, with_checks: bool) -> (SessionReport, Vec<CaseResult>) {
+        let mut checks = Vec::new();
+        if let Some(interval) = self.shared.options.guid_interval.filter(|_| with_checks) {
+            checks.push(self.check_rotation(interval).await);
+        }
+        if let Some(timeout) = self.shared.options.guid_timeout.filter(|_| with_checks) {
+            checks.push(self.check_expiry(timeout).await);
+        }
         if let Some(poller) = self.poller.take() {
             poller.abort();
             let _ = poller.await;
@@ -424,7 +505,30 @@ impl Session {
                 (format!("sign-out failed: {message}"), true)
             }
         };
-        SessionReport {
+        checks.push(if !with_checks {
+            SIGNED_OUT_REFUSED.result(
+                Status::Skipped,
+                "not run",
+                Some("not run: interrupted".to_owned()),
+            )
+        } else if refused {
+            SIGNED_OUT_REFUSED.result(
+                Status::Skipped,
+                "not run",
+                Some(format!("not assessed: {sign_out}")),
+            )
+        } else {
+            let (guid, _) = shared.guid.current();
+            shared
+                .check_refused(
+                    SIGNED_OUT_REFUSED,
+                    guid,
+                    generation,
+                    "after an accepted sign-out",
+                )
+                .await
+        });
+        let report = SessionReport {
             agent_id: shared.options.agent_id.clone(),
             force_login: shared.options.force_login,
             guid_generations: generation,
@@ -435,7 +539,47 @@ impl Session {
                 .lock()
                 .map(|t| t.clone())
                 .unwrap_or_default(),
+        };
+        (report, checks)
+    }
+
+    /// `session/guid-rotated`: generation 2 must come within the interval,
+    /// one long poll and one pause of the sign-in (plus a safety net).
+    async fn check_rotation(&self, interval: Duration) -> CaseResult {
+        let options = &self.shared.options;
+        let within = interval + options.long_poll + options.poll_pause + CHECK_SLACK;
+        let deadline = self.shared.started + within;
+        let expected = "a new Guid in a poll's Set-GUID";
+        loop {
+            if self.shared.guid.current().1 > 1 {
+                return GUID_ROTATED.result(Status::Passed, expected, None);
+            }
+            if Instant::now() >= deadline {
+                return GUID_ROTATED.result(
+                    Status::Failed,
+                    expected,
+                    Some(format!(
+                        "no new Guid within {} ms of the sign-in (Guid interval {} ms)",
+                        within.as_millis(),
+                        interval.as_millis()
+                    )),
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// `session/expired-guid-refused`: once the timeout has passed since
+    /// the sign-in, its Guid must be refused while the agent still polls.
+    async fn check_expiry(&self, timeout: Duration) -> CaseResult {
+        // The Guid was issued before the sign-in's answer came: past this
+        // point it is older than the timeout.
+        let due = self.shared.started + timeout + Duration::from_millis(100);
+        tokio::time::sleep_until(due.into()).await;
+        let first = self.shared.first_guid.clone();
+        self.shared
+            .check_refused(EXPIRED_GUID_REFUSED, first, 1, "after its timeout")
+            .await
     }
 }
 

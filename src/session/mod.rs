@@ -3,7 +3,11 @@
 //! video call, sign-out, and the timeline of the session's own requests.
 
 mod agent;
+mod checks;
 mod guid;
+mod selftest;
 
 pub use agent::{Session, SessionError, SessionOptions, SignInBody};
+pub use checks::{GUID_REFUSED, SESSION_CHECKS, SessionCheck};
 pub use guid::{GuidSource, guid_of_set_guid};
+pub use selftest::{attach, fast_dynamic, run_with_session};

@@ -1,0 +1,93 @@
+//! The session-aware self-test: a session fault can only be caught by a run
+//! that drives a session, so the suite runs with `--sign-in` against the
+//! reference gateway in fast dynamic mode and the session checks join the
+//! report.
+
+use super::agent::{Session, SessionOptions};
+use crate::gateway::{AuthMode, Fault, GatewayConfig, SessionConfig};
+use crate::report::{CaseResult, RunReport, SessionReport, summarize};
+use crate::runner::RunSession;
+use crate::selftest::{SelfTestError, SelfTestOptions, plan_for, run_quietly, start_embedded_with};
+use crate::spec::Profile;
+use crate::suite::{Case, Suite};
+use std::time::Duration;
+
+/// The password of the self-test's agent (a secret like any other).
+const PASSWORD: &str = "self-test-password";
+
+/// The fast dynamic mode of the self-test: a Guid interval of 300 ms, a
+/// timeout of 1.5 s (the Guid a case carries is at most about 0.5 s old).
+pub fn fast_dynamic() -> SessionConfig {
+    SessionConfig {
+        auth_mode: AuthMode::Dynamic,
+        guid_interval: Duration::from_millis(300),
+        guid_timeout: Duration::from_millis(1500),
+        idle_sign_out: Duration::from_secs(10),
+        poll_wait: Duration::from_millis(100),
+        password: Some(PASSWORD.to_owned()),
+        agent_signed_in: false,
+        ..SessionConfig::default()
+    }
+}
+
+/// Puts a finished session and its checks into `report` (the checks only
+/// when the run was not interrupted).
+pub fn attach(report: &mut RunReport, session: SessionReport, checks: Vec<CaseResult>) {
+    if !report.interrupted {
+        report.cases.extend(checks);
+        report.cases.sort_by(|a, b| a.id.cmp(&b.id));
+        report.summary = summarize(&report.cases);
+    }
+    report.session = Some(session);
+}
+
+/// Runs `cases` with a session against a fresh gateway in fast dynamic mode
+/// with `faults` on; the session checks join the report.
+pub async fn run_with_session(
+    suite: &Suite,
+    schemas: &crate::schemas::Schemas,
+    profile: &Profile,
+    faults: &[Fault],
+    cases: &[&Case],
+    options: &SelfTestOptions,
+) -> Result<RunReport, SelfTestError> {
+    let session_config = fast_dynamic();
+    let config = GatewayConfig {
+        faults: faults.to_vec(),
+        agent_id_min: profile.agent_id_min,
+        agent_id_max: profile.agent_id_max,
+        slow_delay: options.slow_delay,
+        session: session_config.clone(),
+        ..GatewayConfig::default()
+    };
+    let mut embedded = start_embedded_with(config).await?;
+    let redactor = embedded.redactor();
+    let mut session_options = SessionOptions::new(&embedded.credentials.agent_id, PASSWORD);
+    session_options.poll_pause = Duration::from_millis(100);
+    session_options.long_poll = session_config.poll_wait;
+    session_options.guid_interval = Some(session_config.guid_interval);
+    session_options.guid_timeout = Some(session_config.guid_timeout);
+    session_options.timeout = options.timeout.max(Duration::from_secs(5));
+    let mut session = match Session::sign_in(&embedded.target, session_options, &redactor).await {
+        Ok(session) => session,
+        Err(e) => {
+            embedded.gateway.shutdown().await;
+            return Err(SelfTestError::Session(e.to_string()));
+        }
+    };
+    session.start_polling();
+    embedded.credentials.guid = session.current_guid();
+    let plan = crate::runner::RunPlan {
+        session: RunSession {
+            guid: Some(session.guid()),
+            ..RunSession::default()
+        },
+        ..plan_for(&embedded, suite, profile, faults, options)
+    };
+    let report = run_quietly(suite, cases, &plan, schemas, &redactor).await;
+    let (session_report, checks) = session.finish(true).await;
+    embedded.gateway.shutdown().await;
+    let mut report = report?;
+    attach(&mut report, session_report, checks);
+    Ok(report)
+}
