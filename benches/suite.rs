@@ -5,10 +5,10 @@
 //! Prints one line per measurement: name, iterations, min and median.
 
 use ccgw_conformance::checks::{self, CheckContext, Expected, Observed};
+use ccgw_conformance::contract::StatusSet;
 use ccgw_conformance::gateway::Fault;
 use ccgw_conformance::schemas::Schemas;
 use ccgw_conformance::selftest::{SelfTestOptions, run_embedded};
-use ccgw_conformance::spec::StatusSet;
 use ccgw_conformance::suite::{SuiteSource, load_suite};
 use std::time::{Duration, Instant};
 

@@ -16,7 +16,10 @@
 
 pub mod checks;
 pub mod compare;
+pub mod console;
+pub mod contract;
 pub mod gateway;
+pub mod input;
 pub mod redact;
 pub mod render;
 pub mod report;
@@ -24,7 +27,7 @@ pub mod runner;
 pub mod schemas;
 pub mod selftest;
 pub mod session;
-pub mod spec;
+pub mod suggest;
 pub mod suite;
 
 /// Installs rustls' ring crypto provider for the process (once; later calls

@@ -1,6 +1,19 @@
 //! The `ccgw-conformance` binary: parses arguments, runs a command, prints a
 //! fatal error if there is one, and exits with a documented code.
 
+// Every print of the binary goes through `console::write`: redacted, with
+// terminal controls made visible, and a closed pipe never panics (these
+// shadow the std macros for `cli` below, by textual scope).
+macro_rules! println {
+    ($($t:tt)*) => { ccgw_conformance::console::write(ccgw_conformance::console::Stream::Stdout, format_args!($($t)*), true) };
+}
+macro_rules! print {
+    ($($t:tt)*) => { ccgw_conformance::console::write(ccgw_conformance::console::Stream::Stdout, format_args!($($t)*), false) };
+}
+macro_rules! eprintln {
+    ($($t:tt)*) => { ccgw_conformance::console::write(ccgw_conformance::console::Stream::Stderr, format_args!($($t)*), true) };
+}
+
 mod cli;
 
 use clap::Parser;

@@ -1,31 +1,95 @@
-//! One redaction layer for every output: report files, snapshots, console.
+//! One redaction layer for every output: report files, comparison files,
+//! snapshots, console.
 //!
-//! Secrets (the Guid, the other agent's Guid, the callids, any `signature`
-//! value and credential headers) are replaced by a stable placeholder before
-//! evidence enters the report, so no renderer can leak them.
+//! Redaction works on the text *and* on its structure:
+//! - every registered secret (the Guid, the other agent's Guid, the callids,
+//!   every `signature` value seen so far) is replaced wherever it appears: as
+//!   written, in any ASCII case, JSON-escaped (`"\u0061bc"`), percent-encoded,
+//!   HTML-escaped, as a JSON key, inside a JSON pointer, or cut off at a limit;
+//! - the value under any secret-named key (`signature`, `Signature`,
+//!   `"sign\u0061ture"`, `x_signature`, `guid`, `password`, ...) is replaced
+//!   whatever its JSON type, and is *learned*: from then on it is a secret
+//!   everywhere (thread-safe, see [`Redactor::add_secret`]);
+//! - secret-named headers (`Guid`, `Set-GUID`, cookies, `Authorization`,
+//!   `X-Signature`, ...) are shown as `<redacted>` and their values learned.
+//!
+//! A [`Redactor`] is cheap to clone: clones share one registry, so a secret
+//! learned by one case (or registered by the session as a new Guid
+//! generation) is redacted by every other holder from then on.
 
-/// Replaces secrets in text.
-#[derive(Debug, Clone, Default)]
+use crate::report::{CaseResult, Comparison, Finding, Header, RunReport};
+use std::sync::{Arc, RwLock};
+
+/// The placeholder of values under secret-named keys and headers.
+pub const REDACTED: &str = "<redacted>";
+
+/// Shortest start of a secret that is still treated as the secret. Only
+/// secrets of twice this length or more are matched by their start, so short
+/// values (a callid of digits) never redact ordinary text.
+pub const FRAGMENT_CHARS: usize = 8;
+
+/// Shortest value learned from a gateway (under a secret-named key or header)
+/// that becomes a secret everywhere; shorter ones are still redacted where
+/// they stand. A hostile gateway must not be able to blank out `true` or `0`.
+pub const LEARNED_MIN_CHARS: usize = 8;
+
+/// Replaces secrets in text and in the report model.
+#[derive(Clone, Default)]
 pub struct Redactor {
-    /// (secret, placeholder), longest secret first.
-    secrets: Vec<(String, String)>,
-    /// Secrets learnt while the run goes on (each Guid generation), shared
-    /// by every clone.
-    runtime: std::sync::Arc<std::sync::RwLock<Vec<(String, String)>>>,
+    registry: Arc<RwLock<Registry>>,
 }
 
-/// Header names whose values are always redacted, lowercase.
-const SECRET_HEADERS: [&str; 6] = [
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print a secret, even in a debug dump.
+        f.debug_struct("Redactor")
+            .field("secrets", &self.snapshot().secrets.len())
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Registry {
+    /// (secret in ASCII lowercase, placeholder), longest secret first.
+    secrets: Vec<(String, String)>,
+    /// Every placeholder, copied through untouched (redaction is idempotent).
+    placeholders: Vec<String>,
+}
+
+/// Normalised key or header name parts that mark a secret value.
+const SECRET_NAME_PARTS: [&str; 11] = [
+    "signature",
     "guid",
-    "set-guid",
+    "password",
+    "passwd",
+    "secret",
+    "token",
     "cookie",
-    "set-cookie",
     "authorization",
-    "proxy-authorization",
+    "jsessionid",
+    "apikey",
+    "credential",
 ];
 
-/// JSON keys whose string values are always redacted, anywhere in a body.
-const SECRET_KEYS: [&str; 2] = ["signature", "guid"];
+/// Whether a JSON key or header name holds a secret: its letters and digits,
+/// lowercased, contain one of [`SECRET_NAME_PARTS`] (`Signature`,
+/// `x-signature`, `SET_GUID`, `signature_2` alike).
+pub fn is_secret_name(name: &str) -> bool {
+    let folded: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    SECRET_NAME_PARTS.iter().any(|part| folded.contains(part))
+}
+
+/// An input secret as it must be sent and registered: without a byte-order
+/// mark, surrounding whitespace, CR or LF.
+pub fn normalize_secret(raw: &str) -> String {
+    raw.trim_start_matches('\u{feff}')
+        .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+        .to_owned()
+}
 
 impl Redactor {
     /// A redactor with no secrets yet.
@@ -33,29 +97,106 @@ impl Redactor {
         Redactor::default()
     }
 
-    /// Registers `secret` to be shown as `placeholder`. Empty or very short
-    /// values are ignored (they would redact ordinary text).
-    pub fn add(&mut self, secret: &str, placeholder: &str) {
-        if secret.len() < 4 || self.secrets.iter().any(|(s, _)| s == secret) {
+    /// Registers `secret` to be shown as `placeholder`, from now on, in every
+    /// clone of this redactor (thread-safe). Every length counts: a short
+    /// Guid is still a Guid. Its escaped spellings (JSON, percent, HTML) are
+    /// registered with it; matching ignores ASCII case.
+    pub fn add_secret(&self, secret: &str, placeholder: &str) {
+        let secret = normalize_secret(secret);
+        if secret.is_empty() {
             return;
         }
-        self.secrets
-            .push((secret.to_owned(), placeholder.to_owned()));
-        self.secrets
+        let mut variants = vec![secret.clone()];
+        let json = serde_json::to_string(&secret).unwrap_or_default();
+        variants.push(json.trim_matches('"').to_owned());
+        variants.push(percent_encode(&secret));
+        variants.push(html_escape(&secret));
+        let Ok(mut registry) = self.registry.write() else {
+            return;
+        };
+        for variant in variants {
+            let lower = variant.to_ascii_lowercase();
+            if !registry.secrets.iter().any(|(s, _)| *s == lower) {
+                registry.secrets.push((lower, placeholder.to_owned()));
+            }
+        }
+        if !registry.placeholders.iter().any(|p| p == placeholder) {
+            registry.placeholders.push(placeholder.to_owned());
+        }
+        registry
+            .secrets
             .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
     }
 
-    /// Text with every registered secret and every secret-keyed JSON string
-    /// value replaced. The start of a long secret (at least
-    /// [`FRAGMENT_CHARS`] of its first characters) is replaced too: text cut
-    /// off at a limit (evidence, body cap, an excerpt) may end inside one.
-    pub fn text(&self, text: &str) -> String {
-        let mut out = redact_secret_keys(text);
-        let runtime = self.runtime.read().map(|r| r.clone()).unwrap_or_default();
-        for (secret, placeholder) in self.secrets.iter().chain(runtime.iter()) {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), placeholder);
+    /// Same as [`Redactor::add_secret`] (the older name).
+    pub fn add(&self, secret: &str, placeholder: &str) {
+        self.add_secret(secret, placeholder);
+    }
+
+    /// Registers a value a gateway sent under a secret-named key or header,
+    /// when it is long enough to be told apart from ordinary words.
+    fn learn(&self, value: &str) {
+        let value = value.trim();
+        if value.chars().count() >= LEARNED_MIN_CHARS {
+            self.add_secret(value, REDACTED);
+        }
+    }
+
+    fn snapshot(&self) -> Registry {
+        self.registry.read().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// Learns the secrets a response carries: values under secret-named keys
+    /// at any depth of a JSON body (any JSON type, any spelling of the key),
+    /// also in bodies that do not parse, and secret-named headers.
+    pub fn learn_from_response(&self, headers: &[(String, String)], body: &[u8]) {
+        for (name, value) in headers {
+            if is_secret_name(name) {
+                self.learn(value);
+                // `JSESSIONID=<guid>.AgentGateway0; Path=/`: the part after `=` too.
+                for part in value.split(';') {
+                    if let Some((_, v)) = part.split_once('=') {
+                        self.learn(v);
+                    }
+                }
             }
+        }
+        let text = String::from_utf8_lossy(body);
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
+            self.learn_from_json(&value, false);
+        }
+        // Bodies that do not parse (truncated, not JSON) are scanned as tokens.
+        scan(&text, &Registry::default(), &mut |value| self.learn(value));
+    }
+
+    fn learn_from_json(&self, value: &serde_json::Value, under_secret: bool) {
+        use serde_json::Value;
+        match value {
+            Value::String(s) if under_secret => self.learn(s),
+            Value::Number(n) if under_secret => self.learn(&n.to_string()),
+            Value::Array(items) => {
+                for item in items {
+                    self.learn_from_json(item, under_secret);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    self.learn_from_json(item, under_secret || is_secret_name(key));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Text with every registered secret and every value under a
+    /// secret-named JSON key replaced (also in bodies that do not parse). The
+    /// start of a long secret (at least [`FRAGMENT_CHARS`] of its first
+    /// characters) is replaced too: text cut off at a limit may end inside one.
+    pub fn text(&self, text: &str) -> String {
+        let registry = self.snapshot();
+        let plain = replace_secrets(text, &registry);
+        let mut out = scan(&plain, &registry, &mut |_| {});
+        for (secret, placeholder) in &registry.secrets {
             if secret.len() >= 2 * FRAGMENT_CHARS {
                 out = redact_fragments(&out, secret, placeholder);
             }
@@ -63,103 +204,336 @@ impl Redactor {
         out
     }
 
-    /// Registers `secret` at run time, for this redactor and every clone of
-    /// it (thread-safe); same rules as [`Self::add`].
-    pub fn register(&self, secret: &str, placeholder: &str) {
-        if secret.len() < 4 {
-            return;
-        }
-        if let Ok(mut runtime) = self.runtime.write()
-            && !runtime.iter().any(|(s, _)| s == secret)
-        {
-            runtime.push((secret.to_owned(), placeholder.to_owned()));
-            runtime.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
-        }
-    }
-
     /// The value of header `name` as it may be shown.
     pub fn header(&self, name: &str, value: &str) -> String {
-        if SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str()) && !value.is_empty() {
+        if is_secret_name(name) && !value.is_empty() {
             // Keep the shape a reader needs (present, empty or not) but never the value.
-            "<redacted>".to_owned()
+            REDACTED.to_owned()
         } else {
             self.text(value)
         }
     }
-}
 
-/// Shortest start of a secret that is still treated as the secret. Only
-/// secrets of twice this length or more are matched by their start, so short
-/// values (a callid of digits) never redact ordinary text.
-pub const FRAGMENT_CHARS: usize = 8;
-
-/// Replaces every run of text that equals the first `FRAGMENT_CHARS` or more
-/// bytes of `secret` (whole secrets are already gone).
-fn redact_fragments(text: &str, secret: &str, placeholder: &str) -> String {
-    let Some(head) = secret.get(..FRAGMENT_CHARS) else {
-        return text.to_owned();
-    };
-    if !text.contains(head) {
-        return text.to_owned();
+    /// A JSON pointer as it may be shown: each token unescaped, redacted and
+    /// escaped again (a Guid used as a key shows as `/<guid>`).
+    pub fn pointer(&self, pointer: &str) -> String {
+        let tokens: Vec<String> = pointer
+            .split('/')
+            .map(|token| {
+                let raw = token.replace("~1", "/").replace("~0", "~");
+                let redacted = self.text(&raw);
+                if redacted == raw {
+                    token.to_owned()
+                } else {
+                    redacted.replace('~', "~0").replace('/', "~1")
+                }
+            })
+            .collect();
+        self.text(&tokens.join("/"))
     }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(head) {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at..];
-        let len = tail
-            .bytes()
-            .zip(secret.bytes())
-            .take_while(|(a, b)| a == b)
-            .count();
-        // Back off to a char boundary (the secret may hold non-ASCII).
-        let len = (FRAGMENT_CHARS..=len)
-            .rev()
-            .find(|&l| tail.is_char_boundary(l))
-            .unwrap_or(FRAGMENT_CHARS);
-        out.push_str(placeholder);
-        rest = &tail[len..];
-    }
-    out.push_str(rest);
-    out
-}
 
-/// Replaces the string value after any `"signature"` or `"guid"` key in JSON-ish
-/// text, also in bodies that do not parse (truncated, duplicated keys).
-fn redact_secret_keys(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    'scan: while let Some(quote) = rest.find('"') {
-        out.push_str(&rest[..=quote]);
-        rest = &rest[quote + 1..];
-        for key in SECRET_KEYS {
-            let Some(after_key) =
-                strip_prefix_ignore_case(rest, key).and_then(|r| r.strip_prefix('"'))
-            else {
-                continue;
-            };
-            let after_colon = after_key.trim_start();
-            let Some(value) = after_colon.strip_prefix(':').map(str::trim_start) else {
-                continue;
-            };
-            let Some(value) = value.strip_prefix('"') else {
-                continue;
-            };
-            let end = string_end(value);
-            out.push_str(&rest[..rest.len() - value.len()]);
-            out.push_str("<redacted>");
-            rest = &value[end..];
-            continue 'scan;
+    /// A `shape` entry (`/path/key: type`) as it may be shown.
+    pub fn shape_entry(&self, entry: &str) -> String {
+        match entry.rsplit_once(": ") {
+            Some((path, kind)) => format!("{}: {kind}", self.pointer(path)),
+            None => self.text(entry),
         }
     }
+
+    fn headers(&self, headers: &mut [Header]) {
+        for h in headers {
+            h.value = self.header(&h.name, &h.value);
+            h.name = self.text(&h.name);
+        }
+    }
+
+    fn finding(&self, f: &mut Finding) {
+        f.message = self.text(&f.message);
+        f.instance_path = f.instance_path.as_deref().map(|p| self.pointer(p));
+        f.schema_path = f.schema_path.as_deref().map(|p| self.pointer(p));
+    }
+
+    /// Redacts every string of a case result that came from outside (reason,
+    /// findings, evidence). Idempotent.
+    pub fn case_result(&self, case: &mut CaseResult) {
+        let opt = |s: &mut Option<String>| *s = s.as_deref().map(|t| self.text(t));
+        opt(&mut case.reason);
+        case.expected = self.text(&case.expected);
+        for note in &mut case.notes {
+            *note = self.text(note);
+        }
+        for f in &mut case.findings {
+            self.finding(f);
+        }
+        if let Some(r) = &mut case.request {
+            r.path = self.text(&r.path);
+            self.headers(&mut r.headers);
+            opt(&mut r.body);
+        }
+        if let Some(r) = &mut case.response {
+            self.headers(&mut r.headers);
+            r.body = self.text(&r.body);
+            opt(&mut r.retcode);
+            opt(&mut r.message);
+            for entry in &mut r.shape {
+                *entry = self.shape_entry(entry);
+            }
+        }
+    }
+
+    /// Redacts every string of a comparison that came from a report.
+    pub fn comparison(&self, c: &mut Comparison) {
+        c.baseline = self.text(&c.baseline);
+        c.current = self.text(&c.current);
+        for change in &mut c.cases {
+            for d in &mut change.details {
+                *d = self.text(d);
+            }
+            for digest in [&mut change.before, &mut change.after]
+                .into_iter()
+                .flatten()
+            {
+                digest.retcode = digest.retcode.as_deref().map(|t| self.text(t));
+                digest.message = digest.message.as_deref().map(|t| self.text(t));
+                for entry in &mut digest.shape {
+                    *entry = self.shape_entry(entry);
+                }
+            }
+        }
+    }
+
+    /// Redacts every string of a report that came from outside, with every
+    /// secret known now (a `signature` learned in the last case is redacted
+    /// in the first one too). Run before any report is rendered.
+    pub fn report(&self, report: &mut RunReport) {
+        let env = &mut report.environment;
+        env.target = self.text(&env.target);
+        env.only = env.only.as_deref().map(|t| self.text(t));
+        for a in &mut env.assumptions {
+            *a = self.text(a);
+        }
+        for case in &mut report.cases {
+            self.case_result(case);
+        }
+        if let Some(c) = &mut report.comparison {
+            self.comparison(c);
+        }
+    }
+
+    /// The final pass over a rendered file: long secrets (at least
+    /// [`LEARNED_MIN_CHARS`] characters) in any spelling are replaced. Short
+    /// ones were replaced in the model already; replacing them in markup
+    /// could break it.
+    pub fn rendered(&self, text: &str) -> String {
+        let mut registry = self.snapshot();
+        registry
+            .secrets
+            .retain(|(s, _)| s.chars().count() >= LEARNED_MIN_CHARS);
+        if registry.secrets.is_empty() {
+            return text.to_owned();
+        }
+        let mut out = replace_secrets(text, &registry);
+        for (secret, placeholder) in &registry.secrets {
+            if secret.len() >= 2 * FRAGMENT_CHARS {
+                out = redact_fragments(&out, secret, placeholder);
+            }
+        }
+        out
+    }
+}
+
+/// Replaces every registered secret (ASCII case ignored), copying existing
+/// placeholders through untouched.
+fn replace_secrets(text: &str, registry: &Registry) -> String {
+    if registry.secrets.is_empty() {
+        return text.to_owned();
+    }
+    let lower = text.to_ascii_lowercase();
+    if !registry
+        .secrets
+        .iter()
+        .any(|(s, _)| lower.contains(s.as_str()))
+    {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    'outer: while i < text.len() {
+        let rest = &text[i..];
+        let rest_lower = &lower[i..];
+        if rest.starts_with('<') {
+            for p in &registry.placeholders {
+                if rest.starts_with(p.as_str()) {
+                    out.push_str(p);
+                    i += p.len();
+                    continue 'outer;
+                }
+            }
+        }
+        for (secret, placeholder) in &registry.secrets {
+            if rest_lower.starts_with(secret.as_str()) && text.is_char_boundary(i + secret.len()) {
+                out.push_str(placeholder);
+                i += secret.len();
+                continue 'outer;
+            }
+        }
+        let c = rest.chars().next().expect("not at the end");
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// Walks JSON-ish text token by token: each string literal is decoded (its
+/// escapes resolved); a value after a secret-named key is replaced by
+/// `"<redacted>"` and handed to `learned`; a literal whose decoded text still
+/// holds a secret is re-encoded redacted. Text outside literals is kept.
+fn scan(text: &str, registry: &Registry, learned: &mut dyn FnMut(&str)) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(quote) = rest.find('"') {
+        out.push_str(&rest[..quote]);
+        let body = &rest[quote + 1..];
+        let end = string_end(body);
+        let raw = &body[..end];
+        let decoded = decode_json_string(raw);
+        let after = body.get(end + 1..).unwrap_or("");
+        // A key: the literal is followed by a colon.
+        let trimmed = after.trim_start();
+        if let (Some(value_text), true) = (trimmed.strip_prefix(':'), is_secret_name(&decoded)) {
+            out.push_str(&redact_literal(raw, &decoded, registry));
+            out.push_str(&after[..after.len() - trimmed.len()]);
+            out.push(':');
+            let value = value_text.trim_start();
+            out.push_str(&value_text[..value_text.len() - value.len()]);
+            let (len, token) = value_token(value);
+            match token {
+                Some(t) => {
+                    learned(&t);
+                    out.push('"');
+                    out.push_str(REDACTED);
+                    out.push('"');
+                }
+                None => out.push_str(&value[..len]),
+            }
+            rest = &value[len..];
+            continue;
+        }
+        let literal = redact_literal(raw, &decoded, registry);
+        if end < body.len() {
+            out.push_str(&literal);
+        } else {
+            // A literal cut off (truncated body): shown without a closing quote it never had.
+            out.push_str(literal.strip_suffix('"').unwrap_or(&literal));
+        }
+        rest = after;
+    }
     out.push_str(rest);
     out
 }
 
-fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &text[prefix.len()..])
+/// A literal (with its quotes) as it may be shown: raw when its decoded text
+/// holds no secret, else re-encoded from the redacted decoded text.
+fn redact_literal(raw: &str, decoded: &str, registry: &Registry) -> String {
+    let redacted = replace_secrets(decoded, registry);
+    if redacted == decoded {
+        format!("\"{raw}\"")
+    } else {
+        serde_json::to_string(&redacted).unwrap_or_else(|_| format!("\"{REDACTED}\""))
+    }
+}
+
+/// The length of the JSON value at the start of `value`, and its text when
+/// it is a secret to hide (strings, numbers, objects, arrays; not `true`,
+/// `false` or `null`).
+fn value_token(value: &str) -> (usize, Option<String>) {
+    let bytes = value.as_bytes();
+    match bytes.first() {
+        None => (0, None),
+        Some(b'"') => {
+            let end = string_end(&value[1..]);
+            let len = (end + 2).min(value.len());
+            (len, Some(decode_json_string(&value[1..1 + end])))
+        }
+        Some(b'{' | b'[') => {
+            let len = balanced_end(value);
+            (len, Some(value[..len].to_owned()))
+        }
+        Some(_) => {
+            let len = value
+                .find(|c: char| matches!(c, ',' | '}' | ']') || c.is_whitespace())
+                .unwrap_or(value.len());
+            let token = &value[..len];
+            if matches!(token, "true" | "false" | "null") {
+                (len, None)
+            } else {
+                (len, Some(token.to_owned()))
+            }
+        }
+    }
+}
+
+/// Length of the object or array at the start of `value` (string-aware), or
+/// all of it when it is cut off.
+fn balanced_end(value: &str) -> usize {
+    let bytes = value.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1 + string_end(&value[i + 1..]);
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// Decodes the escapes of a JSON string body; invalid escapes are kept as written.
+fn decode_json_string(raw: &str) -> String {
+    if !raw.contains('\\') {
+        return raw.to_owned();
+    }
+    if let Ok(s) = serde_json::from_str::<String>(&format!("\"{raw}\"")) {
+        return s;
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(d) => out.push(d),
+                    None => {
+                        out.push_str("\\u");
+                        out.push_str(&hex);
+                    }
+                }
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// Byte index of the closing quote of a JSON string body (or its end).
@@ -176,14 +550,69 @@ fn string_end(value: &str) -> usize {
     bytes.len()
 }
 
+/// Replaces every run of text that equals the first `FRAGMENT_CHARS` or more
+/// bytes of `secret` (lowercase; whole secrets are already gone).
+fn redact_fragments(text: &str, secret: &str, placeholder: &str) -> String {
+    let Some(head) = secret.get(..FRAGMENT_CHARS) else {
+        return text.to_owned();
+    };
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains(head) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at_text = 0;
+    while let Some(found) = lower[at_text..].find(head) {
+        let at = at_text + found;
+        out.push_str(&text[at_text..at]);
+        let tail = &lower[at..];
+        let len = tail
+            .bytes()
+            .zip(secret.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        // Back off to a char boundary (the secret may hold non-ASCII).
+        let len = (FRAGMENT_CHARS..=len)
+            .rev()
+            .find(|&l| text.is_char_boundary(at + l))
+            .unwrap_or(FRAGMENT_CHARS);
+        out.push_str(placeholder);
+        at_text = at + len;
+    }
+    out.push_str(&text[at_text..]);
+    out
+}
+
+/// Percent-encoding of everything but unreserved URL characters.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The HTML escaping the html renderers use.
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn redacts_registered_secrets_and_signatures() {
-        let mut r = Redactor::new();
-        r.add("abcd-1234.AgentGateway1", "<guid>");
+        let r = Redactor::new();
+        r.add_secret("abcd-1234.AgentGateway1", "<guid>");
         let body = r#"{"signature": "s3cr\"et", "x": "abcd-1234.AgentGateway1", "Signature":"t"}"#;
         let out = r.text(body);
         assert_eq!(
@@ -192,17 +621,69 @@ mod tests {
         );
         assert_eq!(
             r.text(r#"{"signature":"unterminated"#),
-            r#"{"signature":"<redacted>"#
+            r#"{"signature":"<redacted>""#
         );
         assert_eq!(r.header("GUID", "abc"), "<redacted>");
+        assert_eq!(r.header("X-Signature", "abc"), "<redacted>");
         assert_eq!(r.header("Content-Type", "text/plain"), "text/plain");
     }
 
     #[test]
+    fn redacts_other_spellings_types_and_places() {
+        let r = Redactor::new();
+        r.add_secret("abcd-1234.AgentGateway1", "<guid>");
+        for (body, secret) in [
+            (r#"{"sign\u0061ture":"zzzzzzzzzz"}"#, "zzzzzzzzzz"),
+            (r#"{"SIGNATURE": 123456789012}"#, "123456789012"),
+            (r#"{"x_signature": {"v": "qqqqqqqqqq"}}"#, "qqqqqqqqqq"),
+            (r#"{"r":{"signature":["wwwwwwwwww"]}}"#, "wwwwwwwwww"),
+            (r#"{"abcd-1234.AgentGateway1": 1}"#, "abcd-1234"),
+            (r#"{"x": "\u0061bcd-1234.AgentGateway1"}"#, "bcd-1234"),
+            ("ABCD-1234.AGENTGATEWAY1", "ABCD"),
+            ("/x/abcd-1234.AgentGateway1/y", "abcd"),
+        ] {
+            let out = r.text(body);
+            assert!(!out.contains(secret), "{body} -> {out}");
+        }
+        assert_eq!(r.pointer("/abcd-1234.AgentGateway1/x"), "/<guid>/x");
+    }
+
+    #[test]
+    fn a_signature_seen_once_is_a_secret_everywhere_after() {
+        let r = Redactor::new();
+        let clone = r.clone();
+        r.learn_from_response(&[], br#"{"result":{"signature":"c2lnbmF0dXJlLXZhbHVl"}}"#);
+        assert_eq!(
+            clone.text("message: c2lnbmF0dXJlLXZhbHVl"),
+            "message: <redacted>"
+        );
+        r.learn_from_response(
+            &[(
+                "x-signature".to_owned(),
+                "aGVhZGVyLXNpZ25hdHVyZQ".to_owned(),
+            )],
+            b"",
+        );
+        assert_eq!(clone.text("aGVhZGVyLXNpZ25hdHVyZQ"), "<redacted>");
+        // A short value is redacted where it stands, never learned.
+        r.learn_from_response(&[], br#"{"signature":"true"}"#);
+        assert_eq!(r.text("true"), "true");
+    }
+
+    #[test]
+    fn short_secrets_are_redacted_and_redaction_is_idempotent() {
+        let r = Redactor::new();
+        r.add_secret("\u{feff} g1 \r\n", "<guid>");
+        let once = r.text("guid g1 here G1");
+        assert_eq!(once, "guid <guid> here <guid>");
+        assert_eq!(r.text(&once), once);
+    }
+
+    #[test]
     fn redacts_the_start_of_a_secret_cut_off_at_a_limit() {
-        let mut r = Redactor::new();
-        r.add("5f3c2a71-9d4e-4b8a.AgentGateway1", "<guid>");
-        r.add("1552524689", "<callid>");
+        let r = Redactor::new();
+        r.add_secret("5f3c2a71-9d4e-4b8a.AgentGateway1", "<guid>");
+        r.add_secret("1552524689", "<callid>");
         assert_eq!(r.text("cut: 5f3c2a71-9d"), "cut: <guid>");
         assert_eq!(
             r.text("`x5f3c2a71-9d4e` and 5f3c2a7"),
@@ -215,18 +696,21 @@ mod tests {
     }
 
     #[test]
-    fn secrets_registered_at_run_time_reach_every_clone() {
+    fn keeps_a_cut_off_literal_open() {
         let r = Redactor::new();
-        let clone = r.clone();
-        r.register("guid-generation-2.AgentGateway0", "<guid>");
-        assert_eq!(clone.text("x guid-generation-2.AgentGateway0"), "x <guid>");
+        r.add("5f3c2a71-9d4e", "<guid>");
+        assert_eq!(
+            r.text(r#"{"callid": "x", "userType": "ag"#),
+            r#"{"callid": "x", "userType": "ag"#
+        );
+        assert_eq!(r.text(r#"{"a": "5f3c2a71-9d4e"#), r#"{"a": "<guid>"#);
     }
 
     #[test]
-    fn ignores_values_too_short_to_be_secrets() {
-        let mut r = Redactor::new();
-        r.add("", "<x>");
-        r.add("0", "<x>");
+    fn ignores_empty_values() {
+        let r = Redactor::new();
+        r.add_secret("", "<x>");
+        r.add_secret(" \r\n", "<x>");
         assert_eq!(r.text("retcode 0"), "retcode 0");
     }
 }

@@ -1,10 +1,10 @@
 //! Running the suite against the embedded reference gateway: the main
 //! command's default target, the per-case tests and the fault matrix.
 
+use crate::contract::Profile;
 use crate::gateway::{self, Fault, GatewayConfig, GatewayError, RunningGateway};
 use crate::redact::Redactor;
 use crate::runner::{Credentials, Target, TlsSetup};
-use crate::spec::Profile;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A started reference gateway and how to reach it.
@@ -56,22 +56,26 @@ pub async fn start_embedded_with(config: GatewayConfig) -> Result<Embedded, Gate
     };
     Ok(Embedded {
         gateway,
-        target: Target { base_url, tls },
+        target: Target {
+            base_url,
+            tls,
+            client_identity: None,
+        },
         credentials,
     })
 }
 
 /// A redactor for every secret in `credentials`.
 pub fn redactor_for(credentials: &Credentials) -> Redactor {
-    let mut redactor = Redactor::new();
-    redactor.add(&credentials.guid, "<guid>");
+    let redactor = Redactor::new();
+    redactor.add_secret(&credentials.guid, "<guid>");
     for (value, placeholder) in [
         (&credentials.other_guid, "<other-guid>"),
         (&credentials.callid, "<callid>"),
         (&credentials.other_callid, "<other-callid>"),
     ] {
         if let Some(v) = value {
-            redactor.add(v, placeholder);
+            redactor.add_secret(v, placeholder);
         }
     }
     redactor
@@ -229,7 +233,7 @@ pub fn fault_row(
         checks: report
             .cases
             .iter()
-            .flat_map(|c| c.findings.iter().map(|f| f.check.clone()))
+            .flat_map(|c| c.findings.iter().map(|f| f.check.to_string()))
             .collect(),
     }
 }

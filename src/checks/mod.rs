@@ -9,120 +9,11 @@ mod json;
 pub use internals::find_internals;
 pub use json::{TABLE5_FIELDS, connection_info, duplicate_keys, shape};
 
+use crate::contract::StatusSet;
+pub use crate::report::CheckId;
 use crate::report::Finding;
 use crate::schemas::{SchemaName, Schemas};
-use crate::spec::StatusSet;
 use serde_json::Value;
-
-/// Every check, by id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CheckId {
-    /// A 3xx answer: never followed; the Guid must not travel elsewhere.
-    Redirect,
-    /// The body is larger than the cap.
-    BodySize,
-    /// The HTTP status is not in the accepted set.
-    HttpStatus,
-    /// The body is not JSON where a JSON envelope is required.
-    BodyJson,
-    /// A JSON object repeats a key (RFC 8259: names SHOULD be unique).
-    UniqueKeys,
-    /// The envelope does not satisfy its schema.
-    EnvelopeSchema,
-    /// A request that must be served was refused.
-    OutcomeServed,
-    /// A request that must be refused was served.
-    OutcomeRefused,
-    /// The retcode is not one the case accepts.
-    RetcodeExpected,
-    /// The retcode is not a documented one.
-    RetcodeDocumented,
-    /// A refusal carries connection info.
-    NoConnectionInfo,
-    /// A refusal exposes internals (CWE-209).
-    NoInternals,
-    /// The Table 5 result does not satisfy its schema.
-    ResultSchema,
-    /// `userId` is not the path agent id.
-    ResultUserId,
-}
-
-impl CheckId {
-    /// Every check.
-    pub const ALL: [CheckId; 14] = [
-        CheckId::Redirect,
-        CheckId::BodySize,
-        CheckId::HttpStatus,
-        CheckId::BodyJson,
-        CheckId::UniqueKeys,
-        CheckId::EnvelopeSchema,
-        CheckId::OutcomeServed,
-        CheckId::OutcomeRefused,
-        CheckId::RetcodeExpected,
-        CheckId::RetcodeDocumented,
-        CheckId::NoConnectionInfo,
-        CheckId::NoInternals,
-        CheckId::ResultSchema,
-        CheckId::ResultUserId,
-    ];
-
-    /// The stable id, e.g. `result.schema`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckId::Redirect => "transport.redirect",
-            CheckId::BodySize => "body.size",
-            CheckId::HttpStatus => "http.status",
-            CheckId::BodyJson => "body.json",
-            CheckId::UniqueKeys => "body.unique_keys",
-            CheckId::EnvelopeSchema => "envelope.schema",
-            CheckId::OutcomeServed => "outcome.served",
-            CheckId::OutcomeRefused => "outcome.refused",
-            CheckId::RetcodeExpected => "retcode.expected",
-            CheckId::RetcodeDocumented => "retcode.documented",
-            CheckId::NoConnectionInfo => "refusal.no_connection_info",
-            CheckId::NoInternals => "refusal.no_internals",
-            CheckId::ResultSchema => "result.schema",
-            CheckId::ResultUserId => "result.user_id",
-        }
-    }
-
-    /// One line on what the check asks.
-    pub fn description(self) -> &'static str {
-        match self {
-            CheckId::Redirect => {
-                "no redirect: a 3xx is never followed, so the Guid never travels to another origin"
-            }
-            CheckId::BodySize => "the body stays under the size cap",
-            CheckId::HttpStatus => "the HTTP status is one the expectations accept",
-            CheckId::BodyJson => {
-                "the body is JSON, labelled application/json, where an envelope is required"
-            }
-            CheckId::UniqueKeys => "no JSON object repeats a key (RFC 8259)",
-            CheckId::EnvelopeSchema => {
-                "the response envelope satisfies its schema (retcode, message)"
-            }
-            CheckId::OutcomeServed => "a valid request is served with retcode \"0\"",
-            CheckId::OutcomeRefused => "an invalid request is never served",
-            CheckId::RetcodeExpected => "a refusal carries a retcode accepted for its cause",
-            CheckId::RetcodeDocumented => "a refusal carries a documented retcode",
-            CheckId::NoConnectionInfo => "a refusal carries no connection info",
-            CheckId::NoInternals => {
-                "an error exposes no internals (stack traces, class names, paths)"
-            }
-            CheckId::ResultSchema => "the result satisfies Table 5",
-            CheckId::ResultUserId => "result.userId is the path agentid",
-        }
-    }
-
-    fn finding(self, message: impl Into<String>) -> Finding {
-        Finding {
-            check: self.as_str().to_owned(),
-            message: message.into(),
-            instance_path: None,
-            schema_path: None,
-        }
-    }
-}
 
 /// What a case expects of the response, fully resolved for this run.
 #[derive(Debug, Clone, PartialEq)]
@@ -369,7 +260,7 @@ fn schema_findings(
             continue;
         }
         findings.push(Finding {
-            check: check.as_str().to_owned(),
+            check,
             message: format!(
                 "{}: {}",
                 if path.is_empty() { "/" } else { &path },

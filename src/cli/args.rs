@@ -47,13 +47,7 @@ pub struct RunArgs {
     #[arg(long, env = "CCGW_AGENT_ID", value_name = "ID", value_parser = parse_agent_id, allow_negative_numbers = true)]
     pub agent_id: Option<String>,
     /// The agent's Guid (prefer CCGW_GUID or --guid-file: a command line is visible to others).
-    #[arg(
-        long,
-        env = "CCGW_GUID",
-        value_name = "GUID",
-        hide_env_values = true,
-        conflicts_with = "guid_file"
-    )]
+    #[arg(long, env = "CCGW_GUID", value_name = "GUID", hide_env_values = true)]
     pub guid: Option<String>,
     /// A file whose first line is the Guid.
     #[arg(long, env = "CCGW_GUID_FILE", value_name = "FILE")]
@@ -81,13 +75,14 @@ pub struct RunArgs {
     )]
     pub other_callid: Option<String>,
     /// Trust this CA (PEM) for the target's certificate.
-    #[arg(
-        long,
-        env = "CCGW_CA_CERT",
-        value_name = "PEM",
-        conflicts_with = "insecure"
-    )]
+    #[arg(long, env = "CCGW_CA_CERT", value_name = "PEM")]
     pub ca_cert: Option<PathBuf>,
+    /// A client certificate (PEM, leaf first) for gateways that require mutual TLS.
+    #[arg(long, env = "CCGW_CLIENT_CERT", value_name = "PEM")]
+    pub client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, env = "CCGW_CLIENT_KEY", value_name = "PEM")]
+    pub client_key: Option<PathBuf>,
     /// Do not verify the target's certificate (stated in every report).
     #[arg(long, env = "CCGW_INSECURE", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     pub insecure: bool,
@@ -130,7 +125,9 @@ pub struct RunArgs {
     #[arg(long, env = "CCGW_FAIL_ON", value_enum, default_value = "any")]
     pub fail_on: ccgw_conformance::compare::FailOn,
     /// Switch on a fault of the embedded gateway (self-test; repeatable; not with --target).
-    #[arg(long = "fault", value_name = "NAME", conflicts_with = "target")]
+    // Conflicts (--guid/--guid-file, --ca-cert/--insecure, --fault/--target)
+    // are settled in `inputs`: a flag wins over a variable the user never typed.
+    #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<ccgw_conformance::gateway::Fault>,
     #[command(flatten)]
     pub session: super::session::SessionArgs,

@@ -3,17 +3,18 @@
 
 use super::args::{CompareArgs, FaultsArgs, ListArgs, RunArgs, ServeArgs, SuiteArgs};
 use super::exit;
+use super::inputs::{self, Origins};
 use super::progress::{Progress, summary_line};
 use ccgw_conformance::compare;
+use ccgw_conformance::console;
+use ccgw_conformance::contract::Profile;
 use ccgw_conformance::gateway::{self, Fault, GatewayConfig};
 use ccgw_conformance::render;
 use ccgw_conformance::report::{ExpectationSource, RunReport, Status};
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
 use ccgw_conformance::schemas::Schemas;
 use ccgw_conformance::selftest;
-use ccgw_conformance::spec::Profile;
 use ccgw_conformance::suite::{Case, Suite, SuiteSource, load_expectations_file, load_suite};
-use std::path::Path;
 
 /// A fatal error: what to print and the exit code.
 #[derive(Debug)]
@@ -90,7 +91,9 @@ fn now_rfc3339() -> String {
 }
 
 /// `run`: the suite against a target, reports written.
-pub async fn run(args: RunArgs) -> Outcome {
+pub async fn run(mut args: RunArgs) -> Outcome {
+    let origins = Origins::of_process();
+    inputs::settle_conflicts(&mut args, &origins)?;
     let (schemas, suite) = load(&args.suite)?;
     let profile = profile(&suite, &args.profile)?.clone();
     let mut expectations = suite.expectations_for(&profile);
@@ -112,9 +115,18 @@ pub async fn run(args: RunArgs) -> Outcome {
         None => None,
     };
 
+    // A bad --out is found before the first request, with its OS cause.
+    render::prepare_out(&args.out).map_err(|e| {
+        Failure::config(format!(
+            "--out {} cannot take the reports: {}",
+            args.out.display(),
+            console::chain(&e)
+        ))
+    })?;
+
     let mut embedded = None;
     let (target, mut credentials) = match &args.target {
-        Some(url) => external_target(&args, url)?,
+        Some(url) => external_target(&args, url, &origins)?,
         None => {
             let e = selftest::start_embedded(
                 &profile,
@@ -129,6 +141,13 @@ pub async fn run(args: RunArgs) -> Outcome {
         }
     };
     let redactor = selftest::redactor_for(&credentials);
+    console::set_redactor(&redactor);
+    if target.base_url.scheme() == "http" && args.target.is_some() {
+        eprintln!(
+            "warning: {} is plain http://: the Guid travels in clear to the target; use https://",
+            ccgw_conformance::report::display_target(&target.base_url)
+        );
+    }
     let interrupt = futures_util::FutureExt::shared(Box::pin(interrupt_signal()));
     let opened = super::session::open(
         &args.session,
@@ -195,16 +214,14 @@ pub async fn run(args: RunArgs) -> Outcome {
         fails = args.fail_on.fails_run(&report, &comparison);
         report.comparison = Some(comparison);
     }
-    let written = render::write_all(&report, &args.out)
-        .map_err(|e| Failure::config(format!("failed to write the reports: {e}")))?;
-    if let Some(c) = &report.comparison {
-        compare::write_comparison(c, &args.out).map_err(|e| {
-            Failure::config(format!(
-                "failed to write the comparison to {}: {e}",
-                args.out.display()
-            ))
-        })?;
-    }
+    // Every string, the comparison's too, with every secret learned in the run.
+    redactor.report(&mut report);
+    let written = render::write_report_set(&report, &args.out, &redactor).map_err(|e| {
+        Failure::config(format!(
+            "failed to write the reports: {}",
+            console::chain(&e)
+        ))
+    })?;
 
     println!("{}", summary_line(&report.summary, report.interrupted));
     println!(
@@ -275,64 +292,58 @@ fn exit_code(report: &RunReport, fails: bool) -> u8 {
     }
 }
 
-fn external_target(args: &RunArgs, url: &reqwest::Url) -> Result<(Target, Credentials), Failure> {
+fn external_target(
+    args: &RunArgs,
+    url: &reqwest::Url,
+    origins: &Origins,
+) -> Result<(Target, Credentials), Failure> {
+    inputs::target(url, &origins.of("target"))?;
     let agent_id = args.agent_id.clone().ok_or_else(|| {
         Failure::config(
             "--target needs --agent-id (or CCGW_AGENT_ID): the agent the Guid belongs to",
         )
     })?;
-    let guid = match (&args.guid, &args.guid_file) {
+    let guid = if args.session.sign_in {
         // The session's sign-in gives the Guid.
-        _ if args.session.sign_in => "(signing in)".to_owned(),
-        (Some(g), _) => g.clone(),
-        (None, Some(path)) => read_first_line(path)?,
-        (None, None) => {
-            return Err(Failure::config(
-                "--target needs a Guid: --guid-file FILE, CCGW_GUID or --guid",
-            ));
-        }
+        "(signing in)".to_owned()
+    } else {
+        inputs::guid(args, origins)?.ok_or_else(|| {
+            Failure::config("--target needs a Guid: --guid-file FILE, CCGW_GUID or --guid")
+        })?
     };
-    if guid.trim().is_empty() {
-        return Err(Failure::config(match &args.guid_file {
-            Some(path) if args.guid.is_none() => format!(
-                "--guid-file {}: the first line is empty; it must hold the Guid",
-                path.display()
-            ),
-            _ => "the Guid given with --guid (or CCGW_GUID) is empty".to_owned(),
-        }));
-    }
+    let optional = |value: &Option<String>, id: &str, what: &str| {
+        value
+            .as_deref()
+            .map(|v| inputs::secret(v, &format!("{what} given with {}", origins.of(id).name())))
+            .transpose()
+    };
     let tls = match (&args.ca_cert, args.insecure) {
-        (Some(path), _) => TlsSetup::CaPem(std::fs::read(path).map_err(|e| {
-            Failure::config(format!("failed to read --ca-cert {}: {e}", path.display()))
-        })?),
+        (Some(path), _) => {
+            let origin = origins.of("ca_cert");
+            let pem = inputs::pem(path, &origin)?;
+            runner::certificates(&pem, &format!("{} {}", origin.name(), path.display()))
+                .map_err(|e| Failure::config(e.to_string()))?;
+            TlsSetup::CaPem(pem)
+        }
         (None, true) => TlsSetup::Insecure,
         (None, false) => TlsSetup::System,
     };
     let credentials = Credentials {
         agent_id,
-        guid: guid.trim().to_owned(),
-        callid: args.callid.clone(),
+        guid,
+        callid: optional(&args.callid, "callid", "the callid")?,
         other_agent_id: args.other_agent_id.clone(),
-        other_guid: args.other_guid.clone(),
-        other_callid: args.other_callid.clone(),
+        other_guid: optional(&args.other_guid, "other_guid", "the other Guid")?,
+        other_callid: optional(&args.other_callid, "other_callid", "the other callid")?,
     };
     Ok((
         Target {
             base_url: url.clone(),
             tls,
+            client_identity: inputs::client_identity(args, origins)?,
         },
         credentials,
     ))
-}
-
-fn read_first_line(path: &Path) -> Result<String, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Failure::config(format!(
-            "failed to read --guid-file {}: {e}",
-            path.display()
-        ))
-    })?;
-    Ok(text.lines().next().unwrap_or_default().trim().to_owned())
 }
 
 /// `list`: the cases of the suite.
@@ -482,8 +493,9 @@ pub fn compare(args: CompareArgs) -> Outcome {
     );
     let written = compare::write_comparison(&comparison, &args.out).map_err(|e| {
         Failure::config(format!(
-            "failed to write the comparison to {}: {e}",
-            args.out.display()
+            "failed to write the comparison to {}: {}",
+            args.out.display(),
+            console::chain(&e)
         ))
     })?;
     let counts: Vec<String> = comparison

@@ -3,5 +3,6 @@
 pub mod args;
 pub mod commands;
 pub mod exit;
+pub mod inputs;
 pub mod progress;
 pub mod session;

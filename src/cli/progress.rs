@@ -1,11 +1,13 @@
 //! Live progress: one listener over the runner's events. On a terminal, a
 //! progress bar with a line per finished case; otherwise plain lines; with
-//! `--quiet`, nothing (the summary is printed by the command).
+//! `--quiet`, nothing (the summary is printed by the command). Every line
+//! goes through [`console::safe`]: redacted, terminal controls made visible.
 
+use ccgw_conformance::console;
 use ccgw_conformance::report::{CaseResult, Status, Summary, Verdict};
 use ccgw_conformance::runner::{EventListener, RunEvent};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 /// How progress is shown.
 pub enum Progress {
@@ -49,7 +51,8 @@ pub fn case_line(result: &CaseResult) -> String {
 }
 
 fn first_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or_default();
+    // Only `\n` ends a line: a bare CR is shown escaped, never obeyed.
+    let line = text.split('\n').next().unwrap_or_default();
     if line.chars().count() > 160 {
         format!("{}...", line.chars().take(160).collect::<String>())
     } else {
@@ -79,8 +82,7 @@ impl EventListener for Progress {
                 eprintln!("running {total} cases against {target}");
             }
             (Progress::Plain, RunEvent::CaseFinished { result, .. }) => {
-                let mut err = std::io::stderr().lock();
-                let _ = writeln!(err, "{}", case_line(result));
+                eprintln!("{}", case_line(result));
             }
             (Progress::Bar(bar), RunEvent::RunStarted { total, target }) => {
                 let b = ProgressBar::new(*total as u64);
@@ -88,12 +90,14 @@ impl EventListener for Progress {
                     ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
                         .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
-                b.println(format!("running {total} cases against {target}"));
+                b.println(console::safe(&format!(
+                    "running {total} cases against {target}"
+                )));
                 *bar = Some(b);
             }
             (Progress::Bar(Some(bar)), RunEvent::CaseFinished { result, .. }) => {
-                bar.println(case_line(result));
-                bar.set_message(result.id.clone());
+                bar.println(console::safe(&case_line(result)));
+                bar.set_message(console::safe(&result.id));
                 bar.inc(1);
             }
             (Progress::Bar(bar), RunEvent::RunFinished { .. }) => {

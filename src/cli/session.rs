@@ -216,7 +216,7 @@ pub async fn open(
         () = interrupt => None,
     };
     if terminal {
-        eprintln!();
+        eprintln!("");
     }
     let no_call = match &callid {
         Some(_) => None,

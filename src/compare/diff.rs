@@ -14,25 +14,15 @@
 //! http status 200 -> 404
 //! retcode 0 -> 000-002
 //! shape: +/message (string), -/result/appId (string)
-//! checks: +http.status, +result.retcode
+//! checks: +http.status, +result.schema
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::report::{
-    CaseChange, CaseDigest, CaseResult, ChangeKind, Comparison, RunReport, Severity, Status,
+    CaseChange, CaseDigest, CaseResult, ChangeKind, CheckId, Comparison, RunReport, Severity,
+    Status,
 };
-
-/// Every change kind, in the order reports list them.
-pub(crate) const ALL_KINDS: [ChangeKind; 7] = [
-    ChangeKind::NewFailure,
-    ChangeKind::Fixed,
-    ChangeKind::StillFailing,
-    ChangeKind::Changed,
-    ChangeKind::Added,
-    ChangeKind::Removed,
-    ChangeKind::Unchanged,
-];
 
 /// Reduces a case to what a comparison looks at.
 ///
@@ -43,14 +33,14 @@ pub fn digest(case: &CaseResult) -> CaseDigest {
     let shape: BTreeSet<&String> = response
         .map(|r| r.shape.iter().collect())
         .unwrap_or_default();
-    let checks: BTreeSet<&String> = case.findings.iter().map(|f| &f.check).collect();
+    let checks: BTreeSet<CheckId> = case.findings.iter().map(|f| f.check).collect();
     CaseDigest {
         status: case.status,
         http_status: response.map(|r| r.status),
         retcode: response.and_then(|r| r.retcode.clone()),
         message: response.and_then(|r| r.message.clone()),
         shape: shape.into_iter().cloned().collect(),
-        failed_checks: checks.into_iter().cloned().collect(),
+        failed_checks: checks.into_iter().collect(),
     }
 }
 
@@ -74,7 +64,7 @@ pub fn compare(
         .map(|id| classify(id, before.get(id).copied(), after.get(id).copied()))
         .collect();
 
-    let mut counts: BTreeMap<ChangeKind, usize> = ALL_KINDS.iter().map(|k| (*k, 0)).collect();
+    let mut counts: BTreeMap<ChangeKind, usize> = ChangeKind::ALL.iter().map(|k| (*k, 0)).collect();
     for change in &cases {
         *counts.entry(change.kind).or_default() += 1;
     }
@@ -239,9 +229,9 @@ fn details(before: &CaseDigest, after: &CaseDigest) -> Vec<String> {
 }
 
 /// `"{label}: +added, -removed"`, each side sorted; `None` when equal.
-fn set_diff(label: &str, before: &[String], after: &[String]) -> Option<String> {
-    let before: BTreeSet<&str> = before.iter().map(String::as_str).collect();
-    let after: BTreeSet<&str> = after.iter().map(String::as_str).collect();
+fn set_diff<T: Ord + std::fmt::Display>(label: &str, before: &[T], after: &[T]) -> Option<String> {
+    let before: BTreeSet<&T> = before.iter().collect();
+    let after: BTreeSet<&T> = after.iter().collect();
     let added = after.difference(&before).map(|s| format!("+{s}"));
     let removed = before.difference(&after).map(|s| format!("-{s}"));
     let items: Vec<String> = added.chain(removed).collect();
@@ -290,7 +280,7 @@ mod tests {
         after.retcode = Some("000-002".into());
         after.message = Some(String::new());
         after.shape = vec!["/retcode (string)".into(), "/result (object)".into()];
-        after.failed_checks = vec!["http.status".into(), "result.retcode".into()];
+        after.failed_checks = vec![CheckId::HttpStatus, CheckId::ResultSchema];
         assert_eq!(
             details(&before, &after),
             vec![
@@ -299,7 +289,7 @@ mod tests {
                 "retcode 0 -> 000-002",
                 "message \"success\" -> \"\"",
                 "shape: +/result (object), -/message (string)",
-                "checks: +http.status, +result.retcode",
+                "checks: +http.status, +result.schema",
             ]
         );
     }

@@ -84,9 +84,14 @@ struct VersionProbe {
 /// Reads a `report.json` written by `run` (format version
 /// [`FORMAT_VERSION`]).
 pub fn load_report(path: &Path) -> Result<RunReport, LoadError> {
-    let bytes = std::fs::read(path).map_err(|cause| LoadError::Read {
-        path: path.to_owned(),
-        cause,
+    let bytes = crate::input::read_capped(path, crate::input::REPORT_LIMIT).map_err(|e| {
+        LoadError::Read {
+            path: path.to_owned(),
+            cause: match e {
+                crate::input::ReadError::Io { source, .. } => source,
+                other => std::io::Error::other(other.to_string()),
+            },
+        }
     })?;
     let probe: VersionProbe =
         serde_json::from_slice(&bytes).map_err(|cause| LoadError::NotJson {

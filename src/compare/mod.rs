@@ -12,9 +12,11 @@
 
 mod diff;
 mod load;
-pub mod render;
 mod write;
 
 pub use diff::{FailOn, compare, digest, has_new_failures, report_label};
 pub use load::{LoadError, load_report};
-pub use write::write_comparison;
+pub use write::{render_files, write_comparison};
+
+/// The comparison files' renderers (they live with the other renderers).
+pub use crate::render::comparison as render;

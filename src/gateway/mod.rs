@@ -83,6 +83,7 @@ mod agent_id;
 mod behaviour;
 mod fault;
 mod handler;
+pub mod mtls;
 mod response;
 mod server;
 mod session;

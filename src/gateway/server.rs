@@ -43,6 +43,9 @@ pub struct GatewayConfig {
     pub slow_delay: Duration,
     /// Sign-in, Guid mode and timers, events, flow limit (see `session.rs`).
     pub session: SessionConfig,
+    /// Require a client certificate signed by this CA (PEM): mutual TLS,
+    /// see [`super::mtls`].
+    pub client_ca_pem: Option<String>,
 }
 
 impl Default for GatewayConfig {
@@ -57,6 +60,7 @@ impl Default for GatewayConfig {
             agent_id_max: 59999,
             slow_delay: Duration::from_secs(5),
             session: SessionConfig::default(),
+            client_ca_pem: None,
         }
     }
 }
@@ -187,7 +191,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
             .handle(handle.clone());
         ("http", None, tokio::spawn(server.serve(app)))
     } else {
-        let (tls, pem) = tls_config()?;
+        let (tls, pem) = tls_config(config.client_ca_pem.as_deref())?;
         let server = server
             .acceptor(SniffAcceptor::new(
                 RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new()),
@@ -237,7 +241,7 @@ fn check_config(config: &GatewayConfig) -> Result<(), GatewayError> {
 
 /// A fresh self-signed certificate for `127.0.0.1` and `localhost`, offered
 /// with ALPN `http/1.1` only; returns the rustls config and the PEM.
-fn tls_config() -> Result<(RustlsConfig, String), GatewayError> {
+fn tls_config(client_ca_pem: Option<&str>) -> Result<(RustlsConfig, String), GatewayError> {
     let certified =
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
             .map_err(GatewayError::Cert)?;
@@ -249,7 +253,7 @@ fn tls_config() -> Result<(RustlsConfig, String), GatewayError> {
     let mut server_config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(GatewayError::Tls)?
-        .with_no_client_auth()
+        .with_client_cert_verifier(super::mtls::client_verifier(client_ca_pem)?)
         .with_single_cert(vec![cert], key)
         .map_err(GatewayError::Tls)?;
     server_config.alpn_protocols = vec![b"http/1.1".to_vec()];

@@ -26,8 +26,8 @@
 
 use super::text;
 use crate::report::{
-    CaseDigest, CaseResult, Comparison, RequestEvidence, ResponseEvidence, RunReport, Severity,
-    Status, TlsMode, Verdict,
+    CaseResult, Comparison, RequestEvidence, ResponseEvidence, RunReport, Severity, Status,
+    TlsMode, Verdict,
 };
 use std::fmt::Write as _;
 
@@ -422,47 +422,17 @@ fn comparison_section(out: &mut String, comparison: &Comparison, report: &RunRep
     out.push_str("<section id=\"comparison\">\n<h2>Comparison with the baseline</h2>\n<table>\n");
     row(out, "Baseline", &escape_html(&comparison.baseline));
     row(out, "Current", &escape_html(&comparison.current));
-    for kind in text::CHANGE_KINDS {
-        let n = comparison.counts.get(&kind).copied().unwrap_or(0);
-        row(out, text::change_kind(kind), &n.to_string());
-    }
     out.push_str("</table>\n");
-    let changed = text::changed_cases(comparison);
-    if changed.is_empty() {
-        out.push_str("<p>No case changed.</p>\n</section>\n");
-        return;
-    }
-    out.push_str(
-        "<table>\n<tr><th>Case</th><th>Change</th><th>Before</th><th>After</th>\
-         <th>Details</th></tr>\n",
-    );
-    let digest = |digest: &Option<CaseDigest>| {
-        digest
-            .as_ref()
-            .map_or_else(|| "-".to_owned(), |d| status_badge(d.status))
+    // A removed case has no section in this report to link to.
+    let link = |id: &str| {
+        report
+            .cases
+            .iter()
+            .any(|c| c.id == id)
+            .then(|| case_anchor(id))
     };
-    for change in changed {
-        let details: Vec<_> = change.details.iter().map(|d| escape_html(d)).collect();
-        // A removed case has no section in this report to link to.
-        let id = if report.cases.iter().any(|c| c.id == change.id) {
-            format!(
-                "<a href=\"#{}\"><code>{}</code></a>",
-                escape_html(&case_anchor(&change.id)),
-                escape_html(&change.id)
-            )
-        } else {
-            format!("<code>{}</code>", escape_html(&change.id))
-        };
-        let _ = writeln!(
-            out,
-            "<tr><td class=\"nowrap\">{id}</td><td class=\"nowrap\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            text::change_kind(change.kind),
-            digest(&change.before),
-            digest(&change.after),
-            details.join("<br>")
-        );
-    }
-    out.push_str("</table>\n</section>\n");
+    super::comparison::html_body(out, comparison, "h3", &link);
+    out.push_str("</section>\n");
 }
 
 fn cases(out: &mut String, report: &RunReport) {
@@ -526,7 +496,7 @@ fn case_section(out: &mut String, case: &CaseResult) {
             let _ = writeln!(
                 out,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape_html(&finding.check),
+                escape_html(finding.check.as_str()),
                 escape_html(&finding.message),
                 pointer_cell(finding.instance_path.as_deref()),
                 pointer_cell(finding.schema_path.as_deref())

@@ -183,7 +183,7 @@ fn findings(out: &mut String, report: &RunReport) {
             let _ = write!(
                 out,
                 "- {}: {}",
-                code(&finding.check),
+                code(finding.check.as_str()),
                 inline(&finding.message)
             );
             if let Some(path) = &finding.instance_path {
@@ -242,36 +242,7 @@ fn comparison_section(out: &mut String, comparison: &Comparison) {
         inline(&comparison.baseline),
         inline(&comparison.current)
     );
-    let counts: Vec<String> = text::CHANGE_KINDS
-        .iter()
-        .map(|kind| {
-            let n = comparison.counts.get(kind).copied().unwrap_or(0);
-            format!("{n} {}", text::change_kind(*kind))
-        })
-        .collect();
-    let _ = writeln!(out, "{}\n", counts.join(", "));
-    let changed = text::changed_cases(comparison);
-    if changed.is_empty() {
-        out.push_str("No case changed.\n\n");
-        return;
-    }
-    out.push_str("| Case | Change | Before | After | Details |\n|---|---|---|---|---|\n");
-    for change in changed {
-        let status = |digest: &Option<crate::report::CaseDigest>| {
-            digest
-                .as_ref()
-                .map_or("-", |d| text::status_marker(d.status))
-        };
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            pipes(code(&change.id)),
-            text::change_kind(change.kind),
-            status(&change.before),
-            status(&change.after),
-            cell(&change.details.join("\n"))
-        );
-    }
+    super::comparison::markdown_body(out, comparison, "###");
     out.push('\n');
 }
 

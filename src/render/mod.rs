@@ -6,12 +6,15 @@
 //!           --junit::render----> junit.xml     (CI test tabs)
 //!           --markdown::render-> report.md     (pull-request comment)
 //!           --html::render-----> report.html   (self-contained page to sign off)
+//! Comparison --comparison::{markdown,html,json}--> comparison.{md,html,json}
+//!              (and the comparison sections of report.md and report.html)
 //! ```
 //!
 //! Rendering never fails and never reads the clock: the same report always
 //! renders to the same bytes. The report is already redacted, and reporters
 //! only show what it holds.
 
+pub mod comparison;
 mod format;
 pub mod html;
 pub mod json;
@@ -21,4 +24,6 @@ pub(crate) mod text;
 mod write;
 
 pub use format::Format;
-pub use write::{WriteError, write_all};
+pub use write::{
+    COMPARISON_FILES, REPORT_FILES, WriteError, prepare_out, write_all, write_report_set, write_set,
+};

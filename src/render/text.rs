@@ -87,17 +87,6 @@ pub(crate) fn change_kind(kind: ChangeKind) -> &'static str {
     }
 }
 
-/// Every change kind, in the order reports list them (most urgent first).
-pub(crate) const CHANGE_KINDS: [ChangeKind; 7] = [
-    ChangeKind::NewFailure,
-    ChangeKind::StillFailing,
-    ChangeKind::Fixed,
-    ChangeKind::Changed,
-    ChangeKind::Added,
-    ChangeKind::Removed,
-    ChangeKind::Unchanged,
-];
-
 /// Cases grouped by family, families sorted by name, cases kept in report order.
 pub(crate) fn by_family(cases: &[CaseResult]) -> BTreeMap<&str, Vec<&CaseResult>> {
     let mut families: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
@@ -108,10 +97,11 @@ pub(crate) fn by_family(cases: &[CaseResult]) -> BTreeMap<&str, Vec<&CaseResult>
 }
 
 /// Pushes `c`, or a visible `\u001b`-style escape when it is a control
-/// character other than tab, newline and carriage return (they break terminals, XML and
-/// Markdown alike, and hide what a gateway really sent).
+/// character other than tab, newline and carriage return, or a bidi override
+/// or zero-width character (they break terminals, XML and Markdown alike, and
+/// hide what a gateway really sent; see [`crate::console::needs_escape`]).
 pub(crate) fn push_visible(out: &mut String, c: char) {
-    if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
+    if c != '\r' && crate::console::needs_escape(c, true) {
         out.push_str(&format!("\\u{:04x}", u32::from(c)));
     } else {
         out.push(c);
@@ -164,17 +154,6 @@ pub(crate) fn visible(text: &str) -> String {
         push_visible(&mut out, c);
     }
     out
-}
-
-/// The cases of a comparison that are not unchanged, in comparison order.
-pub(crate) fn changed_cases(
-    comparison: &crate::report::Comparison,
-) -> Vec<&crate::report::CaseChange> {
-    comparison
-        .cases
-        .iter()
-        .filter(|change| change.kind != ChangeKind::Unchanged)
-        .collect()
 }
 
 #[cfg(test)]

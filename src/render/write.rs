@@ -1,17 +1,35 @@
-//! [`write_all`]: renders every [`Format`] and writes each file atomically
-//! (into `<name>.tmp` beside it, then renamed), so a reader never sees half a
-//! report and a failed run never leaves a stale file looking fresh.
+//! Writing a run's output as a set: [`write_all`] (the reports, and the
+//! comparison when the report holds one) and [`write_set`] (any set of files,
+//! e.g. the `compare` command's).
+//!
+//! - Each file is first written whole to a temporary name unique to this
+//!   process and call (`.report.json.ccgw-<pid>-<n>.tmp`), flushed to disk.
+//! - Only when every file of the set is written are they renamed into place,
+//!   one after the other (each rename is atomic: a reader, or a concurrent run
+//!   into the same folder, never sees half a file).
+//! - Files of the set's kind that this run did not write (a `comparison.md`
+//!   of an earlier `--baseline` run) are removed, so nothing stale sits beside
+//!   the new reports; temporary files of processes that no longer exist (a
+//!   run killed while writing) are removed too.
+//! - [`prepare_out`] checks the folder before the first request is sent.
 
 use super::Format;
+use crate::redact::Redactor;
 use crate::report::RunReport;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The files a run writes (the comparison ones only with a baseline).
+pub const REPORT_FILES: [&str; 4] = ["report.json", "junit.xml", "report.md", "report.html"];
+/// The files of a comparison.
+pub const COMPARISON_FILES: [&str; 3] = ["comparison.md", "comparison.html", "comparison.json"];
 
 /// Writing the report files failed; names the path that could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    /// The report folder could not be created.
+    /// The report folder could not be created (or is not a folder).
     #[error("create report folder `{}`", path.display())]
     CreateDir {
         path: PathBuf,
@@ -46,44 +64,162 @@ impl WriteError {
     }
 }
 
-/// Creates `dir` (and its parents) and writes every format into it, in
-/// [`Format::ALL`] order. Returns the paths written.
-pub fn write_all(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
-    fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
+/// Creates `dir` (and its parents) and proves it can take files: it is a
+/// folder and a file can be created, written and removed in it. Call it
+/// before the first request, so a bad `--out` costs nothing.
+pub fn prepare_out(dir: &Path) -> Result<(), WriteError> {
+    let create_dir = |source| WriteError::CreateDir {
         path: dir.to_path_buf(),
         source,
-    })?;
-    Format::ALL
-        .iter()
-        .map(|format| {
-            let path = dir.join(format.file_name());
-            write_atomically(&path, format.render(report).as_bytes())?;
-            Ok(path)
-        })
-        .collect()
+    };
+    fs::create_dir_all(dir).map_err(create_dir)?;
+    if !fs::metadata(dir).map_err(create_dir)?.is_dir() {
+        return Err(create_dir(io::Error::new(
+            io::ErrorKind::NotADirectory,
+            "not a folder",
+        )));
+    }
+    let probe = temp_path(dir, "probe");
+    let written = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|mut f| {
+            f.write_all(b"ccgw-conformance: can this folder take the reports?\n")?;
+            f.sync_all()
+        });
+    let _ = fs::remove_file(&probe);
+    written.map_err(|source| WriteError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })
 }
 
-/// Writes `contents` to `path.tmp`, flushes it to disk and renames it to `path`.
-fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(".tmp");
-    let tmp = path.with_file_name(tmp_name);
+/// Writes every format of `report` into `dir`, and the comparison files when
+/// the report holds a comparison, as one set (see the module). Returns the
+/// paths written, reports in [`Format::ALL`] order, then the comparison.
+pub fn write_all(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
+    write_report_set(report, dir, &Redactor::new())
+}
 
-    let written = fs::File::create(&tmp).and_then(|mut file| {
-        file.write_all(contents)?;
-        file.sync_all()
-    });
-    if let Err(source) = written {
-        // Best effort: a leftover .tmp is harmless but untidy.
-        let _ = fs::remove_file(&tmp);
-        return Err(WriteError::Write { path: tmp, source });
+/// [`write_all`], each file passed through `redactor`'s final pass.
+pub fn write_report_set(
+    report: &RunReport,
+    dir: &Path,
+    redactor: &Redactor,
+) -> Result<Vec<PathBuf>, WriteError> {
+    let mut files: Vec<(&str, String)> = Format::ALL
+        .iter()
+        .map(|format| (format.file_name(), format.render(report)))
+        .collect();
+    if let Some(c) = &report.comparison {
+        files.extend(crate::compare::render_files(c));
     }
-    fs::rename(&tmp, path).map_err(|source| {
-        let _ = fs::remove_file(&tmp);
-        WriteError::Rename {
-            from: tmp,
-            path: path.to_path_buf(),
-            source,
+    let files: Vec<(&str, String)> = files
+        .into_iter()
+        .map(|(name, text)| (name, redactor.rendered(&text)))
+        .collect();
+    let owned: Vec<&str> = REPORT_FILES
+        .iter()
+        .chain(COMPARISON_FILES.iter())
+        .copied()
+        .collect();
+    write_set(dir, &files, &owned)
+}
+
+/// Writes `files` (name, contents) into `dir` as one set: all to unique
+/// temporary files first, then renamed into place. Every name in `owned`
+/// that is not in `files` is removed (a stale file of an earlier run).
+pub fn write_set(
+    dir: &Path,
+    files: &[(&str, String)],
+    owned: &[&str],
+) -> Result<Vec<PathBuf>, WriteError> {
+    prepare_out(dir)?;
+    remove_orphaned_temps(dir);
+    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());
+    for (name, contents) in files {
+        let tmp = temp_path(dir, name);
+        let written = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .and_then(|mut file| {
+                file.write_all(contents.as_bytes())?;
+                file.sync_all()
+            });
+        if let Err(source) = written {
+            let _ = fs::remove_file(&tmp);
+            for (t, _) in &temps {
+                let _ = fs::remove_file(t);
+            }
+            return Err(WriteError::Write { path: tmp, source });
         }
-    })
+        temps.push((tmp, dir.join(name)));
+    }
+    for (i, (tmp, path)) in temps.iter().enumerate() {
+        if let Err(source) = fs::rename(tmp, path) {
+            for (t, _) in &temps[i..] {
+                let _ = fs::remove_file(t);
+            }
+            return Err(WriteError::Rename {
+                from: tmp.clone(),
+                path: path.clone(),
+                source,
+            });
+        }
+    }
+    for name in owned {
+        if !files.iter().any(|(n, _)| n == name) {
+            let _ = fs::remove_file(dir.join(name));
+        }
+    }
+    // The renames themselves reach the disk with the folder.
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(temps.into_iter().map(|(_, path)| path).collect())
+}
+
+/// `.<name>.ccgw-<pid>-<n>.tmp` in `dir`: unique per process and call.
+fn temp_path(dir: &Path, name: &str) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!(".{name}.ccgw-{}-{n}.tmp", std::process::id()))
+}
+
+/// Removes temporary files left by processes that are gone (killed while
+/// writing). Those of live processes (a concurrent run) are left alone.
+fn remove_orphaned_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_suffix(".tmp")
+            .and_then(|n| n.rsplit_once(".ccgw-"))
+            .and_then(|(_, rest)| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !name.starts_with('.') || pid == std::process::id() {
+            continue;
+        }
+        if !process_exists(pid) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn process_exists(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_exists(_pid: u32) -> bool {
+    // Without /proc, assume it lives: a leftover is untidy, a removed one is worse.
+    true
 }

@@ -5,10 +5,14 @@
 //! findings sorted by check), so that two runs of the same target serialize the
 //! same apart from durations and the start time.
 
+mod change_kind;
+mod check;
 mod collect;
+mod expectations;
 mod model;
 mod session;
 
+pub use check::{CheckId, UnknownCheckId};
 pub use collect::{assemble, display_target, summarize};
 pub use model::*;
 pub use session::{Attempt, SessionEntry, SessionReport};

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub use crate::contract::{ExpectationSource, Severity};
+
 /// Version of the report format; bump on an incompatible change.
 pub const FORMAT_VERSION: &str = "1";
 
@@ -99,15 +101,6 @@ pub struct ExpectationRecord {
     pub reference: String,
 }
 
-/// Where an expectation came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExpectationSource {
-    Documentation,
-    Profile,
-    File,
-}
-
 /// Counts and verdict of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
@@ -146,16 +139,6 @@ pub struct RequirementResult {
     /// Ids of the cases that check it.
     pub cases: Vec<String>,
     pub verdict: Verdict,
-}
-
-/// Severity of a case: whether its failure fails the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Stated by the documentation: a failure fails the run.
-    Required,
-    /// Implied by the documentation: reported, does not fail the run.
-    Advisory,
 }
 
 /// The status of one case.
@@ -221,8 +204,8 @@ pub struct CaseResult {
 /// One check that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Finding {
-    /// Check id, e.g. `result.schema` (see `crate::checks::CheckId`).
-    pub check: String,
+    /// The check that did not hold, serialized as its id, e.g. `result.schema`.
+    pub check: super::CheckId,
     /// What is wrong, pointing at the place.
     pub message: String,
     /// JSON pointer into the response body, for schema findings.
@@ -339,5 +322,5 @@ pub struct CaseDigest {
     pub shape: Vec<String>,
     /// Check ids of the findings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub failed_checks: Vec<String>,
+    pub failed_checks: Vec<super::CheckId>,
 }

@@ -63,6 +63,9 @@ impl CaseRunner<'_> {
                 };
             }
         };
+        // Every secret the answer carries is known before anything of it is shown.
+        self.redactor
+            .learn_from_response(&response.headers, &response.body);
         let observed = Observed {
             status: response.status,
             location: header(&response, "location"),
@@ -71,10 +74,7 @@ impl CaseRunner<'_> {
             over_cap: response.over_cap,
             cap: self.plan.body_cap,
         };
-        let mut findings = evaluate(&expected, &observed, &self.checks);
-        for f in &mut findings {
-            f.message = self.redactor.text(&f.message);
-        }
+        let findings = evaluate(&expected, &observed, &self.checks);
         result.status = if findings.is_empty() {
             Status::Passed
         } else {
@@ -102,6 +102,7 @@ impl CaseRunner<'_> {
                 result.attempts.len().max(1)
             ));
         }
+        self.redactor.case_result(&mut result);
         Executed {
             result,
             reached: true,

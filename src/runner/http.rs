@@ -18,6 +18,9 @@ pub struct Clients {
 pub enum ClientError {
     #[error("read the CA certificate: {0}")]
     CaCert(String),
+    /// A certificate or key that cannot be used, naming the input.
+    #[error(transparent)]
+    TlsInput(#[from] super::tls::TlsInputError),
     #[error("build the HTTP client: {0}")]
     Build(String),
 }
@@ -55,20 +58,7 @@ impl Clients {
             if title_case {
                 builder = builder.http1_title_case_headers();
             }
-            builder = match &target.tls {
-                TlsSetup::System => builder,
-                TlsSetup::Insecure => builder.tls_danger_accept_invalid_certs(true),
-                TlsSetup::CaPem(pem) => {
-                    let certs = reqwest::Certificate::from_pem_bundle(pem)
-                        .map_err(|e| ClientError::CaCert(e.to_string()))?;
-                    if certs.is_empty() {
-                        return Err(ClientError::CaCert(
-                            "no PEM certificate in the file".to_owned(),
-                        ));
-                    }
-                    builder.tls_certs_only(certs)
-                }
-            };
+            builder = super::tls::configure(builder, target)?;
             builder
                 .build()
                 .map_err(|e| ClientError::Build(e.to_string()))
@@ -108,7 +98,10 @@ impl Clients {
             if let Some(body) = &request.body {
                 builder = builder.body(body.clone());
             }
-            let mut response = builder.send().await.map_err(|e| describe(&e, &url))?;
+            let mut response = builder
+                .send()
+                .await
+                .map_err(|e| describe(&e, &url, target))?;
             let status = response.status().as_u16();
             let headers = response
                 .headers()
@@ -122,7 +115,11 @@ impl Clients {
                 .collect();
             let mut body = Vec::new();
             let mut over_cap = false;
-            while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e, &url))? {
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|e| describe(&e, &url, target))?
+            {
                 if body.len() + chunk.len() > cap {
                     body.extend_from_slice(&chunk[..cap - body.len()]);
                     over_cap = true;
@@ -159,7 +156,7 @@ pub fn url_for(base: &reqwest::Url, path: &str) -> reqwest::Url {
     url
 }
 
-fn describe(error: &reqwest::Error, url: &reqwest::Url) -> TransportError {
+fn describe(error: &reqwest::Error, url: &reqwest::Url, target: &Target) -> TransportError {
     let mut chain = Vec::new();
     let mut source: Option<&dyn std::error::Error> = Some(error);
     while let Some(e) = source {
@@ -170,30 +167,25 @@ fn describe(error: &reqwest::Error, url: &reqwest::Url) -> TransportError {
         source = e.source();
     }
     let detail = chain.join(": ");
-    let lower = detail.to_ascii_lowercase();
     let origin = url.origin().ascii_serialization();
-    let is_tls = [
-        "certificate",
-        "unknownissuer",
-        "notvalidforname",
-        "tls",
-        "handshake",
-    ]
-    .iter()
-    .any(|w| lower.contains(w));
-    let message = if is_tls && error.is_connect() {
+    let typed = super::tls::classify(error);
+    let message = if let (Some(problem), true) = (&typed, error.is_connect()) {
         let host = url.host_str().unwrap_or_default();
-        let why = if lower.contains("not valid for name") || lower.contains("notvalidforname") {
-            format!("the certificate is not valid for {host}")
-        } else if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
-            "the certificate is not trusted (unknown issuer)".to_owned()
-        } else if lower.contains("expired") {
-            "the certificate has expired".to_owned()
-        } else {
-            "the handshake failed".to_owned()
+        let advice = match (problem, &target.tls) {
+            (super::tls::TlsProblem::OldVersion, _) => {
+                "ask for TLS 1.2 or 1.3 on the gateway".to_owned()
+            }
+            (super::tls::TlsProblem::ClientCertificate, _) => {
+                "give the client certificate and key the gateway expects with --client-cert and --client-key".to_owned()
+            }
+            (_, TlsSetup::CaPem(_)) => {
+                "the certificate given with --ca-cert neither signs nor is the server's certificate (it must also name the host of --target), or skip verification with --insecure".to_owned()
+            }
+            _ => "trust its CA with --ca-cert PEM (the certificate must also name the host of --target), or skip verification with --insecure".to_owned(),
         };
         format!(
-            "TLS with {origin} failed: {why} ({detail}); trust its CA with --ca-cert PEM (the certificate must also name the host of --target), or skip verification with --insecure"
+            "TLS with {origin} failed: {} ({detail}); {advice}",
+            problem.describe(host)
         )
     } else if error.is_connect() {
         format!("could not reach {origin}: {detail}")

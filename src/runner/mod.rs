@@ -9,6 +9,7 @@ mod http;
 mod plan;
 mod request;
 mod run;
+mod tls;
 
 pub use events::{EventListener, NoListener, RunEvent};
 pub use flow::{FLOW_CONTROL_RETCODE, Pacer, RunSession};
@@ -18,3 +19,6 @@ pub use plan::{
 };
 pub use request::{Prepared, Resolution, other_agent_id, resolve};
 pub use run::{RunError, run};
+pub use tls::{
+    ClientIdentity, TlsInputError, TlsProblem, certificates, check_identity, classify, private_key,
+};

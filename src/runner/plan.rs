@@ -1,6 +1,6 @@
 //! What to run against: the target, the credentials and the knobs of a run.
 
-use crate::spec::{Expectations, Profile};
+use crate::contract::{Expectations, Profile};
 use std::time::Duration;
 
 /// How TLS is set up for the target.
@@ -20,6 +20,8 @@ pub struct Target {
     /// Base URL: scheme, host, port and an optional path prefix.
     pub base_url: reqwest::Url,
     pub tls: TlsSetup,
+    /// A client certificate for mutual TLS (`--client-cert`, `--client-key`).
+    pub client_identity: Option<super::tls::ClientIdentity>,
 }
 
 /// The credentials of the signed-in agent (and optionally of a second one).

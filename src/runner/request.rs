@@ -3,7 +3,7 @@
 
 use super::plan::{EXAMPLE_CALLID, RunPlan, UNKNOWN_CALLID, UNKNOWN_GUID};
 use crate::checks::Expected;
-use crate::spec::{OutcomePolicy, Profile, StatusSet};
+use crate::contract::{OutcomePolicy, Profile, RetcodeSetName, StatusSetName};
 use crate::suite::{Case, Change, GuidValue, OutcomeRule};
 use serde_json::Value;
 
@@ -196,48 +196,42 @@ fn substitute(value: &Value, callid: &str, other_callid: Option<&str>) -> Result
 
 fn expected_for(case: &Case, plan: &RunPlan, agent_id: &str) -> Result<Expected, String> {
     let exp = &plan.expectations;
-    let statuses = |name: &str| -> StatusSet {
-        exp.statuses(name)
-            .cloned()
-            .unwrap_or_else(|| StatusSet::parse(&["200".to_owned()]).expect("200 is a status"))
+    let builtin = exp.builtin();
+    let http_or = |default: &StatusSetName| {
+        exp.statuses(case.expect.http.as_ref().unwrap_or(default))
+            .clone()
     };
-    let http_or = |default: &str| statuses(case.expect.http.as_deref().unwrap_or(default));
     let served = || Expected::Served {
-        statuses: http_or("success"),
+        statuses: http_or(&builtin.success),
         agent_id: agent_id.to_owned(),
     };
-    let refused = |set: &str| Expected::Refused {
+    let refused = |set: &RetcodeSetName| Expected::Refused {
         retcodes: exp.retcodes(set).to_vec(),
-        set: set.to_owned(),
-        statuses: http_or("refusal"),
+        set: set.name().to_owned(),
+        statuses: http_or(&builtin.refusal),
     };
-    let named_set = || {
-        case.expect
-            .retcodes
-            .clone()
-            .unwrap_or_else(|| "documented".to_owned())
-    };
+    let named_set = || case.expect.retcodes.as_ref().unwrap_or(&builtin.documented);
     Ok(match &case.expect.outcome {
         OutcomeRule::Served => served(),
-        OutcomeRule::Refused => refused(&named_set()),
+        OutcomeRule::Refused => refused(named_set()),
         OutcomeRule::NotServed => Expected::NotServed {
-            statuses: http_or("refusal"),
+            statuses: http_or(&builtin.refusal),
         },
         OutcomeRule::ByAgentId => {
             if agent_id == plan.credentials.agent_id {
                 served()
             } else if plan.profile.is_valid_agent_id(agent_id) {
-                refused("auth")
+                refused(&builtin.auth)
             } else {
-                refused("invalid_parameter")
+                refused(&builtin.invalid_parameter)
             }
         }
         OutcomeRule::Policy(name) => match exp.policy(name) {
-            Some(OutcomePolicy::Served) => served(),
-            Some(OutcomePolicy::Refused) | None => refused(&named_set()),
-            Some(OutcomePolicy::Either) => Expected::Either {
+            OutcomePolicy::Served => served(),
+            OutcomePolicy::Refused => refused(named_set()),
+            OutcomePolicy::Either => Expected::Either {
                 served: Box::new(served()),
-                refused: Box::new(refused(&named_set())),
+                refused: Box::new(refused(named_set())),
             },
         },
     })

@@ -33,7 +33,10 @@ pub async fn run(
     interrupt: impl Future<Output = ()>,
 ) -> Result<RunReport, RunError> {
     let clients = Clients::new(&plan.target, plan.timeout)?;
-    let documented = plan.expectations.retcodes("documented").to_vec();
+    let expectations = &plan.expectations;
+    let documented = expectations
+        .retcodes(&expectations.builtin().documented)
+        .to_vec();
     let runner = CaseRunner {
         plan,
         clients: &clients,
@@ -111,7 +114,9 @@ pub async fn run(
             }
         }
     }
-    let report = crate::report::assemble(suite, plan, results, interrupted);
+    let mut report = crate::report::assemble(suite, plan, results, interrupted);
+    // With every secret now known (one learned late is hidden early too).
+    redactor.report(&mut report);
     listener.on_event(&RunEvent::RunFinished {
         summary: &report.summary,
         interrupted,

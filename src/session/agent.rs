@@ -262,7 +262,7 @@ impl Shared {
                         .pointer("/event/content/callid")
                         .and_then(Value::as_str)
                 {
-                    self.redactor.register(callid, "<callid>");
+                    self.redactor.add_secret(callid, "<callid>");
                     self.call.send_replace(Some(callid.to_owned()));
                 }
                 let ok = answer.retcode.as_deref() == Some("0");
@@ -338,7 +338,7 @@ impl Session {
         options: SessionOptions,
         redactor: &Redactor,
     ) -> Result<Session, SessionError> {
-        redactor.register(&options.password, "<password>");
+        redactor.add_secret(&options.password, "<password>");
         let clients = Clients::new(target, options.timeout)
             .map_err(|e| SessionError::Client(e.to_string()))?;
         let agent = options.agent_id.clone();

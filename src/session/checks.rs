@@ -12,7 +12,7 @@
 //!
 //! A refusal is 100-006 or 000-003 (cec_07_0005).
 
-use crate::report::{CaseResult, Finding, Severity, Status};
+use crate::report::{CaseResult, CheckId, Finding, Severity, Status};
 
 /// Retcodes that refuse a Guid (cec_07_0005).
 pub const GUID_REFUSED: [&str; 2] = ["100-006", "000-003"];
@@ -22,6 +22,7 @@ pub const GUID_REFUSED: [&str; 2] = ["100-006", "000-003"];
 pub struct SessionCheck {
     pub id: &'static str,
     pub title: &'static str,
+    pub check: CheckId,
     pub catches: &'static [&'static str],
 }
 
@@ -32,16 +33,19 @@ pub const SESSION_CHECKS: &[SessionCheck] =
 pub(super) const GUID_ROTATED: SessionCheck = SessionCheck {
     id: "session/guid-rotated",
     title: "Dynamic mode: the event poll hands out a new Guid within the Guid interval",
+    check: CheckId::SessionGuidRotated,
     catches: &["guid-not-rotated"],
 };
 pub(super) const EXPIRED_GUID_REFUSED: SessionCheck = SessionCheck {
     id: "session/expired-guid-refused",
     title: "Dynamic mode: a Guid is refused after its timeout",
+    check: CheckId::SessionGuidExpired,
     catches: &["guid-no-expiry"],
 };
 pub(super) const SIGNED_OUT_REFUSED: SessionCheck = SessionCheck {
     id: "session/signed-out-refused",
     title: "After sign-out the agent's Guid is refused",
+    check: CheckId::SessionSignedOut,
     catches: &["signed-out-served", "sign-out-ignored"],
 };
 
@@ -50,7 +54,7 @@ impl SessionCheck {
     pub(super) fn result(self, status: Status, expected: &str, why: Option<String>) -> CaseResult {
         let findings = match (&why, status) {
             (Some(message), Status::Failed) => vec![Finding {
-                check: self.id.replace('/', "."),
+                check: self.check,
                 message: message.clone(),
                 instance_path: None,
                 schema_path: None,

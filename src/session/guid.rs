@@ -24,7 +24,7 @@ impl std::fmt::Debug for GuidSource {
 impl GuidSource {
     /// Generation 1: `guid`, registered with `redactor` (and its clones).
     pub fn new(guid: &str, redactor: &Redactor) -> GuidSource {
-        redactor.register(guid, "<guid>");
+        redactor.add_secret(guid, "<guid>");
         GuidSource {
             current: Arc::new(RwLock::new((guid.to_owned(), 1))),
             redactor: redactor.clone(),
@@ -45,7 +45,7 @@ impl GuidSource {
         if guid.is_empty() {
             return None;
         }
-        self.redactor.register(guid, "<guid>");
+        self.redactor.add_secret(guid, "<guid>");
         let mut current = self.current.write().ok()?;
         if current.0 == guid {
             return None;

@@ -4,11 +4,11 @@
 //! report.
 
 use super::agent::{Session, SessionOptions};
+use crate::contract::Profile;
 use crate::gateway::{AuthMode, Fault, GatewayConfig, SessionConfig};
 use crate::report::{CaseResult, RunReport, SessionReport, summarize};
 use crate::runner::RunSession;
 use crate::selftest::{SelfTestError, SelfTestOptions, plan_for, run_quietly, start_embedded_with};
-use crate::spec::Profile;
 use crate::suite::{Case, Suite};
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Checked cases: what a case file means once it has been validated.
 
-use crate::report::Severity;
+use crate::contract::{Expectations, PolicyName, Profile, RetcodeSetName, Severity, StatusSetName};
 use serde_json::Value;
 
 /// A checked suite, ready to run.
@@ -15,28 +15,21 @@ pub struct Suite {
     /// Cases, sorted by id.
     pub cases: Vec<Case>,
     /// The documented defaults (`expectations.toml`).
-    pub expectations: crate::spec::Expectations,
-    /// Spec profiles by name.
-    pub profiles: Vec<crate::spec::Profile>,
+    pub expectations: Expectations,
+    /// Profiles by name, each with its expectations resolved at load.
+    pub profiles: Vec<Profile>,
 }
 
 impl Suite {
     /// The profile named `name`.
-    pub fn profile(&self, name: &str) -> Option<&crate::spec::Profile> {
+    pub fn profile(&self, name: &str) -> Option<&Profile> {
         self.profiles.iter().find(|p| p.name == name)
     }
 
-    /// The documented expectations with `profile`'s overrides on top.
-    pub fn expectations_for(&self, profile: &crate::spec::Profile) -> crate::spec::Expectations {
-        let mut expectations = self.expectations.clone();
-        expectations
-            .overlay(
-                &profile.expectations,
-                crate::report::ExpectationSource::Profile,
-                &profile.reference,
-            )
-            .expect("the loader checks every profile against the expectations");
-        expectations
+    /// The documented expectations with `profile`'s overrides on top
+    /// (resolved when the suite was loaded).
+    pub fn expectations_for(&self, profile: &Profile) -> Expectations {
+        profile.expectations.clone()
     }
 }
 
@@ -140,11 +133,12 @@ pub enum GuidValue {
 /// What must hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expect {
+    /// Served, refused, or decided at run time.
     pub outcome: OutcomeRule,
-    /// Name of the accepted retcode set for refusals.
-    pub retcodes: Option<String>,
-    /// Name of the accepted HTTP status set; default by outcome.
-    pub http: Option<String>,
+    /// The accepted retcode set for refusals (`retcodes.documented` when absent).
+    pub retcodes: Option<RetcodeSetName>,
+    /// The accepted HTTP status set; by outcome (`http.success`, `http.refusal`) when absent.
+    pub http: Option<StatusSetName>,
 }
 
 /// The expected outcome as written.
@@ -156,5 +150,5 @@ pub enum OutcomeRule {
     /// Decided from the profile and the resolved agent id.
     ByAgentId,
     /// Decided by an expectation `policy.<name>`.
-    Policy(String),
+    Policy(PolicyName),
 }

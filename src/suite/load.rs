@@ -4,9 +4,13 @@
 
 use super::case::*;
 use super::locate::{locate, position, segments};
-use super::model::{RawCase, RawExpectations, RawRequirements};
+use super::model::{RawCase, RawRequirements};
+use crate::contract::{
+    ContractError, Expectations, Kind, Name, Profile, RawExpectations, RawProfile, Retcodes,
+    Statuses,
+};
 use crate::schemas::{SchemaName, Schemas};
-use crate::spec::{Expectations, Profile};
+use crate::suggest;
 use include_dir::{Dir, DirEntry, include_dir};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeSet;
@@ -41,6 +45,17 @@ pub enum SuiteError {
         key: Option<String>,
         message: String,
     },
+    /// A file larger than its limit, or not text.
+    #[error(transparent)]
+    Input(#[from] crate::input::ReadError),
+    /// A folder reached a second time through a symbolic link (a loop, or
+    /// the same folder twice): links are followed, each folder once.
+    #[error(
+        "{}: a symbolic link to {}, which the suite already holds (a loop or a second copy); remove the link",
+        link.display(),
+        target.display()
+    )]
+    LinkLoop { link: PathBuf, target: PathBuf },
     /// A file the suite needs is not there.
     #[error(
         "{file}: missing (a suite folder holds requirements.toml, expectations.toml, profiles/ and one folder per family)"
@@ -92,8 +107,14 @@ pub fn load_suite(
         schemas,
         SchemaName::Expectations,
     )?;
-    let expectations = Expectations::documented(&raw_exp)
-        .map_err(|m| invalid(&display(&exp_file.path), &exp_file.text, None, m))?;
+    let expectations = Expectations::documented(&raw_exp).map_err(|e| {
+        invalid(
+            &display(&exp_file.path),
+            &exp_file.text,
+            None,
+            e.to_string(),
+        )
+    })?;
 
     let mut requirements = Vec::new();
     let mut seen = BTreeSet::new();
@@ -122,17 +143,14 @@ pub fn load_suite(
         .filter(|f| f.path.starts_with("profiles/") && f.path.ends_with(".toml"))
     {
         let name = display(&file.path);
-        let raw: crate::spec::RawProfile = parse(&name, &file.text, schemas, SchemaName::Profile)?;
-        let profile =
-            Profile::from_raw(raw).map_err(|m| invalid(&name, &file.text, Some("agent_id"), m))?;
-        let mut check = expectations.clone();
-        check
-            .overlay(
-                &profile.expectations,
-                crate::report::ExpectationSource::Profile,
-                &profile.reference,
-            )
-            .map_err(|m| invalid(&name, &file.text, Some("expectations"), m))?;
+        let raw: RawProfile = parse(&name, &file.text, schemas, SchemaName::Profile)?;
+        let profile = Profile::from_raw(raw, &expectations).map_err(|e| {
+            let key = match e {
+                ContractError::AgentIdRange { .. } => "agent_id",
+                _ => "expectations",
+            };
+            invalid(&name, &file.text, Some(key), e.to_string())
+        })?;
         profiles.push(profile);
     }
     if profiles.is_empty() {
@@ -170,10 +188,7 @@ pub fn load_expectations_file(
     path: &Path,
     schemas: &Schemas,
 ) -> Result<RawExpectations, SuiteError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SuiteError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text = crate::input::read_text_capped(path, crate::input::CONFIG_LIMIT)?;
     let name = path.display().to_string();
     if path.extension().is_some_and(|e| e == "json") {
         let value: serde_json::Value =
@@ -231,7 +246,7 @@ fn load_case(
             let known: Vec<&str> = ctx.requirement_ids.iter().map(String::as_str).collect();
             return Err(fail(
                 &format!("requirements.{i}"),
-                format!("unknown requirement `{r}`{}", suggestion(r, &known)),
+                format!("unknown requirement `{r}`{}", suggest::hint(r, &known)),
             ));
         }
     }
@@ -239,7 +254,7 @@ fn load_case(
         if !ctx.known_faults.contains(&f.as_str()) {
             return Err(fail(
                 &format!("catches.{i}"),
-                format!("unknown fault `{f}`{}", suggestion(f, ctx.known_faults)),
+                format!("unknown fault `{f}`{}", suggest::hint(f, ctx.known_faults)),
             ));
         }
     }
@@ -250,13 +265,15 @@ fn load_case(
         "not_served" => OutcomeRule::NotServed,
         "by_agent_id" => OutcomeRule::ByAgentId,
         other => match other.strip_prefix("policy:") {
-            Some(p) if ctx.expectations.policy(p).is_some() => OutcomeRule::Policy(p.to_owned()),
-            Some(p) => {
-                return Err(fail(
-                    "expect.outcome",
-                    format!("no expectation `policy.{p}` is defined"),
-                ));
-            }
+            Some(p) => match ctx.expectations.name(p) {
+                Some(name) => OutcomeRule::Policy(name),
+                None => {
+                    return Err(fail(
+                        "expect.outcome",
+                        format!("no expectation `policy.{p}` is defined"),
+                    ));
+                }
+            },
             None => {
                 return Err(fail(
                     "expect.outcome",
@@ -274,31 +291,16 @@ fn load_case(
         ));
     }
     let needs_retcodes = matches!(outcome, OutcomeRule::Refused | OutcomeRule::Policy(_));
-    match &raw.expect.retcodes {
-        Some(set) if ctx.expectations.retcodes(set).is_empty() => {
-            let known = ctx.expectations.names("retcodes");
-            return Err(fail(
-                "expect.retcodes",
-                format!("no retcode set `{set}`{}", suggestion(set, &known)),
-            ));
-        }
-        None if needs_retcodes => {
-            return Err(fail(
-                "expect",
-                "a refusal needs `retcodes`: the name of the accepted retcode set".to_owned(),
-            ));
-        }
-        _ => {}
+    let retcodes = named::<Retcodes>(ctx, raw.expect.retcodes.as_deref(), "retcode set")
+        .map_err(|m| fail("expect.retcodes", m))?;
+    if retcodes.is_none() && needs_retcodes {
+        return Err(fail(
+            "expect",
+            "a refusal needs `retcodes`: the name of the accepted retcode set".to_owned(),
+        ));
     }
-    if let Some(http) = &raw.expect.http {
-        if ctx.expectations.statuses(http).is_none() {
-            let known = ctx.expectations.names("http");
-            return Err(fail(
-                "expect.http",
-                format!("no HTTP status set `{http}`{}", suggestion(http, &known)),
-            ));
-        }
-    }
+    let http = named::<Statuses>(ctx, raw.expect.http.as_deref(), "HTTP status set")
+        .map_err(|m| fail("expect.http", m))?;
 
     Ok(Case {
         id: raw.id,
@@ -311,11 +313,29 @@ fn load_case(
         change,
         expect: Expect {
             outcome,
-            retcodes: raw.expect.retcodes,
-            http: raw.expect.http,
+            retcodes,
+            http,
         },
         file: file.path.clone(),
     })
+}
+
+/// The checked name of an expectation a case names, if it names one.
+fn named<K: Kind>(
+    ctx: &CaseContext<'_>,
+    name: Option<&str>,
+    what: &str,
+) -> Result<Option<Name<K>>, String> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    match ctx.expectations.name(name) {
+        Some(checked) => Ok(Some(checked)),
+        None => {
+            let known = ctx.expectations.names(K::PREFIX);
+            Err(format!("no {what} `{name}`{}", suggest::hint(name, &known)))
+        }
+    }
 }
 
 /// The one change of a `[request]` table, or the key and the reason it is wrong.
@@ -508,13 +528,7 @@ fn hint(message: String) -> String {
         return message;
     };
     let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    format!("{message}{}", suggestion(field, &candidates))
-}
-
-fn suggestion(name: &str, candidates: &[&str]) -> String {
-    super::did_you_mean(name, candidates)
-        .map(|c| format!("; did you mean `{c}`?"))
-        .unwrap_or_default()
+    format!("{message}{}", suggest::hint(field, &candidates))
 }
 
 fn embedded_files() -> Vec<SourceFile> {
@@ -540,20 +554,37 @@ fn embedded_files() -> Vec<SourceFile> {
 }
 
 fn dir_files(root: &Path) -> Result<Vec<SourceFile>, SuiteError> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> Result<(), SuiteError> {
+    /// Walks `dir`; `seen` holds the real path of every folder entered, so a
+    /// symbolic link that loops (or leads to a folder twice) stops the load
+    /// with its name instead of walking forever.
+    fn walk(
+        root: &Path,
+        dir: &Path,
+        seen: &mut std::collections::BTreeSet<PathBuf>,
+        out: &mut Vec<SourceFile>,
+    ) -> Result<(), SuiteError> {
         let read = |source| SuiteError::Read {
             path: dir.to_owned(),
             source,
         };
-        for entry in std::fs::read_dir(dir).map_err(read)? {
-            let path = entry.map_err(read)?.path();
+        let real = std::fs::canonicalize(dir).map_err(read)?;
+        if !seen.insert(real.clone()) {
+            return Err(SuiteError::LinkLoop {
+                link: dir.to_owned(),
+                target: real,
+            });
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(read)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .map_err(read)?;
+        entries.sort();
+        for path in entries {
             if path.is_dir() {
-                walk(root, &path, out)?;
+                walk(root, &path, seen, out)?;
             } else if path.extension().is_some_and(|e| e == "toml") {
-                let text = std::fs::read_to_string(&path).map_err(|source| SuiteError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
+                let text = crate::input::read_text_capped(&path, crate::input::CONFIG_LIMIT)?;
                 let rel = path
                     .strip_prefix(root)
                     .unwrap_or(&path)
@@ -565,7 +596,7 @@ fn dir_files(root: &Path) -> Result<Vec<SourceFile>, SuiteError> {
         Ok(())
     }
     let mut out = Vec::new();
-    walk(root, root, &mut out)?;
+    walk(root, root, &mut Default::default(), &mut out)?;
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }

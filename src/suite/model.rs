@@ -18,13 +18,15 @@
 
 use serde::Deserialize;
 
+pub use crate::contract::{RawExpectations, RawPolicy, RawRetcodes, RawStatuses};
+
 /// One case file as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCase {
     pub id: String,
     pub title: String,
-    pub severity: crate::report::Severity,
+    pub severity: crate::contract::Severity,
     pub requirements: Vec<String>,
     /// Names of reference-gateway faults that this case must catch.
     #[serde(default)]
@@ -101,44 +103,4 @@ pub struct RawRequirement {
     /// The documentation's own words, quoted.
     #[serde(default)]
     pub quote: Option<String>,
-}
-
-/// An expectations file (`expectations.toml`, a profile's `[expectations]`,
-/// or `--expect FILE`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawExpectations {
-    #[serde(default)]
-    pub retcodes: std::collections::BTreeMap<String, RawRetcodes>,
-    #[serde(default)]
-    pub http: std::collections::BTreeMap<String, RawStatuses>,
-    #[serde(default)]
-    pub policy: std::collections::BTreeMap<String, RawPolicy>,
-}
-
-/// `[retcodes.<name>]`
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawRetcodes {
-    pub codes: Vec<String>,
-    #[serde(default)]
-    pub reference: Option<String>,
-}
-
-/// `[http.<name>]`
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawStatuses {
-    pub statuses: Vec<String>,
-    #[serde(default)]
-    pub reference: Option<String>,
-}
-
-/// `[policy.<name>]`
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPolicy {
-    pub outcome: crate::spec::OutcomePolicy,
-    #[serde(default)]
-    pub reference: Option<String>,
 }

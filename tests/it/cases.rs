@@ -49,7 +49,16 @@ fn external() -> Option<(Target, Credentials, String, String)> {
         )
     });
     let profile = var("CCGW_PROFILE").unwrap_or_else(|| "cec-23".to_owned());
-    Some((Target { base_url, tls }, credentials, label, profile))
+    Some((
+        Target {
+            base_url,
+            tls,
+            client_identity: None,
+        },
+        credentials,
+        label,
+        profile,
+    ))
 }
 
 /// Runs the case of `path` and returns its result.

@@ -8,8 +8,8 @@ use ccgw_conformance::compare::{
     self, FailOn, LoadError, compare, digest, has_new_failures, load_report, write_comparison,
 };
 use ccgw_conformance::report::{
-    CaseResult, ChangeKind, Comparison, Environment, FORMAT_VERSION, Finding, ResponseEvidence,
-    RunReport, Severity, Status, Summary, TlsMode, ToolInfo, Verdict,
+    CaseResult, ChangeKind, CheckId, Comparison, Environment, FORMAT_VERSION, Finding,
+    ResponseEvidence, RunReport, Severity, Status, Summary, TlsMode, ToolInfo, Verdict,
 };
 
 const SUCCESS_SHAPE: [&str; 4] = [
@@ -65,7 +65,7 @@ fn failing(mut c: CaseResult, checks: &[&str]) -> CaseResult {
     c.findings = checks
         .iter()
         .map(|check| Finding {
-            check: (*check).to_owned(),
+            check: check.parse().expect("a real check id"),
             message: format!("{check} did not hold"),
             instance_path: None,
             schema_path: None,
@@ -147,17 +147,17 @@ fn old_and_new() -> (RunReport, RunReport) {
                 "success",
                 &SUCCESS_SHAPE,
             ),
-            &["http.status", "result.absent"],
+            &["http.status", "outcome.served"],
         ),
         // StillFailing, with a different retcode.
         failing(
             refused("body/empty", Status::Failed, "000-006"),
-            &["result.retcode"],
+            &["retcode.expected"],
         ),
         // Changed: failed for other checks.
         failing(
             refused("body/not-json", Status::Failed, "0"),
-            &["result.retcode"],
+            &["retcode.expected"],
         ),
         // Changed: same status, other retcode and http status.
         answered(case("agent/max", Status::Passed), 405, "000-002", "", &[]),
@@ -192,17 +192,17 @@ fn old_and_new() -> (RunReport, RunReport) {
     let current = vec![
         failing(
             refused("auth/no-guid", Status::Failed, "0"),
-            &["result.retcode"],
+            &["retcode.expected"],
         ),
         case("auth/expired", Status::Errored),
         answered(case("method/get", Status::Passed), 405, "000-001", "", &[]),
         failing(
             refused("body/empty", Status::Failed, "000-002"),
-            &["result.retcode"],
+            &["retcode.expected"],
         ),
         failing(
             answered(case("body/not-json", Status::Failed), 500, "0", "", &[]),
-            &["http.status", "result.retcode"],
+            &["http.status", "retcode.expected"],
         ),
         answered(case("agent/max", Status::Passed), 404, "100-006", "", &[]),
         answered(
@@ -224,7 +224,7 @@ fn old_and_new() -> (RunReport, RunReport) {
         // Added, failing: counts as a new failure.
         failing(
             refused("new/case", Status::Failed, "0"),
-            &["result.retcode"],
+            &["retcode.expected"],
         ),
     ];
     (
@@ -330,7 +330,7 @@ fn details_say_what_differs() {
         vec![
             "passed -> failed",
             "retcode 000-003 -> 0",
-            "checks: +result.retcode"
+            "checks: +retcode.expected"
         ]
     );
     assert_eq!(details(&c, "auth/expired"), vec!["skipped -> errored"]);
@@ -382,7 +382,10 @@ fn digest_sorts_and_deduplicates_checks() {
         &["result.schema", "http.status", "result.schema"],
     );
     let d = digest(&c);
-    assert_eq!(d.failed_checks, vec!["http.status", "result.schema"]);
+    assert_eq!(
+        d.failed_checks,
+        vec![CheckId::HttpStatus, CheckId::ResultSchema]
+    );
     assert_eq!(d.http_status, Some(200));
     assert_eq!(d.retcode.as_deref(), Some("0"));
     assert_eq!(d.message.as_deref(), Some("refused"));
@@ -396,7 +399,10 @@ fn new_failures_decide_the_exit() {
 
     // Only a fix: nothing new fails.
     let old = report(
-        vec![failing(refused("a/b", Status::Failed, "0"), &["x"])],
+        vec![failing(
+            refused("a/b", Status::Failed, "0"),
+            &["http.status"],
+        )],
         "t0",
     );
     let new = report(vec![refused("a/b", Status::Passed, "000-002")], "t1");
@@ -407,7 +413,10 @@ fn new_failures_decide_the_exit() {
 
     // A known failure fails `any`, not `new`.
     let new = report(
-        vec![failing(refused("a/b", Status::Failed, "0"), &["x"])],
+        vec![failing(
+            refused("a/b", Status::Failed, "0"),
+            &["http.status"],
+        )],
         "t1",
     );
     let c = compare(&old, &new, "a", "b");
@@ -418,7 +427,7 @@ fn new_failures_decide_the_exit() {
     // An added case that fails is new.
     let new = report(
         vec![
-            failing(refused("a/b", Status::Failed, "0"), &["x"]),
+            failing(refused("a/b", Status::Failed, "0"), &["http.status"]),
             case("c/d", Status::Errored),
         ],
         "t1",
@@ -624,7 +633,7 @@ mod properties {
                 prop_oneof![Just("0"), Just("000-002"), Just("100-006")],
             )),
             proptest::sample::subsequence(
-                vec!["http.status", "result.retcode", "result.schema"],
+                vec!["http.status", "retcode.expected", "result.schema"],
                 0..3,
             ),
             0..10_000u64,

@@ -208,5 +208,5 @@ fn every_check_is_exercised_by_a_fault() {
         unexercised.is_empty(),
         "checks no fault exercises: {unexercised:?}"
     );
-    assert_eq!(CheckId::ALL.len(), 14);
+    assert_eq!(CheckId::ALL.len(), 17);
 }

@@ -249,7 +249,7 @@ fn finding<'a>(report: &'a RunReport, id: &str, check: &str) -> &'a str {
     let c = case(report, id);
     c.findings
         .iter()
-        .find(|f| f.check == check)
+        .find(|f| f.check.as_str() == check)
         .map(|f| f.message.as_str())
         .unwrap_or_else(|| panic!("{id}: no {check} finding in {:?}", c.findings))
 }

@@ -6,6 +6,7 @@ mod cases;
 mod cli;
 mod compare;
 mod compliance;
+mod expectation_names;
 mod faults;
 mod gateway;
 mod hostile;

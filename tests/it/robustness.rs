@@ -8,10 +8,10 @@ use std::io::BufRead;
 use std::time::Duration;
 
 use ccgw_conformance::checks::{self, CheckContext, Expected, Observed};
+use ccgw_conformance::contract::StatusSet;
 use ccgw_conformance::redact::Redactor;
 use ccgw_conformance::report::RunReport;
 use ccgw_conformance::schemas::Schemas;
-use ccgw_conformance::spec::StatusSet;
 use proptest::prelude::*;
 use rstest::rstest;
 use support::hostile::{self, Behaviour, Hostile};
@@ -243,7 +243,7 @@ proptest! {
     #[test]
     fn duplicate_keys_and_redaction_never_panic(body in bodies(), text in ".{0,200}") {
         let _ = checks::duplicate_keys(&body);
-        let mut redactor = Redactor::new();
+        let redactor = Redactor::new();
         redactor.add(GUID, "<guid>");
         redactor.add("é-secret-é-value", "<x>");
         for input in [String::from_utf8_lossy(&body).into_owned(), text] {
@@ -255,7 +255,7 @@ proptest! {
 
     #[test]
     fn a_guid_anywhere_is_redacted(prefix in ".{0,40}", suffix in ".{0,40}", cut in 8usize..50) {
-        let mut redactor = Redactor::new();
+        let redactor = Redactor::new();
         redactor.add(GUID, "<guid>");
         let whole = format!("{prefix}{GUID}{suffix}");
         prop_assert!(!redactor.text(&whole).contains(&GUID[..8]));
@@ -293,9 +293,13 @@ async fn an_interrupt_writes_the_report_so_far_and_exits_130(#[case] signal: &'s
         let mut child = cmd.spawn().expect("the binary starts");
         let pid = child.id();
         let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
+        // The plain-http warning comes first; the run announces itself next.
         let mut first = String::new();
-        stderr.read_line(&mut first).expect("a first line");
-        assert!(first.starts_with("running "), "{first}");
+        while !first.starts_with("running ") {
+            first.clear();
+            let n = stderr.read_line(&mut first).expect("a line");
+            assert!(n > 0, "stderr ended before the run announced itself");
+        }
         let started = std::time::Instant::now();
         let killed = std::process::Command::new("kill")
             .args([signal, &pid.to_string()])

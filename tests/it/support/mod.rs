@@ -114,6 +114,7 @@ pub async fn run_library(url: &str, ids: &[&str], knobs: Knobs) -> RunReport {
         target: Target {
             base_url: reqwest::Url::parse(url).expect("url parses"),
             tls: knobs.tls,
+            client_identity: None,
         },
         credentials,
         profile,

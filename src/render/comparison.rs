@@ -1,5 +1,9 @@
-//! Renderings of a [`Comparison`]: Markdown (a pull-request comment), one
-//! self-contained HTML page, and JSON. Pure functions: no I/O, no clock.
+//! Every rendering of a [`Comparison`], in one place: the `comparison.md`,
+//! `comparison.html` and `comparison.json` files, and the comparison
+//! sections of `report.md` and `report.html`, which reuse the same counts
+//! table and the same rows. One order of change kinds
+//! ([`ChangeKind::ALL`], new failures first) and one order of rows (by kind,
+//! then by case id) for all of them. Pure functions: no I/O, no clock.
 //!
 //! Markdown sample:
 //!
@@ -26,10 +30,9 @@
 
 use std::fmt::Write as _;
 
-use super::diff::ALL_KINDS;
-use crate::render::html::escape_html;
-use crate::render::markdown::cell;
-use crate::render::text::change_kind;
+use super::html::escape_html;
+use super::markdown::cell;
+use super::text::change_kind;
 use crate::report::{CaseChange, CaseDigest, ChangeKind, Comparison};
 
 /// The comparison as Markdown: the two labels, a counts table, then a table
@@ -39,17 +42,25 @@ pub fn markdown(c: &Comparison) -> String {
     out.push_str("# Comparison with the baseline\n\n");
     let _ = writeln!(out, "- Baseline: {}", cell(&c.baseline));
     let _ = writeln!(out, "- Current: {}", cell(&c.current));
-    out.push_str("\n| change | cases |\n|---|---:|\n");
-    for kind in ALL_KINDS {
+    out.push('\n');
+    markdown_body(&mut out, c, "##");
+    out
+}
+
+/// The counts table and the table of changed cases, under a heading of
+/// level `level` (`##` in `comparison.md`, `###` inside `report.md`).
+pub(crate) fn markdown_body(out: &mut String, c: &Comparison, level: &str) {
+    out.push_str("| change | cases |\n|---|---:|\n");
+    for kind in ChangeKind::ALL {
         let _ = writeln!(out, "| {} | {} |", change_kind(kind), count(c, kind));
     }
     let _ = writeln!(out, "| total | {} |", c.cases.len());
 
-    out.push_str("\n## Cases that are not unchanged\n\n");
+    let _ = writeln!(out, "\n{level} Cases that are not unchanged\n");
     let rows = changed_rows(c);
     if rows.is_empty() {
         out.push_str("Every case is unchanged.\n");
-        return out;
+        return;
     }
     out.push_str("| case | change | before | after | details |\n|---|---|---|---|---|\n");
     for change in rows {
@@ -68,7 +79,6 @@ pub fn markdown(c: &Comparison) -> String {
             details.join("<br>"),
         );
     }
-    out
 }
 
 /// The comparison as one self-contained HTML page: inline CSS, no scripts,
@@ -89,52 +99,7 @@ pub fn html(c: &Comparison) -> String {
         escape_html(&c.baseline),
         escape_html(&c.current),
     );
-
-    out.push_str("<h2>Counts</h2>\n<table class=\"counts\">\n<thead><tr><th>Change</th><th>Cases</th></tr></thead>\n<tbody>\n");
-    for kind in ALL_KINDS {
-        let _ = writeln!(
-            out,
-            "<tr class=\"{}\"><td>{}</td><td>{}</td></tr>",
-            kind_class(kind),
-            change_kind(kind),
-            count(c, kind)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "<tr class=\"total\"><td>total</td><td>{}</td></tr>\n</tbody>\n</table>",
-        c.cases.len()
-    );
-
-    out.push_str("<h2>Cases that are not unchanged</h2>\n");
-    let rows = changed_rows(c);
-    if rows.is_empty() {
-        out.push_str("<p>Every case is unchanged.</p>\n");
-    } else {
-        out.push_str("<table class=\"cases\">\n<thead><tr><th>Case</th><th>Change</th><th>Before</th><th>After</th><th>Details</th></tr></thead>\n<tbody>\n");
-        for change in rows {
-            let details = if change.details.is_empty() {
-                String::new()
-            } else {
-                let items: String = change
-                    .details
-                    .iter()
-                    .map(|d| format!("<li>{}</li>", escape_html(d)))
-                    .collect();
-                format!("<ul>{items}</ul>")
-            };
-            let _ = writeln!(
-                out,
-                "<tr class=\"{class}\"><td><code>{}</code></td><td><span class=\"kind {class}\">{}</span></td><td>{}</td><td>{}</td><td>{details}</td></tr>",
-                escape_html(&change.id),
-                change_kind(change.kind),
-                escape_html(&digest_summary(change.before.as_ref())),
-                escape_html(&digest_summary(change.after.as_ref())),
-                class = kind_class(change.kind),
-            );
-        }
-        out.push_str("</tbody>\n</table>\n");
-    }
+    html_body(&mut out, c, "h2", &|_| None);
 
     let unchanged: Vec<&CaseChange> = c
         .cases
@@ -154,6 +119,69 @@ pub fn html(c: &Comparison) -> String {
     }
     out.push_str("</body>\n</html>\n");
     out
+}
+
+/// The counts table and the table of changed cases, under headings `heading`
+/// (`h2` in `comparison.html`, `h3` inside `report.html`). `link` gives the
+/// page anchor of a case id, if the page has one.
+pub(crate) fn html_body(
+    out: &mut String,
+    c: &Comparison,
+    heading: &str,
+    link: &dyn Fn(&str) -> Option<String>,
+) {
+    let _ = writeln!(
+        out,
+        "<{heading}>Counts</{heading}>\n<table class=\"counts\">\n<thead><tr><th>Change</th><th>Cases</th></tr></thead>\n<tbody>"
+    );
+    for kind in ChangeKind::ALL {
+        let _ = writeln!(
+            out,
+            "<tr class=\"{}\"><td>{}</td><td>{}</td></tr>",
+            kind_class(kind),
+            change_kind(kind),
+            count(c, kind)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<tr class=\"total\"><td>total</td><td>{}</td></tr>\n</tbody>\n</table>",
+        c.cases.len()
+    );
+
+    let _ = writeln!(out, "<{heading}>Cases that are not unchanged</{heading}>");
+    let rows = changed_rows(c);
+    if rows.is_empty() {
+        out.push_str("<p>Every case is unchanged.</p>\n");
+        return;
+    }
+    out.push_str("<table class=\"cases\">\n<thead><tr><th>Case</th><th>Change</th><th>Before</th><th>After</th><th>Details</th></tr></thead>\n<tbody>\n");
+    for change in rows {
+        let details = if change.details.is_empty() {
+            String::new()
+        } else {
+            let items: String = change
+                .details
+                .iter()
+                .map(|d| format!("<li>{}</li>", escape_html(d)))
+                .collect();
+            format!("<ul>{items}</ul>")
+        };
+        let id = format!("<code>{}</code>", escape_html(&change.id));
+        let id = match link(&change.id) {
+            Some(anchor) => format!("<a href=\"#{}\">{id}</a>", escape_html(&anchor)),
+            None => id,
+        };
+        let _ = writeln!(
+            out,
+            "<tr class=\"{class}\"><td>{id}</td><td><span class=\"kind {class}\">{}</span></td><td>{}</td><td>{}</td><td>{details}</td></tr>",
+            change_kind(change.kind),
+            escape_html(&digest_summary(change.before.as_ref())),
+            escape_html(&digest_summary(change.after.as_ref())),
+            class = kind_class(change.kind),
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
 }
 
 /// The comparison as pretty-printed JSON (the `comparison` object of the
@@ -177,7 +205,7 @@ fn changed_rows(c: &Comparison) -> Vec<&CaseChange> {
 }
 
 fn rank(kind: ChangeKind) -> usize {
-    ALL_KINDS
+    ChangeKind::ALL
         .iter()
         .position(|k| *k == kind)
         .unwrap_or(usize::MAX)

@@ -1,6 +1,9 @@
-//! Spec profiles: `suites/<suite>/profiles/<name>.toml`, kept as data.
+//! Profiles: `suites/<suite>/profiles/<name>.toml`, kept as data.
 
-use crate::suite::model::RawExpectations;
+use super::error::ContractError;
+use super::expectations::Expectations;
+use super::raw::RawExpectations;
+use super::terms::ExpectationSource;
 use serde::Deserialize;
 
 /// The parts of the contract that vary by gateway release.
@@ -18,39 +21,60 @@ pub struct Profile {
     pub agent_id_max: u64,
     /// Where the bounds come from.
     pub agent_id_reference: String,
-    /// Expectations this profile overrides.
-    pub expectations: RawExpectations,
+    /// The documented expectations with this profile's overrides on top,
+    /// resolved when the suite is loaded.
+    pub expectations: Expectations,
 }
 
 /// A profile file as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProfile {
+    /// Short name, e.g. `cec-23`.
     pub name: String,
+    /// Human title.
     pub title: String,
+    /// Where the documentation states it.
     pub reference: String,
+    /// The valid agent ids.
     pub agent_id: RawAgentIdRange,
+    /// Expectations this profile overrides.
     #[serde(default)]
     pub expectations: RawExpectations,
 }
 
+/// `[agent_id]` of a profile file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAgentIdRange {
+    /// Smallest valid agent id.
     pub min: u64,
+    /// Largest valid agent id.
     pub max: u64,
+    /// Where the bounds come from; the profile's reference when absent.
     #[serde(default)]
     pub reference: Option<String>,
 }
 
 impl Profile {
-    pub(crate) fn from_raw(raw: RawProfile) -> Result<Profile, String> {
+    /// Checks a profile file and resolves its expectations on top of the
+    /// `documented` ones.
+    pub(crate) fn from_raw(
+        raw: RawProfile,
+        documented: &Expectations,
+    ) -> Result<Profile, ContractError> {
         if raw.agent_id.min > raw.agent_id.max {
-            return Err(format!(
-                "agent_id.min {} is greater than agent_id.max {}",
-                raw.agent_id.min, raw.agent_id.max
-            ));
+            return Err(ContractError::AgentIdRange {
+                min: raw.agent_id.min,
+                max: raw.agent_id.max,
+            });
         }
+        let mut expectations = documented.clone();
+        expectations.overlay(
+            &raw.expectations,
+            ExpectationSource::Profile,
+            &raw.reference,
+        )?;
         Ok(Profile {
             agent_id_reference: raw
                 .agent_id
@@ -61,7 +85,7 @@ impl Profile {
             reference: raw.reference,
             agent_id_min: raw.agent_id.min,
             agent_id_max: raw.agent_id.max,
-            expectations: raw.expectations,
+            expectations,
         })
     }
 

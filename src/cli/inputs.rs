@@ -1,0 +1,259 @@
+//! The inputs of `run` checked before anything is sent: where each value came
+//! from (a flag wins over the environment; clap's `conflicts_with` would fire
+//! for a variable the user never typed), secrets normalised (byte-order mark,
+//! surrounding whitespace, CR/LF) and refused when they cannot go in a header,
+//! the target's length, and files read through the bounded reader. Every
+//! mistake is a usage error (exit 2) naming the flag, the variable or the file.
+
+use super::args::{Cli, RunArgs};
+use super::commands::Failure;
+use ccgw_conformance::input::{self, ReadError};
+use ccgw_conformance::redact::normalize_secret;
+use clap::CommandFactory;
+use clap::parser::ValueSource;
+use std::path::Path;
+
+/// Where a value of `run` came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Typed on the command line, as this flag.
+    Flag(String),
+    /// Read from this environment variable.
+    Env(String),
+    /// Not given (or a default).
+    Absent,
+}
+
+impl Origin {
+    /// How a message names the input: `--guid` or `CCGW_GUID`.
+    pub fn name(&self) -> &str {
+        match self {
+            Origin::Flag(f) | Origin::Env(f) => f,
+            Origin::Absent => "(default)",
+        }
+    }
+}
+
+/// Where each argument of `run` came from, read from the process's own
+/// arguments (parsed a second time: the derive API drops the sources).
+pub struct Origins {
+    matches: Option<clap::ArgMatches>,
+}
+
+impl Origins {
+    /// The origins of this process's `run` arguments.
+    pub fn of_process() -> Origins {
+        let matches = Cli::command()
+            .try_get_matches_from(std::env::args_os())
+            .ok()
+            .and_then(|m| m.subcommand_matches("run").cloned());
+        Origins { matches }
+    }
+
+    /// Where the argument with id `id` (the field name) came from.
+    pub fn of(&self, id: &str) -> Origin {
+        let Some(m) = &self.matches else {
+            return Origin::Absent;
+        };
+        let long = format!("--{}", id.replace('_', "-"));
+        match m.value_source(id) {
+            Some(ValueSource::CommandLine) => Origin::Flag(long),
+            Some(ValueSource::EnvVariable) => {
+                let var = Cli::command()
+                    .find_subcommand("run")
+                    .and_then(|run| run.get_arguments().find(|a| a.get_id() == id).cloned())
+                    .and_then(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()))
+                    .unwrap_or(long);
+                Origin::Env(var)
+            }
+            _ => Origin::Absent,
+        }
+    }
+}
+
+fn usage(message: String) -> Failure {
+    Failure {
+        code: super::exit::CONFIG,
+        message,
+    }
+}
+
+/// Settles every pair of inputs that exclude each other: the one typed on the
+/// command line wins over the one from the environment (said on stderr); two
+/// typed together, or two from the environment, are refused by name.
+pub fn settle_conflicts(args: &mut RunArgs, origins: &Origins) -> Result<(), Failure> {
+    // (--guid, --guid-file)
+    if args.guid.is_some() && args.guid_file.is_some() {
+        match pick(origins, "guid", "guid_file")? {
+            Keep::First => args.guid_file = None,
+            Keep::Second => args.guid = None,
+        }
+    }
+    if args.ca_cert.is_some() && args.insecure {
+        match pick(origins, "ca_cert", "insecure")? {
+            Keep::First => args.insecure = false,
+            Keep::Second => args.ca_cert = None,
+        }
+    }
+    if args.target.is_some() && !args.faults.is_empty() {
+        match pick(origins, "target", "faults")? {
+            Keep::First => {
+                return Err(usage(
+                    "--fault switches on a fault of the embedded gateway and cannot be used with --target"
+                        .to_owned(),
+                ));
+            }
+            Keep::Second => args.target = None,
+        }
+    }
+    Ok(())
+}
+
+enum Keep {
+    First,
+    Second,
+}
+
+fn pick(origins: &Origins, first: &str, second: &str) -> Result<Keep, Failure> {
+    let (a, b) = (origins.of(first), origins.of(second));
+    match (&a, &b) {
+        (Origin::Flag(_), Origin::Env(var)) => {
+            eprintln!(
+                "note: {} given on the command line wins over {var} from the environment",
+                a.name()
+            );
+            Ok(Keep::First)
+        }
+        (Origin::Env(var), Origin::Flag(_)) => {
+            eprintln!(
+                "note: {} given on the command line wins over {var} from the environment",
+                b.name()
+            );
+            Ok(Keep::Second)
+        }
+        _ => Err(usage(format!(
+            "{} and {} cannot be used together; give one of them",
+            a.name(),
+            b.name()
+        ))),
+    }
+}
+
+/// A secret input normalised and checked: it must be able to travel in an
+/// HTTP header (and in a JSON body), so no control character may remain.
+pub fn secret(raw: &str, what: &str) -> Result<String, Failure> {
+    let value = normalize_secret(raw);
+    if value.is_empty() {
+        return Err(usage(format!("{what} is empty")));
+    }
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(usage(format!(
+            "{what} holds a control character ({}) that cannot be sent in an HTTP header; nothing was sent",
+            ccgw_conformance::console::visible(&c.to_string(), false)
+        )));
+    }
+    if value
+        .chars()
+        .any(|c| ccgw_conformance::console::needs_escape(c, false))
+    {
+        return Err(usage(format!(
+            "{what} holds an invisible formatting character; nothing was sent"
+        )));
+    }
+    Ok(value)
+}
+
+/// The Guid from `--guid`/`CCGW_GUID` or the first line of the Guid file.
+pub fn guid(args: &RunArgs, origins: &Origins) -> Result<Option<String>, Failure> {
+    if let Some(g) = &args.guid {
+        let what = format!("the Guid given with {}", origins.of("guid").name());
+        return secret(g, &what).map(Some);
+    }
+    let Some(path) = &args.guid_file else {
+        return Ok(None);
+    };
+    let flag = origins.of("guid_file");
+    let what = format!("{} {}", flag.name(), path.display());
+    let text = input::read_text_capped(path, input::GUID_FILE_LIMIT)
+        .map_err(|e| read_failure(&flag, e))?;
+    let first = text
+        .trim_start_matches('\u{feff}')
+        .split('\n')
+        .next()
+        .unwrap_or_default();
+    if normalize_secret(first).is_empty() {
+        return Err(usage(format!(
+            "{what}: the first line is empty; it must hold the Guid"
+        )));
+    }
+    secret(first, &format!("the first line of {what}")).map(Some)
+}
+
+/// A failure to read a file named by `origin`.
+pub fn read_failure(origin: &Origin, e: ReadError) -> Failure {
+    usage(format!(
+        "failed to read {}: {}",
+        origin.name(),
+        ccgw_conformance::console::chain(&e)
+    ))
+}
+
+/// Reads a PEM file named by `id` (`ca_cert`, `client_cert`, ...).
+pub fn pem(path: &Path, origin: &Origin) -> Result<Vec<u8>, Failure> {
+    input::read_capped(path, input::PEM_LIMIT).map_err(|e| read_failure(origin, e))
+}
+
+/// Longest target URL accepted; longer ones are a local mistake.
+pub const TARGET_MAX: usize = 2048;
+
+/// Checks the target's length and host name (DNS limits) before anything is sent.
+pub fn target(url: &reqwest::Url, origin: &Origin) -> Result<(), Failure> {
+    let len = url.as_str().len();
+    if len > TARGET_MAX {
+        return Err(usage(format!(
+            "{}: the URL is {len} characters long; at most {TARGET_MAX} are accepted",
+            origin.name()
+        )));
+    }
+    if let Some(host) = url.domain() {
+        if host.len() > 253 || host.split('.').any(|label| label.len() > 63) {
+            return Err(usage(format!(
+                "{}: the host name is not a valid DNS name (at most 253 characters, 63 per label)",
+                origin.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The client certificate and key, both or neither, read and checked.
+pub fn client_identity(
+    args: &RunArgs,
+    origins: &Origins,
+) -> Result<Option<ccgw_conformance::runner::ClientIdentity>, Failure> {
+    let (cert, key) = match (&args.client_cert, &args.client_key) {
+        (None, None) => return Ok(None),
+        (Some(c), Some(k)) => (c, k),
+        (Some(_), None) => {
+            return Err(usage(format!(
+                "{} needs --client-key (or CCGW_CLIENT_KEY): the key of the certificate",
+                origins.of("client_cert").name()
+            )));
+        }
+        (None, Some(_)) => {
+            return Err(usage(format!(
+                "{} needs --client-cert (or CCGW_CLIENT_CERT): the certificate of the key",
+                origins.of("client_key").name()
+            )));
+        }
+    };
+    let (cert_origin, key_origin) = (origins.of("client_cert"), origins.of("client_key"));
+    let identity = ccgw_conformance::runner::ClientIdentity {
+        cert_pem: pem(cert, &cert_origin)?,
+        key_pem: pem(key, &key_origin)?,
+        cert_name: format!("{} {}", cert_origin.name(), cert.display()),
+        key_name: format!("{} {}", key_origin.name(), key.display()),
+    };
+    ccgw_conformance::runner::check_identity(&identity).map_err(|e| usage(e.to_string()))?;
+    Ok(Some(identity))
+}
