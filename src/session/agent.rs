@@ -23,6 +23,9 @@ use tokio::task::JoinHandle;
 const BODY_CAP: usize = 256 * 1024;
 /// Pause after a poll that failed, so a broken gateway is not hammered.
 const FAILED_POLL_PAUSE: Duration = Duration::from_secs(1);
+/// Retries of a session check's request answered 000-007, and the pause.
+const FLOW_RETRIES: usize = 3;
+const FLOW_PAUSE: Duration = Duration::from_millis(500);
 /// Safety net on top of the computed wait of a session check.
 const CHECK_SLACK: Duration = Duration::from_secs(2);
 
@@ -303,7 +306,21 @@ impl Shared {
         );
         let expected = format!("refused with {}", GUID_REFUSED.join(" or "));
         let note = Some(format!("{}: Guid generation {generation} {when}", check.id));
-        match self.send(&request).await {
+        let mut sent = self.send(&request).await;
+        // Flow control (000-007) is no answer to the check: retry, bounded.
+        for _ in 0..FLOW_RETRIES {
+            match &sent {
+                Ok(answer)
+                    if answer.retcode.as_deref() == Some(crate::runner::FLOW_CONTROL_RETCODE) =>
+                {
+                    self.record(&request, Ok(answer), Some(generation), note.clone());
+                    tokio::time::sleep(FLOW_PAUSE).await;
+                    sent = self.send(&request).await;
+                }
+                _ => break,
+            }
+        }
+        match sent {
             Ok(answer) => {
                 self.record(&request, Ok(&answer), Some(generation), note);
                 let retcode = answer
