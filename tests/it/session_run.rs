@@ -98,6 +98,10 @@ async fn a_run_across_several_guid_intervals_passes_with_sign_in() {
         .filter_map(|c| c.request.as_ref()?.guid_generation)
         .collect();
     assert!(generations.len() >= 2, "{generations:?}");
+    for file in ["report.md", "report.html"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        assert!(text.contains("Agent session"), "{file} shows the timeline");
+    }
     let state = gw.agent_session(&gw.agent.agent_id).unwrap();
     assert!(!state.signed_in, "signed out at the end");
     assert_eq!(state.sign_outs, 1);
