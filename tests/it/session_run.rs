@@ -38,9 +38,13 @@ fn sign_in_run(gw: &RunningGateway, out: &Path, extra: &[&str]) -> Command {
     cmd
 }
 
+/// report.json of `out`, checked against `schemas/report.schema.json`.
 fn report(out: &Path) -> RunReport {
     let text = std::fs::read_to_string(out.join("report.json")).expect("report.json");
-    serde_json::from_str(&text).expect("report.json parses")
+    let value: serde_json::Value = serde_json::from_str(&text).expect("report.json parses");
+    let errors = crate::render::schema_errors(&value);
+    assert!(errors.is_empty(), "{errors:#?}");
+    serde_json::from_value(value).expect("report.json reads back")
 }
 
 /// Every secret of the session: the password, every Guid the gateway
