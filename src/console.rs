@@ -84,6 +84,27 @@ pub fn write(stream: Stream, args: std::fmt::Arguments<'_>, newline: bool) {
     };
 }
 
+/// Writes `text`, which the caller built from pieces already made [`safe`]
+/// plus this tool's own colour codes: redacted, not escaped again, the colour
+/// kept only where the stream shows colour (a terminal, no `NO_COLOR`, as
+/// `--color` says). Errors are ignored.
+pub fn write_styled(stream: Stream, text: &str, newline: bool) {
+    let mut text = match REDACTOR.get() {
+        Some(r) => r.text(text),
+        None => text.to_owned(),
+    };
+    if newline {
+        text.push('\n');
+    }
+    let _ = match stream {
+        Stream::Stdout => {
+            let mut out = anstream::stdout().lock();
+            out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        }
+        Stream::Stderr => anstream::stderr().lock().write_all(text.as_bytes()),
+    };
+}
+
 /// An error with every cause below it, `outer: cause: root cause` (the OS
 /// reason, e.g. "Permission denied", is never dropped).
 pub fn chain(error: &dyn std::error::Error) -> String {

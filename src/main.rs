@@ -16,12 +16,18 @@ macro_rules! eprintln {
 
 mod cli;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use cli::args::{Cli, Command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    cli::style::init(cli.color);
+    match &cli.command {
+        Command::Completions(args) => return cli::generate::completions(args.shell),
+        Command::Man => return cli::generate::man(Cli::command()),
+        _ => {}
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -39,6 +45,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => cli::commands::serve(args).await,
             Command::Faults(args) => cli::commands::faults(args).await,
             Command::Compare(args) => cli::commands::compare(args),
+            Command::Completions(_) | Command::Man => unreachable!("handled before the runtime"),
         }
     });
     match outcome {

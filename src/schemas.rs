@@ -1,15 +1,19 @@
-//! The JSON Schemas (`schemas/`), compiled once at start.
+//! The JSON Schemas (`schemas/`), each compiled once, when first used.
 //!
 //! `$ref`s between the files resolve among the files of the same set (by file
-//! name); nothing is ever fetched. A schema that does not compile, or a `$ref`
-//! that does not resolve, fails here, before any request is sent.
+//! name); nothing is ever fetched. The embedded schemas compile lazily: a run
+//! compiles only the ones it validates with (a `list` never compiles the
+//! report schema), and a test compiles every one of them, so a broken `$ref`
+//! fails the build's tests, never a user. A folder given with `--schemas` is
+//! compiled whole at start: a schema that does not compile, or a `$ref` that
+//! does not resolve, fails there, before any request is sent.
 
 use include_dir::{Dir, include_dir};
 use jsonschema::{Retrieve, Uri, Validator};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 static EMBEDDED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
 
@@ -94,9 +98,11 @@ pub struct Violation {
     pub message: String,
 }
 
-/// Every compiled schema.
+/// Every schema, each compiled on first use.
 pub struct Schemas {
-    validators: BTreeMap<SchemaName, Validator>,
+    documents: Arc<BTreeMap<String, Value>>,
+    dir: PathBuf,
+    validators: BTreeMap<SchemaName, OnceLock<Result<Validator, String>>>,
     /// Where they came from: `embedded` or a folder.
     pub source: String,
 }
@@ -136,7 +142,7 @@ impl Schemas {
                 .map_err(|source| SchemaError::Json { path, source })?;
             documents.insert(file.path().to_string_lossy().into_owned(), value);
         }
-        Schemas::compile(documents, Path::new("schemas"), "embedded".to_owned())
+        Schemas::lazy(documents, Path::new("schemas"), "embedded".to_owned())
     }
 
     /// The schemas of a folder (`--schemas DIR`).
@@ -170,45 +176,85 @@ impl Schemas {
                 documents.insert(name, value);
             }
         }
-        Schemas::compile(documents, dir, dir.display().to_string())
+        let schemas = Schemas::lazy(documents, dir, dir.display().to_string())?;
+        schemas.compile_all()?;
+        Ok(schemas)
     }
 
-    fn compile(
+    /// The schemas of `documents`, none compiled yet; every schema the tool
+    /// needs must be there.
+    fn lazy(
         documents: BTreeMap<String, Value>,
         dir: &Path,
         source: String,
     ) -> Result<Schemas, SchemaError> {
-        let documents = Arc::new(documents);
-        let mut validators = BTreeMap::new();
         for name in SchemaName::ALL {
-            let path = dir.join(name.file_name());
-            let schema = documents
-                .get(name.file_name())
-                .ok_or_else(|| SchemaError::Missing { path: path.clone() })?;
-            let validator = jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft202012)
-                .should_validate_formats(true)
-                .with_base_uri(format!(
-                    "https://ccgw-conformance.local/schemas/{}",
-                    name.file_name()
-                ))
-                .with_retriever(LocalRetriever {
-                    documents: Arc::clone(&documents),
-                })
-                .build(schema)
-                .map_err(|e| SchemaError::Compile {
-                    path,
-                    message: e.masked().to_string(),
-                })?;
-            validators.insert(name, validator);
+            if !documents.contains_key(name.file_name()) {
+                return Err(SchemaError::Missing {
+                    path: dir.join(name.file_name()),
+                });
+            }
         }
-        Ok(Schemas { validators, source })
+        Ok(Schemas {
+            documents: Arc::new(documents),
+            dir: dir.to_owned(),
+            validators: SchemaName::ALL
+                .into_iter()
+                .map(|name| (name, OnceLock::new()))
+                .collect(),
+            source,
+        })
+    }
+
+    /// Compiles every schema now; the first that fails is the error.
+    pub fn compile_all(&self) -> Result<(), SchemaError> {
+        for name in SchemaName::ALL {
+            self.validator(name)
+                .map_err(|message| SchemaError::Compile {
+                    path: self.dir.join(name.file_name()),
+                    message,
+                })?;
+        }
+        Ok(())
+    }
+
+    /// The validator of `name`, compiled on first use (once, shared by every
+    /// thread), or why it does not compile.
+    fn validator(&self, name: SchemaName) -> Result<&Validator, String> {
+        self.validators[&name]
+            .get_or_init(|| {
+                jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft202012)
+                    .should_validate_formats(true)
+                    .with_base_uri(format!(
+                        "https://ccgw-conformance.local/schemas/{}",
+                        name.file_name()
+                    ))
+                    .with_retriever(LocalRetriever {
+                        documents: Arc::clone(&self.documents),
+                    })
+                    .build(&self.documents[name.file_name()])
+                    .map_err(|e| e.masked().to_string())
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Validates `instance`; violations sorted by instance path. Messages are
     /// masked: they never repeat a value of the instance (which may be a secret).
     pub fn validate(&self, name: SchemaName, instance: &Value) -> Vec<Violation> {
-        let validator = &self.validators[&name];
+        let validator = match self.validator(name) {
+            Ok(validator) => validator,
+            // Only an embedded schema can get here (a folder is compiled at
+            // load), and a test compiles each of those: say so, never panic.
+            Err(message) => {
+                return vec![Violation {
+                    instance_path: String::new(),
+                    schema_path: String::new(),
+                    message: format!("schema {} does not compile: {message}", name.file_name()),
+                }];
+            }
+        };
         let mut out: Vec<Violation> = validator
             .iter_errors(instance)
             .map(|e| Violation {
@@ -222,5 +268,37 @@ impl Schemas {
         });
         out.dedup();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_schema_compiles() {
+        // The embedded schemas compile lazily at run time; this is where a
+        // broken one (or a `$ref` that does not resolve) shows up.
+        Schemas::embedded()
+            .expect("embedded schemas load")
+            .compile_all()
+            .expect("every embedded schema compiles");
+    }
+
+    #[test]
+    fn a_folder_is_compiled_whole_at_load() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for file in EMBEDDED.files() {
+            std::fs::write(dir.path().join(file.path()), file.contents()).expect("copy");
+        }
+        assert!(Schemas::from_dir(dir.path()).is_ok());
+        // A schema that no run of `list` would use still fails the load.
+        std::fs::write(
+            dir.path().join(SchemaName::Report.file_name()),
+            r#"{"$ref": "nowhere.schema.json"}"#,
+        )
+        .expect("write");
+        let error = Schemas::from_dir(dir.path()).expect_err("broken $ref");
+        assert!(matches!(error, SchemaError::Compile { .. }), "{error}");
     }
 }

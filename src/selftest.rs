@@ -1,12 +1,18 @@
 //! Running the suite against the embedded reference gateway: the main
 //! command's default target, the per-case tests and the fault matrix.
 
+#[cfg(feature = "gateway")]
 use crate::contract::Profile;
-use crate::gateway::{self, Fault, GatewayConfig, GatewayError, RunningGateway};
+use crate::gateway::Fault;
+#[cfg(feature = "gateway")]
+use crate::gateway::{self, GatewayConfig, GatewayError, RunningGateway};
 use crate::redact::Redactor;
-use crate::runner::{Credentials, Target, TlsSetup};
+use crate::runner::Credentials;
+#[cfg(feature = "gateway")]
+use crate::runner::{Target, TlsSetup};
 use std::collections::{BTreeMap, BTreeSet};
 
+#[cfg(feature = "gateway")]
 /// A started reference gateway and how to reach it.
 pub struct Embedded {
     pub gateway: RunningGateway,
@@ -14,6 +20,7 @@ pub struct Embedded {
     pub credentials: Credentials,
 }
 
+#[cfg(feature = "gateway")]
 impl Embedded {
     /// A redactor that knows the gateway's secrets.
     pub fn redactor(&self) -> Redactor {
@@ -21,6 +28,7 @@ impl Embedded {
     }
 }
 
+#[cfg(feature = "gateway")]
 /// Starts the reference gateway for `profile` with `faults`, on 127.0.0.1
 /// port 0, over HTTPS with its own certificate.
 pub async fn start_embedded(
@@ -38,6 +46,7 @@ pub async fn start_embedded(
     .await
 }
 
+#[cfg(feature = "gateway")]
 /// Starts the reference gateway with `config` and says how to reach it.
 pub async fn start_embedded_with(config: GatewayConfig) -> Result<Embedded, GatewayError> {
     let gateway = gateway::start(config).await?;
@@ -243,6 +252,8 @@ pub fn fault_row(
 pub struct SelfTestOptions {
     pub timeout: std::time::Duration,
     pub concurrency: usize,
+    /// Keep-alive (default) or a new connection per case.
+    pub connections: crate::runner::ConnectionPolicy,
     pub body_cap: usize,
     /// Delay of the `slow` fault; longer than `timeout`.
     pub slow_delay: std::time::Duration,
@@ -254,6 +265,7 @@ impl Default for SelfTestOptions {
         SelfTestOptions {
             timeout: std::time::Duration::from_secs(1),
             concurrency: 16,
+            connections: crate::runner::ConnectionPolicy::Reuse,
             body_cap: 1024 * 1024,
             slow_delay: std::time::Duration::from_secs(3),
             started_at: "1970-01-01T00:00:00Z".to_owned(),
@@ -261,6 +273,7 @@ impl Default for SelfTestOptions {
     }
 }
 
+#[cfg(feature = "gateway")]
 /// A self-test run failed to start.
 #[derive(Debug, thiserror::Error)]
 pub enum SelfTestError {
@@ -272,6 +285,7 @@ pub enum SelfTestError {
     Session(String),
 }
 
+#[cfg(feature = "gateway")]
 /// Runs `cases` (all of the suite when `None`) against a fresh reference
 /// gateway with `faults` on, and stops the gateway.
 pub async fn run_embedded(
@@ -297,6 +311,7 @@ pub async fn run_embedded(
     Ok(report?)
 }
 
+#[cfg(feature = "gateway")]
 /// The plan of a self-test run against `embedded`.
 pub(crate) fn plan_for(
     embedded: &Embedded,
@@ -312,6 +327,7 @@ pub(crate) fn plan_for(
         expectations: suite.expectations_for(profile),
         timeout: options.timeout,
         concurrency: options.concurrency,
+        connections: options.connections,
         body_cap: options.body_cap,
         started_at: options.started_at.clone(),
         embedded_gateway: true,
@@ -321,6 +337,7 @@ pub(crate) fn plan_for(
     }
 }
 
+#[cfg(feature = "gateway")]
 /// Runs `cases` under `plan` with no listener and no interrupt.
 pub(crate) async fn run_quietly(
     suite: &crate::suite::Suite,

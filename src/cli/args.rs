@@ -4,10 +4,22 @@ use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+/// The package version, and the git commit when built from a checkout (build.rs).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("CCGW_VERSION_SUFFIX"));
+
 /// Conformance suite for the CC-Gateway `getconnectinfo` interface.
 #[derive(Debug, Parser)]
-#[command(name = "ccgw-conformance", version, about, after_help = super::exit::HELP)]
+#[command(name = "ccgw-conformance", version = VERSION, about, after_help = super::exit::HELP)]
 pub struct Cli {
+    /// Colour on the console: auto (a terminal without NO_COLOR), always or never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: super::style::ColorWhen,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -24,6 +36,10 @@ pub enum Command {
     Faults(FaultsArgs),
     /// Compare two report.json files (e.g. the old and the new gateway release).
     Compare(CompareArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) generated from these definitions.
+    Man,
 }
 
 /// Where the suite comes from.
@@ -97,15 +113,19 @@ pub struct RunArgs {
     /// Narrow the expectations the documentation leaves open (TOML or JSON).
     #[arg(long, env = "CCGW_EXPECT", value_name = "FILE")]
     pub expect: Option<PathBuf>,
-    /// Per-request timeout in seconds (connect, headers and body).
-    #[arg(long, env = "CCGW_TIMEOUT", value_name = "SECS", default_value = "10", value_parser = parse_seconds, allow_negative_numbers = true)]
+    /// Per-request timeout (connect, headers and body): 500ms, 10s, 2m; a bare number is seconds.
+    #[arg(long, env = "CCGW_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = super::units::parse_duration, allow_negative_numbers = true)]
     pub timeout: std::time::Duration,
     /// How many cases run at once. One by default: a gateway may refuse
     /// repeated calls of one agent (000-007), which would make runs flaky.
     #[arg(long, env = "CCGW_CONCURRENCY", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
-    /// Largest response body read, in bytes; a larger one is a finding.
-    #[arg(long, env = "CCGW_BODY_CAP", value_name = "BYTES", default_value_t = 1024 * 1024)]
+    /// A new connection (TCP and TLS) for every case instead of keep-alive
+    /// (stated in every report).
+    #[arg(long, env = "CCGW_FRESH_CONNECTIONS", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub fresh_connections: bool,
+    /// Largest response body read (e.g. 1MiB, 512KiB, 65536); a larger one is a finding.
+    #[arg(long, env = "CCGW_BODY_CAP", value_name = "SIZE", default_value = "1MiB", value_parser = super::units::parse_size)]
     pub body_cap: usize,
     #[command(flatten)]
     pub suite: SuiteArgs,
@@ -115,6 +135,9 @@ pub struct RunArgs {
     /// Where the reports are written.
     #[arg(long, env = "CCGW_OUT", value_name = "DIR", default_value = "reports")]
     pub out: PathBuf,
+    /// Also print a curl line replaying each case (failures always get one).
+    #[arg(long, short, env = "CCGW_VERBOSE", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub verbose: bool,
     /// Print nothing but the summary.
     #[arg(long, short, env = "CCGW_QUIET", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     pub quiet: bool,
@@ -124,13 +147,16 @@ pub struct RunArgs {
     /// With --baseline: fail on any required failure (any) or only on new failures (new).
     #[arg(long, env = "CCGW_FAIL_ON", value_enum, default_value = "any")]
     pub fail_on: ccgw_conformance::compare::FailOn,
+    /// Name this run in every report, e.g. "R23.200 staging, node 2".
+    #[arg(long, env = "CCGW_LABEL", value_name = "TEXT")]
+    pub label: Option<String>,
     /// Switch on a fault of the embedded gateway (self-test; repeatable; not with --target).
     // Conflicts (--guid/--guid-file, --ca-cert/--insecure, --fault/--target)
     // are settled in `inputs`: a flag wins over a variable the user never typed.
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<ccgw_conformance::gateway::Fault>,
     #[command(flatten)]
-    pub session: super::session::SessionArgs,
+    pub session: super::session_args::SessionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -140,13 +166,26 @@ pub struct ListArgs {
     /// Only the cases whose id matches this glob.
     #[arg(long, value_name = "PATTERN")]
     pub only: Option<String>,
+    /// text (aligned columns) or json (an array, for scripts).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
+}
+
+/// Output of `list` and `faults`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Port on 127.0.0.1 (0: any free port).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, conflicts_with = "bind")]
     pub port: u16,
+    /// Address to listen on, e.g. 0.0.0.0:8443 for a CI service container (default 127.0.0.1:PORT).
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<std::net::SocketAddr>,
     /// Plain HTTP instead of HTTPS.
     #[arg(long)]
     pub http: bool,
@@ -162,11 +201,12 @@ pub struct ServeArgs {
     /// List the faults with a one-line description, and exit.
     #[arg(long)]
     pub list_faults: bool,
-    /// Where to write the gateway's certificate (PEM).
+    /// Where to write the gateway's certificate (PEM), kept after exit; without it
+    /// a temporary file is written and removed on exit.
     #[arg(long, value_name = "FILE")]
     pub cert_out: Option<PathBuf>,
     #[command(flatten)]
-    pub session: super::session::ServeSessionArgs,
+    pub session: super::session_args::ServeSessionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +219,9 @@ pub struct FaultsArgs {
     /// Only these faults (repeatable).
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<ccgw_conformance::gateway::Fault>,
+    /// text (the matrix) or json (one object per fault, for scripts).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +233,13 @@ pub struct CompareArgs {
     /// Where comparison.{md,html,json} are written.
     #[arg(long, value_name = "DIR", default_value = "reports")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 fn parse_target(text: &str) -> Result<reqwest::Url, String> {
@@ -212,14 +262,4 @@ fn parse_agent_id(text: &str) -> Result<String, String> {
             "`{text}` is not an agent id: decimal digits expected, e.g. 1001"
         ))
     }
-}
-
-pub(super) fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
-    let secs: f64 = text
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
-    if !(0.001..=3600.0).contains(&secs) {
-        return Err(format!("{secs} s is outside 0.001..=3600"));
-    }
-    Ok(std::time::Duration::from_secs_f64(secs))
 }

@@ -1,20 +1,23 @@
 //! The commands. Each returns an exit code or a [`Failure`]; only `main`
 //! prints fatal errors.
 
-use super::args::{CompareArgs, FaultsArgs, ListArgs, RunArgs, ServeArgs, SuiteArgs};
+use super::args::{CompareArgs, FaultsArgs, ListArgs, ListFormat, RunArgs, ServeArgs, SuiteArgs};
 use super::exit;
 use super::inputs::{self, Origins};
-use super::progress::{Progress, summary_line};
+use super::progress::{Progress, closing_lists, summary_line};
 use ccgw_conformance::compare;
 use ccgw_conformance::console;
 use ccgw_conformance::contract::Profile;
-use ccgw_conformance::gateway::{self, Fault, GatewayConfig};
+use ccgw_conformance::gateway::Fault;
+#[cfg(feature = "gateway")]
+use ccgw_conformance::gateway::{self, GatewayConfig};
 use ccgw_conformance::render;
 use ccgw_conformance::report::{ExpectationSource, RunReport, Status};
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
 use ccgw_conformance::schemas::Schemas;
 use ccgw_conformance::selftest;
 use ccgw_conformance::suite::{Case, Suite, SuiteSource, load_expectations_file, load_suite};
+use futures_util::StreamExt;
 
 /// A fatal error: what to print and the exit code.
 #[derive(Debug)]
@@ -128,16 +131,9 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     let (target, mut credentials) = match &args.target {
         Some(url) => external_target(&args, url, &origins)?,
         None => {
-            let e = selftest::start_embedded(
-                &profile,
-                &args.faults,
-                std::time::Duration::from_secs(30),
-            )
-            .await
-            .map_err(|e| Failure::config(format!("failed to start the reference gateway: {e}")))?;
-            let pair = (e.target.clone(), e.credentials.clone());
+            let (e, target, credentials) = super::embedded::start(&profile, &args.faults).await?;
             embedded = Some(e);
-            pair
+            (target, credentials)
         }
     };
     let redactor = selftest::redactor_for(&credentials);
@@ -162,7 +158,7 @@ pub async fn run(mut args: RunArgs) -> Outcome {
         Ok(opened) => opened,
         Err(failure) => {
             if let Some(e) = embedded {
-                e.gateway.shutdown().await;
+                super::embedded::stop(e).await;
             }
             return Err(failure);
         }
@@ -175,6 +171,11 @@ pub async fn run(mut args: RunArgs) -> Outcome {
         expectations,
         timeout: args.timeout,
         concurrency: usize::from(args.concurrency),
+        connections: if args.fresh_connections {
+            runner::ConnectionPolicy::Fresh
+        } else {
+            runner::ConnectionPolicy::Reuse
+        },
         body_cap: args.body_cap,
         started_at: now_rfc3339(),
         embedded_gateway: embedded.is_some(),
@@ -197,11 +198,12 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     let interrupted = result.as_ref().map_or(true, |r| r.interrupted);
     let closed = super::session::close(session, args.quiet, interrupted).await;
     if let Some(e) = embedded {
-        e.gateway.shutdown().await;
+        super::embedded::stop(e).await;
     }
     let mut report =
         result.map_err(|e| Failure::config(format!("failed to start the run: {e}")))?;
     super::session::attach(closed, &mut report);
+    report.environment.label = args.label.clone();
 
     let mut fails = report.summary.required_failed > 0;
     if let Some(old) = &baseline {
@@ -223,7 +225,10 @@ pub async fn run(mut args: RunArgs) -> Outcome {
         ))
     })?;
 
-    println!("{}", summary_line(&report.summary, report.interrupted));
+    let closing = closing_lists(&report, args.quiet, args.verbose);
+    console::write_styled(console::Stream::Stderr, &closing, false);
+    let summary = summary_line(&report.summary, report.interrupted);
+    console::write_styled(console::Stream::Stdout, &summary, true);
     println!(
         "reports: {}",
         written
@@ -349,7 +354,12 @@ fn external_target(
 /// `list`: the cases of the suite.
 pub fn list(args: ListArgs) -> Outcome {
     let (_, suite) = load(&args.suite)?;
-    for case in select(&suite, args.only.as_deref())? {
+    let cases = select(&suite, args.only.as_deref())?;
+    if args.format == ListFormat::Json {
+        println!("{}", super::listing::cases_json(&cases));
+        return Ok(exit::OK);
+    }
+    for case in cases {
         let severity = format!("{:?}", case.severity).to_lowercase();
         println!(
             "{:<34} {:<9} {:<40} {}",
@@ -362,7 +372,14 @@ pub fn list(args: ListArgs) -> Outcome {
     Ok(exit::OK)
 }
 
+/// `serve` without the `gateway` feature.
+#[cfg(not(feature = "gateway"))]
+pub async fn serve(_: ServeArgs) -> Outcome {
+    Err(super::embedded::not_compiled_in("serve"))
+}
+
 /// `serve`: the reference gateway until Ctrl-C.
+#[cfg(feature = "gateway")]
 pub async fn serve(args: ServeArgs) -> Outcome {
     if args.list_faults {
         for fault in Fault::all() {
@@ -377,7 +394,10 @@ pub async fn serve(args: ServeArgs) -> Outcome {
     let profile = profile(&suite, &args.profile)?;
     let mut config = GatewayConfig {
         plain_http: args.http,
-        port: args.port,
+        port: args.bind.map_or(args.port, |a| a.port()),
+        host: args
+            .bind
+            .map_or(std::net::Ipv4Addr::LOCALHOST.into(), |a| a.ip()),
         faults: args.faults.clone(),
         agent_id_min: profile.agent_id_min,
         agent_id_max: profile.agent_id_max,
@@ -400,6 +420,8 @@ pub async fn serve(args: ServeArgs) -> Outcome {
     let gw = gateway::start(config)
         .await
         .map_err(|e| Failure::config(format!("failed to start the reference gateway: {e}")))?;
+    // Handlers first: a SIGTERM right after the lines below must still clean up.
+    let stop = interrupt_signal();
     println!("reference gateway listening on {}", gw.base_url);
     println!("agent id:     {}", gw.agent.agent_id);
     println!("guid:         {}", gw.agent.guid);
@@ -408,16 +430,29 @@ pub async fn serve(args: ServeArgs) -> Outcome {
         "other agent:  {} (guid {}, callid {})",
         gw.other_agent.agent_id, gw.other_agent.guid, gw.other_agent.callid
     );
+    // The certificate file: kept where --cert-out says, else a temporary
+    // file removed when this function returns (Ctrl-C included).
+    let mut _temporary_cert = None;
     if let Some(pem) = &gw.ca_cert_pem {
-        let path = args.cert_out.clone().unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("ccgw-gateway-{}.pem", gw.addr().port()))
-        });
-        std::fs::write(&path, pem).map_err(|e| {
-            Failure::config(format!(
-                "failed to write the certificate to {}: {e}",
-                path.display()
-            ))
-        })?;
+        let path = match &args.cert_out {
+            Some(path) => {
+                std::fs::write(path, pem).map_err(|e| {
+                    Failure::config(format!(
+                        "failed to write the certificate to {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                path.clone()
+            }
+            None => {
+                let file = super::listing::temporary_cert(pem).map_err(|e| {
+                    Failure::config(format!("failed to write the certificate: {e}"))
+                })?;
+                let path = file.path().to_path_buf();
+                _temporary_cert = Some(file);
+                path
+            }
+        };
         println!("certificate:  {}", path.display());
         println!(
             "try: curl --cacert {} -X POST {}/agentgateway/resource/mediacall/{}/getconnectinfo -H 'Content-Type: application/json; charset=UTF-8' -H 'Guid: {}' -d '{{\"callid\":\"{}\",\"userType\":\"agent\"}}'",
@@ -439,12 +474,21 @@ pub async fn serve(args: ServeArgs) -> Outcome {
         );
     }
     println!("press Ctrl-C to stop");
-    let _ = tokio::signal::ctrl_c().await;
+    stop.await;
     gw.shutdown().await;
     Ok(exit::OK)
 }
 
+/// `faults` without the `gateway` feature.
+#[cfg(not(feature = "gateway"))]
+pub async fn faults(_: FaultsArgs) -> Outcome {
+    Err(super::embedded::not_compiled_in("faults"))
+}
+/// How many fault runs of `faults` go at once.
+const FAULT_RUNS_AT_ONCE: usize = 4;
+
 /// `faults`: the fault matrix (mutation score of the suite).
+#[cfg(feature = "gateway")]
 pub async fn faults(args: FaultsArgs) -> Outcome {
     let (schemas, suite) = load(&args.suite)?;
     let profile = profile(&suite, &args.profile)?.clone();
@@ -458,19 +502,32 @@ pub async fn faults(args: FaultsArgs) -> Outcome {
         ..Default::default()
     };
     let mut matrix = selftest::FaultMatrix::default();
-    for fault in faults {
-        eprintln!("running the suite against fault {}", fault.name());
-        let report = selftest::run_embedded(&suite, &schemas, &profile, &[fault], None, &options)
-            .await
-            .map_err(|e| Failure::config(format!("fault {}: {e}", fault.name())))?;
-        matrix
-            .rows
-            .push(selftest::fault_row(&suite, fault, &report));
+    // The runs are independent (one gateway each): a few at once, so that a
+    // run that waits (the `slow` fault times out) overlaps with the others.
+    // Results come back in fault order.
+    let (suite, schemas, profile, options) = (&suite, &schemas, &profile, &options);
+    let mut runs = futures_util::stream::iter(faults)
+        .map(|fault| async move {
+            eprintln!("running the suite against fault {}", fault.name());
+            let report =
+                selftest::run_embedded(suite, schemas, profile, &[fault], None, options).await;
+            (fault, report)
+        })
+        .buffered(FAULT_RUNS_AT_ONCE);
+    while let Some((fault, report)) = runs.next().await {
+        let report = report.map_err(|e| Failure::config(format!("fault {}: {e}", fault.name())))?;
+        matrix.rows.push(selftest::fault_row(suite, fault, &report));
     }
-    print!("{}", matrix.render());
     let problems = matrix.problems();
-    for p in &problems {
-        println!("problem: {p}");
+    if args.format == ListFormat::Json {
+        println!("{}", super::listing::fault_matrix_json(&matrix, &problems));
+    } else {
+        print!("{}", matrix.render());
+    }
+    if args.format == ListFormat::Text {
+        for p in &problems {
+            println!("problem: {p}");
+        }
     }
     Ok(if problems.is_empty() {
         exit::OK

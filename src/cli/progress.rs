@@ -3,8 +3,10 @@
 //! `--quiet`, nothing (the summary is printed by the command). Every line
 //! goes through [`console::safe`]: redacted, terminal controls made visible.
 
-use ccgw_conformance::console;
-use ccgw_conformance::report::{CaseResult, Status, Summary, Verdict};
+use super::style;
+use ccgw_conformance::console::{self, Stream};
+use ccgw_conformance::render::curl;
+use ccgw_conformance::report::{CaseResult, RunReport, Status, Summary, Verdict};
 use ccgw_conformance::runner::{EventListener, RunEvent};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -29,7 +31,7 @@ impl Progress {
     }
 }
 
-/// One line for a finished case.
+/// One line for a finished case, its mark coloured (see [`style`]).
 pub fn case_line(result: &CaseResult) -> String {
     let mark = match result.status {
         Status::Passed => "PASS ",
@@ -37,6 +39,7 @@ pub fn case_line(result: &CaseResult) -> String {
         Status::Errored => "ERROR",
         Status::Skipped => "SKIP ",
     };
+    let mark = style::paint(style::status(result.status), mark);
     let advisory = if result.severity == ccgw_conformance::report::Severity::Advisory {
         " (advisory)"
     } else {
@@ -44,9 +47,18 @@ pub fn case_line(result: &CaseResult) -> String {
     };
     match (&result.reason, result.status) {
         (Some(reason), Status::Failed | Status::Errored | Status::Skipped) => {
-            format!("{mark} {}{advisory}: {}", result.id, first_line(reason))
+            // The reason may quote the gateway: made safe before any colour is added.
+            let id = console::safe(&result.id);
+            format!(
+                "{mark} {id}{advisory}: {}",
+                console::safe(&first_line(reason))
+            )
         }
-        _ => format!("{mark} {}{advisory} ({} ms)", result.id, result.duration_ms),
+        _ => format!(
+            "{mark} {}{advisory} ({} ms)",
+            console::safe(&result.id),
+            result.duration_ms
+        ),
     }
 }
 
@@ -60,13 +72,14 @@ fn first_line(text: &str) -> String {
     }
 }
 
-/// The closing summary.
+/// The closing summary, its verdict coloured.
 pub fn summary_line(summary: &Summary, interrupted: bool) -> String {
     let verdict = match summary.verdict {
         Verdict::Conformant => "conformant",
         Verdict::NotConformant => "not conformant",
         Verdict::NotAssessed => "not assessed",
     };
+    let verdict = style::paint(style::verdict(summary.verdict), verdict);
     let interrupted = if interrupted { " (interrupted)" } else { "" };
     format!(
         "{} cases: {} passed, {} failed, {} errored, {} skipped; verdict: {verdict}{interrupted}",
@@ -82,7 +95,7 @@ impl EventListener for Progress {
                 eprintln!("running {total} cases against {target}");
             }
             (Progress::Plain, RunEvent::CaseFinished { result, .. }) => {
-                eprintln!("{}", case_line(result));
+                console::write_styled(Stream::Stderr, &case_line(result), true);
             }
             (Progress::Bar(bar), RunEvent::RunStarted { total, target }) => {
                 let b = ProgressBar::new(*total as u64);
@@ -96,7 +109,7 @@ impl EventListener for Progress {
                 *bar = Some(b);
             }
             (Progress::Bar(Some(bar)), RunEvent::CaseFinished { result, .. }) => {
-                bar.println(console::safe(&case_line(result)));
+                bar.println(style::for_stderr(&case_line(result)));
                 bar.set_message(console::safe(&result.id));
                 bar.inc(1);
             }
@@ -108,4 +121,46 @@ impl EventListener for Progress {
             _ => {}
         }
     }
+}
+
+/// After the per-case lines (as nextest does): each failed or errored case
+/// again with its reason and a `curl` line that replays it; with `verbose`,
+/// a `curl` line for every case that sent a request. Nothing when quiet.
+pub fn closing_lists(report: &RunReport, quiet: bool, verbose: bool) -> String {
+    let mut out = String::new();
+    if quiet {
+        return out;
+    }
+    if verbose {
+        out.push_str("requests (replay with curl):\n");
+        for case in &report.cases {
+            if let Some(line) = curl::repro(case, &report.environment) {
+                out.push_str(&format!(
+                    "  {}\n    {}\n",
+                    console::safe(&case.id),
+                    console::safe(&line)
+                ));
+            }
+        }
+    }
+    let failures: Vec<&CaseResult> = report
+        .cases
+        .iter()
+        .filter(|c| matches!(c.status, Status::Failed | Status::Errored))
+        .collect();
+    if failures.is_empty() {
+        return out;
+    }
+    out.push_str(&format!(
+        "{} case(s) failed or errored ({}):\n",
+        failures.len(),
+        curl::VARIABLES_NOTE
+    ));
+    for case in failures {
+        out.push_str(&format!("  {}\n", case_line(case)));
+        if let Some(line) = curl::repro(case, &report.environment) {
+            out.push_str(&format!("    {}\n", console::safe(&line)));
+        }
+    }
+    out
 }

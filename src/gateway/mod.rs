@@ -1,4 +1,5 @@
-//! The reference CC-Gateway: a real HTTPS (or HTTP) server on 127.0.0.1 that
+//! The reference CC-Gateway (cargo feature `gateway`, on by default; without
+//! it only [`Fault`], the names, is compiled): a real HTTPS (or HTTP) server on 127.0.0.1 that
 //! implements the documented `getconnectinfo` behaviour, with switchable
 //! [`Fault`]s. It is the default target of the main command and the test
 //! bench of the suite: every check of the suite is shown to catch a fault.
@@ -79,18 +80,30 @@
 //!   `sniff.rs`): the plaintext request head is scanned for how the Guid
 //!   header name was spelled.
 
+#[cfg(feature = "gateway")]
 mod agent_id;
+#[cfg(feature = "gateway")]
 mod behaviour;
 mod fault;
+#[cfg(feature = "gateway")]
 mod handler;
+#[cfg(feature = "gateway")]
 pub mod mtls;
+#[cfg(feature = "gateway")]
 mod response;
+#[cfg(feature = "gateway")]
 mod server;
+#[cfg(feature = "gateway")]
 mod session;
+#[cfg(feature = "gateway")]
 mod sniff;
+#[cfg(feature = "gateway")]
 mod state;
 
 pub use fault::{Fault, UnknownFault};
+#[cfg(feature = "gateway")]
 pub use server::{GatewayConfig, GatewayError, RunningGateway, start};
+#[cfg(feature = "gateway")]
 pub use session::{AgentSession, AuthMode, SessionConfig, VideoCall};
+#[cfg(feature = "gateway")]
 pub use state::AgentCredentials;

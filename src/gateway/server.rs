@@ -27,8 +27,11 @@ const GRACE: Duration = Duration::from_secs(1);
 pub struct GatewayConfig {
     /// Serve plain HTTP instead of HTTPS.
     pub plain_http: bool,
-    /// Port on 127.0.0.1; 0 picks a free one.
+    /// Port; 0 picks a free one.
     pub port: u16,
+    /// Address to listen on: 127.0.0.1 unless `serve --bind` says otherwise
+    /// (e.g. 0.0.0.0 in a CI service container).
+    pub host: std::net::IpAddr,
     /// Faults switched on (none: the documented behaviour).
     pub faults: Vec<Fault>,
     /// The signed-in agent, with a live call.
@@ -53,6 +56,7 @@ impl Default for GatewayConfig {
         GatewayConfig {
             plain_http: false,
             port: 0,
+            host: Ipv4Addr::LOCALHOST.into(),
             faults: Vec::new(),
             agent_id: "1001".to_owned(),
             other_agent_id: "1002".to_owned(),
@@ -71,9 +75,11 @@ pub enum GatewayError {
     /// The configuration contradicts itself.
     #[error("accept the gateway configuration: {0}")]
     Config(String),
-    /// The loopback port could not be bound.
-    #[error("bind the gateway to 127.0.0.1:{port}")]
+    /// The address could not be bound.
+    #[error("bind the gateway to {host}:{port}")]
     Bind {
+        /// The requested address.
+        host: std::net::IpAddr,
         /// The requested port.
         port: u16,
         /// The underlying error.
@@ -176,10 +182,11 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
     let app = handler::router(Arc::clone(&state)).into_make_service();
 
     let bind_error = |source| GatewayError::Bind {
+        host: config.host,
         port: config.port,
         source,
     };
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).map_err(bind_error)?;
+    let listener = TcpListener::bind((config.host, config.port)).map_err(bind_error)?;
     let addr = listener.local_addr().map_err(bind_error)?;
     let server = axum_server::from_tcp(listener).map_err(bind_error)?;
     let handle = Handle::new();

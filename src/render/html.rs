@@ -29,6 +29,7 @@ use crate::report::{
     CaseResult, Comparison, RequestEvidence, ResponseEvidence, RunReport, Severity, Status,
     TlsMode, Verdict,
 };
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 /// The page's style sheet: readable on screen and on paper.
@@ -388,16 +389,20 @@ fn requirements(out: &mut String, report: &RunReport) {
         "<table>\n<tr><th>Requirement</th><th>Title</th><th>Documentation</th>\
          <th>Cases</th><th>Verdict</th></tr>\n",
     );
+    // By id, once: a search per link is quadratic in the number of cases.
+    let status_of: HashMap<&str, Status> = report
+        .cases
+        .iter()
+        .map(|case| (case.id.as_str(), case.status))
+        .collect();
     for requirement in &report.requirements {
         let links: Vec<String> = requirement
             .cases
             .iter()
             .map(|id| {
-                let status = report
-                    .cases
-                    .iter()
-                    .find(|case| &case.id == id)
-                    .map(|case| format!("{} ", status_badge(case.status)))
+                let status = status_of
+                    .get(id.as_str())
+                    .map(|status| format!("{} ", status_badge(*status)))
                     .unwrap_or_default();
                 format!(
                     "<li class=\"nowrap\">{status}<a href=\"#{}\"><code>{}</code></a></li>",
@@ -427,13 +432,8 @@ fn comparison_section(out: &mut String, comparison: &Comparison, report: &RunRep
     row(out, "Current", &escape_html(&comparison.current));
     out.push_str("</table>\n");
     // A removed case has no section in this report to link to.
-    let link = |id: &str| {
-        report
-            .cases
-            .iter()
-            .any(|c| c.id == id)
-            .then(|| case_anchor(id))
-    };
+    let in_report: HashSet<&str> = report.cases.iter().map(|c| c.id.as_str()).collect();
+    let link = |id: &str| in_report.contains(id).then(|| case_anchor(id));
     super::comparison::html_body(out, comparison, "h3", &link);
     out.push_str("</section>\n");
 }

@@ -15,6 +15,7 @@
 //! only show what it holds.
 
 pub mod comparison;
+pub mod curl;
 mod format;
 pub mod html;
 pub mod json;

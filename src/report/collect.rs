@@ -112,6 +112,7 @@ fn environment(suite: &Suite, plan: &RunPlan) -> Environment {
         (TlsSetup::Insecure, _) => TlsMode::Insecure,
     };
     Environment {
+        label: None,
         target: display_target(&plan.target.base_url),
         embedded_gateway: plan.embedded_gateway,
         gateway_faults: plan.gateway_faults.clone(),
@@ -119,6 +120,7 @@ fn environment(suite: &Suite, plan: &RunPlan) -> Environment {
         profile_title: plan.profile.title.clone(),
         agent_id: plan.credentials.agent_id.clone(),
         tls,
+        fresh_connections: plan.connections == crate::runner::ConnectionPolicy::Fresh,
         has_callid: plan.credentials.callid.is_some(),
         started_at: plan.started_at.clone(),
         suite: format!("{} ({})", suite.name, suite.source),

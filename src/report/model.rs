@@ -44,6 +44,9 @@ pub struct ToolInfo {
 /// The environment of a run, as a person signing off a report needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Environment {
+    /// What the run is called (`--label`), e.g. "R23.200 staging, node 2".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// Base URL of the target (no credentials, no query).
     pub target: String,
     /// True when the target was the embedded reference gateway.
@@ -59,6 +62,10 @@ pub struct Environment {
     pub agent_id: String,
     /// How TLS was verified.
     pub tls: TlsMode,
+    /// True with `--fresh-connections`: a new connection for every case
+    /// instead of keep-alive. Absent (false) when connections were reused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fresh_connections: bool,
     /// Whether a live callid was given (success cases are skipped without one).
     pub has_callid: bool,
     /// Start of the run, RFC 3339 UTC.

@@ -48,7 +48,9 @@ impl CaseRunner<'_> {
             Resolution::Ready { request, expected } => (request, expected),
         };
         result.expected = expected.describe();
-        let (sent, request, generation) = self.send_with_retries(request, &mut result).await;
+        let (sent, request, generation) = self
+            .send_with_retries(request, case.fresh_connection, &mut result)
+            .await;
         result.request = Some(self.request_evidence(&request, generation));
         result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let response = match sent {
@@ -116,6 +118,7 @@ impl CaseRunner<'_> {
     async fn send_with_retries(
         &self,
         request: Prepared,
+        fresh_connection: bool,
         result: &mut CaseResult,
     ) -> (
         Result<RawResponse, super::http::TransportError>,
@@ -133,6 +136,7 @@ impl CaseRunner<'_> {
                 .send(
                     &self.plan.target,
                     &request,
+                    fresh_connection,
                     self.plan.timeout,
                     self.plan.body_cap,
                 )

@@ -1,23 +1,70 @@
 //! Sending one request: reqwest over rustls (ring), HTTP/1.1 only, redirects
 //! never followed, every byte under one timeout, the body capped.
+//!
+//! Connections are kept alive and reused between cases, as real clients of
+//! the gateway do: a new TCP connection and TLS handshake per case cost more
+//! than the rest of a run. A case gets a fresh connection when its plan says
+//! so (`--fresh-connections`, or a case marked `fresh_connection`), and every
+//! case after a transport anomaly does too: after a timeout, a transport
+//! error or a body over the cap, the pool is dropped whole, so a connection
+//! that carried a broken answer is never used again.
 
 use super::plan::{Target, TlsSetup};
 use super::request::Prepared;
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-/// The two clients of a run: header names in title case (`Guid`, as the
-/// documentation writes them) and in lowercase (the header-case cases).
-#[derive(Debug, Clone)]
+/// How connections are used across the cases of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ConnectionPolicy {
+    /// Keep-alive: reuse a connection while its answers are clean.
+    #[default]
+    Reuse,
+    /// A new connection (TCP and TLS) for every case.
+    Fresh,
+}
+
+/// The clients of a run: header names in title case (`Guid`, as the
+/// documentation writes them) and in lowercase (the header-case cases), each
+/// pooled (keep-alive) and fresh (a new connection per request).
+#[derive(Debug)]
 pub struct Clients {
+    recipe: Recipe,
+    policy: ConnectionPolicy,
+    /// Pooled clients; dropped (pool and all) after a transport anomaly, and
+    /// built anew for the next case that needs them.
+    pooled: Mutex<Option<Pair>>,
+    /// Clients without a pool, built when first needed (building a client
+    /// can cost tens of milliseconds: it may load the system's trust store).
+    fresh: OnceLock<Result<Pair, String>>,
+}
+
+#[derive(Debug, Clone)]
+struct Pair {
     title_case: reqwest::Client,
     lowercase: reqwest::Client,
+}
+
+impl Pair {
+    fn get(&self, lowercase_names: bool) -> &reqwest::Client {
+        if lowercase_names {
+            &self.lowercase
+        } else {
+            &self.title_case
+        }
+    }
+}
+
+/// What every client of a run is built from.
+#[derive(Debug)]
+struct Recipe {
+    target: Target,
+    connect_timeout: Duration,
 }
 
 /// A failure to set up the HTTP client.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("read the CA certificate: {0}")]
-    CaCert(String),
     /// A certificate or key that cannot be used, naming the input.
     #[error(transparent)]
     TlsInput(#[from] super::tls::TlsInputError),
@@ -43,48 +90,128 @@ pub struct TransportError {
     pub message: String,
 }
 
-impl Clients {
-    /// Builds the clients for `target`.
-    pub fn new(target: &Target, timeout: Duration) -> Result<Clients, ClientError> {
-        crate::install_crypto_provider();
-        let build = |title_case: bool| -> Result<reqwest::Client, ClientError> {
-            let mut builder = reqwest::Client::builder()
-                .http1_only()
-                .redirect(reqwest::redirect::Policy::none())
-                .no_proxy()
-                .connect_timeout(timeout)
-                .pool_max_idle_per_host(0)
-                .user_agent(concat!("ccgw-conformance/", env!("CARGO_PKG_VERSION")));
-            if title_case {
-                builder = builder.http1_title_case_headers();
-            }
-            builder = super::tls::configure(builder, target)?;
-            builder
-                .build()
-                .map_err(|e| ClientError::Build(e.to_string()))
-        };
-        Ok(Clients {
-            title_case: build(true)?,
-            lowercase: build(false)?,
+impl Recipe {
+    fn pair(&self, pooled: bool) -> Result<Pair, ClientError> {
+        Ok(Pair {
+            title_case: self.client(true, pooled)?,
+            lowercase: self.client(false, pooled)?,
         })
     }
 
+    fn client(&self, title_case: bool, pooled: bool) -> Result<reqwest::Client, ClientError> {
+        let mut builder = reqwest::Client::builder()
+            .http1_only()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .connect_timeout(self.connect_timeout)
+            .user_agent(concat!("ccgw-conformance/", env!("CARGO_PKG_VERSION")));
+        if !pooled {
+            builder = builder.pool_max_idle_per_host(0);
+        }
+        if title_case {
+            builder = builder.http1_title_case_headers();
+        }
+        builder = super::tls::configure(builder, &self.target)?;
+        builder
+            .build()
+            .map_err(|e| ClientError::Build(e.to_string()))
+    }
+}
+
+impl Clients {
+    /// Builds the clients for `target`, using connections by `policy`.
+    pub fn new(
+        target: &Target,
+        timeout: Duration,
+        policy: ConnectionPolicy,
+    ) -> Result<Clients, ClientError> {
+        crate::install_crypto_provider();
+        let recipe = Recipe {
+            target: target.clone(),
+            connect_timeout: timeout,
+        };
+        // Built now, so that a bad CA file fails before any case runs.
+        let first = recipe.pair(policy == ConnectionPolicy::Reuse)?;
+        let (pooled, fresh) = match policy {
+            ConnectionPolicy::Reuse => (Some(first), OnceLock::new()),
+            ConnectionPolicy::Fresh => (None, OnceLock::from(Ok(first))),
+        };
+        Ok(Clients {
+            recipe,
+            policy,
+            pooled: Mutex::new(pooled),
+            fresh,
+        })
+    }
+
+    /// The client for `request`: pooled, unless the run or the case wants a
+    /// fresh connection.
+    fn client_for(
+        &self,
+        request: &Prepared,
+        fresh_connection: bool,
+    ) -> Result<reqwest::Client, ClientError> {
+        if fresh_connection || self.policy == ConnectionPolicy::Fresh {
+            return match self
+                .fresh
+                .get_or_init(|| self.recipe.pair(false).map_err(|e| e.to_string()))
+            {
+                Ok(pair) => Ok(pair.get(request.lowercase_names).clone()),
+                Err(message) => Err(ClientError::Build(message.clone())),
+            };
+        }
+        let mut slot = self.pooled.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(self.recipe.pair(true)?);
+        }
+        let pair = slot.as_ref().expect("just filled");
+        Ok(pair.get(request.lowercase_names).clone())
+    }
+
+    /// Drops every pooled connection: the next case connects anew. Called
+    /// after a transport anomaly, so a connection whose answer was broken
+    /// (timed out, cut short, over the cap) never carries another case.
+    fn discard_pool(&self) {
+        if self.policy == ConnectionPolicy::Reuse {
+            *self.pooled.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        }
+    }
+
     /// Sends `request` to `target` and reads at most `cap` bytes of the body,
-    /// all within `timeout`.
+    /// all within `timeout`; on a fresh connection when `fresh_connection`.
     pub async fn send(
         &self,
         target: &Target,
         request: &Prepared,
+        fresh_connection: bool,
+        timeout: Duration,
+        cap: usize,
+    ) -> Result<RawResponse, TransportError> {
+        let sent = self
+            .send_on(target, request, fresh_connection, timeout, cap)
+            .await;
+        if !matches!(&sent, Ok(response) if !response.over_cap) {
+            self.discard_pool();
+        }
+        sent
+    }
+
+    async fn send_on(
+        &self,
+        target: &Target,
+        request: &Prepared,
+        fresh_connection: bool,
         timeout: Duration,
         cap: usize,
     ) -> Result<RawResponse, TransportError> {
         let url = url_for(&target.base_url, &request.path);
+        let client = self
+            .client_for(request, fresh_connection)
+            .map_err(|e| TransportError {
+                is_connect: false,
+                message: format!("failed to {e}"),
+            })?;
         let work = async {
-            let client = if request.lowercase_names {
-                &self.lowercase
-            } else {
-                &self.title_case
-            };
             let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|_| {
                 TransportError {
                     is_connect: false,

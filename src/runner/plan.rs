@@ -63,6 +63,8 @@ pub struct RunPlan {
     pub timeout: Duration,
     /// How many cases run at once.
     pub concurrency: usize,
+    /// Keep-alive (the default) or a new connection for every case.
+    pub connections: super::http::ConnectionPolicy,
     /// Largest response body read, in bytes.
     pub body_cap: usize,
     /// Start of the run (RFC 3339), injected so that tests control the clock.

@@ -32,7 +32,7 @@ pub async fn run(
     listener: &mut dyn EventListener,
     interrupt: impl Future<Output = ()>,
 ) -> Result<RunReport, RunError> {
-    let clients = Clients::new(&plan.target, plan.timeout)?;
+    let clients = Clients::new(&plan.target, plan.timeout, plan.connections)?;
     let expectations = &plan.expectations;
     let documented = expectations
         .retcodes(&expectations.builtin().documented)
@@ -105,8 +105,10 @@ pub async fn run(
     }
     drop(stream);
     if interrupted {
+        let finished: std::collections::HashSet<String> =
+            results.iter().map(|r| r.id.clone()).collect();
         for case in cases {
-            if !results.iter().any(|r| r.id == case.id) {
+            if !finished.contains(&case.id) {
                 let mut result = skeleton(case);
                 result.status = Status::Errored;
                 result.reason = Some("interrupted before it finished".to_owned());

@@ -11,7 +11,7 @@ use super::checks::{
 use super::guid::{GuidSource, guid_of_set_guid};
 use crate::redact::Redactor;
 use crate::report::{CaseResult, SessionEntry, SessionReport, Status};
-use crate::runner::{Clients, Prepared, Target};
+use crate::runner::{Clients, ConnectionPolicy, Prepared, Target};
 use serde_json::{Map, Value};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -189,7 +189,7 @@ impl Shared {
     async fn send(&self, request: &Prepared) -> Result<Answer, String> {
         let raw = self
             .clients
-            .send(&self.target, request, self.options.timeout, BODY_CAP)
+            .send(&self.target, request, false, self.options.timeout, BODY_CAP)
             .await
             .map_err(|e| self.redactor.text(&e.message))?;
         let json: Value = serde_json::from_slice(&raw.body).unwrap_or(Value::Null);
@@ -356,7 +356,7 @@ impl Session {
         redactor: &Redactor,
     ) -> Result<Session, SessionError> {
         redactor.add_secret(&options.password, "<password>");
-        let clients = Clients::new(target, options.timeout)
+        let clients = Clients::new(target, options.timeout, ConnectionPolicy::Reuse)
             .map_err(|e| SessionError::Client(e.to_string()))?;
         let agent = options.agent_id.clone();
         let mut body = options.body.0.clone();

@@ -12,7 +12,9 @@
 //!
 //! A refusal is 100-006 or 000-003 (cec_07_0005).
 
-use crate::report::{CaseResult, CheckId, Finding, Severity, Status};
+use crate::report::{
+    CaseResult, CheckId, Finding, RunReport, SessionReport, Severity, Status, summarize,
+};
 
 /// Retcodes that refuse a Guid (cec_07_0005).
 pub const GUID_REFUSED: [&str; 2] = ["100-006", "000-003"];
@@ -80,4 +82,15 @@ impl SessionCheck {
             duration_ms: 0,
         }
     }
+}
+
+/// Puts a finished session and its checks into `report` (the checks only
+/// when the run was not interrupted).
+pub fn attach(report: &mut RunReport, session: SessionReport, checks: Vec<CaseResult>) {
+    if !report.interrupted {
+        report.cases.extend(checks);
+        report.cases.sort_by(|a, b| a.id.cmp(&b.id));
+        report.summary = summarize(&report.cases);
+    }
+    report.session = Some(session);
 }

@@ -5,9 +5,11 @@
 mod agent;
 mod checks;
 mod guid;
+#[cfg(feature = "gateway")]
 mod selftest;
 
 pub use agent::{Session, SessionError, SessionOptions, SignInBody};
-pub use checks::{GUID_REFUSED, SESSION_CHECKS, SessionCheck};
+pub use checks::{GUID_REFUSED, SESSION_CHECKS, SessionCheck, attach};
 pub use guid::{GuidSource, guid_of_set_guid};
-pub use selftest::{attach, fast_dynamic, run_with_session};
+#[cfg(feature = "gateway")]
+pub use selftest::{fast_dynamic, run_with_session};

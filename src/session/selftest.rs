@@ -4,9 +4,10 @@
 //! report.
 
 use super::agent::{Session, SessionOptions};
+use super::checks::attach;
 use crate::contract::Profile;
 use crate::gateway::{AuthMode, Fault, GatewayConfig, SessionConfig};
-use crate::report::{CaseResult, RunReport, SessionReport, summarize};
+use crate::report::RunReport;
 use crate::runner::RunSession;
 use crate::selftest::{SelfTestError, SelfTestOptions, plan_for, run_quietly, start_embedded_with};
 use crate::suite::{Case, Suite};
@@ -28,17 +29,6 @@ pub fn fast_dynamic() -> SessionConfig {
         agent_signed_in: false,
         ..SessionConfig::default()
     }
-}
-
-/// Puts a finished session and its checks into `report` (the checks only
-/// when the run was not interrupted).
-pub fn attach(report: &mut RunReport, session: SessionReport, checks: Vec<CaseResult>) {
-    if !report.interrupted {
-        report.cases.extend(checks);
-        report.cases.sort_by(|a, b| a.id.cmp(&b.id));
-        report.summary = summarize(&report.cases);
-    }
-    report.session = Some(session);
 }
 
 /// Runs `cases` with a session against a fresh gateway in fast dynamic mode

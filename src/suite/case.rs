@@ -54,6 +54,9 @@ pub struct Case {
     /// Faults of the reference gateway this case must catch.
     pub catches: Vec<String>,
     pub rationale: Option<String>,
+    /// Sent on a new connection even when the run reuses connections: the
+    /// case's point is the connection itself.
+    pub fresh_connection: bool,
     /// The one change to the valid baseline request.
     pub change: Change,
     pub expect: Expect,

@@ -165,10 +165,12 @@ pub fn load_suite(
         expectations: &expectations,
         known_faults,
     };
-    let mut cases = Vec::new();
-    for file in files.iter().filter(|f| is_case_file(&f.path)) {
-        cases.push(load_case(&display(&file.path), file, schemas, &ctx)?);
-    }
+    let case_files: Vec<&SourceFile> = files.iter().filter(|f| is_case_file(&f.path)).collect();
+    let mut cases = super::parallel::map_in_order(&case_files, |file| {
+        load_case(&display(&file.path), file, schemas, &ctx)
+    })
+    .into_iter()
+    .collect::<Result<Vec<Case>, SuiteError>>()?;
     cases.sort_by(|a, b| a.id.cmp(&b.id));
 
     Ok(Suite {
@@ -310,6 +312,7 @@ fn load_case(
         requirements: raw.requirements,
         catches: raw.catches,
         rationale: raw.rationale,
+        fresh_connection: raw.fresh_connection,
         change,
         expect: Expect {
             outcome,

@@ -4,6 +4,7 @@ mod case;
 mod load;
 mod locate;
 pub mod model;
+mod parallel;
 
 pub use case::*;
 pub use load::{SuiteError, SuiteSource, load_expectations_file, load_suite};

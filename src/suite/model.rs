@@ -34,6 +34,9 @@ pub struct RawCase {
     /// Free text shown in the report: why the case expects what it expects.
     #[serde(default)]
     pub rationale: Option<String>,
+    /// Send this case on a new connection, never a reused one.
+    #[serde(default)]
+    pub fresh_connection: bool,
     #[serde(default)]
     pub request: RawRequest,
     pub expect: RawExpect,

@@ -93,6 +93,7 @@ fn run_case(path: &Path) -> (CaseResult, Option<String>) {
         expectations,
         timeout: Duration::from_secs(10),
         concurrency: 1,
+        connections: ccgw_conformance::runner::ConnectionPolicy::Reuse,
         body_cap: 1024 * 1024,
         started_at: String::new(),
         embedded_gateway: false,

@@ -89,6 +89,7 @@ fn report(mut cases: Vec<CaseResult>, started_at: &str) -> RunReport {
             version: "0.1.0".to_owned(),
         },
         environment: Environment {
+            label: None,
             target: "https://127.0.0.1:8043".to_owned(),
             embedded_gateway: false,
             gateway_faults: Vec::new(),
@@ -96,6 +97,7 @@ fn report(mut cases: Vec<CaseResult>, started_at: &str) -> RunReport {
             profile_title: "CEC 2023".to_owned(),
             agent_id: "1001".to_owned(),
             tls: TlsMode::CustomCa,
+            fresh_connections: false,
             has_callid: true,
             started_at: started_at.to_owned(),
             suite: "embedded".to_owned(),

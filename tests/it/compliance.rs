@@ -647,6 +647,7 @@ fn without_a_live_callid_the_verdict_is_not_assessed_and_no_secret_leaks() {
             expectations,
             timeout: std::time::Duration::from_secs(5),
             concurrency: 8,
+            connections: ccgw_conformance::runner::ConnectionPolicy::Reuse,
             body_cap: 1024 * 1024,
             started_at: "2026-01-01T00:00:00Z".to_owned(),
             embedded_gateway: true,

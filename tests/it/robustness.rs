@@ -28,7 +28,7 @@ use support::{AGENT, GUID, bin, run_bin, run_bin_async};
 #[case::timeout_zero(&["--timeout", "0"], "--timeout")]
 #[case::timeout_negative(&["--timeout", "-1"], "--timeout")]
 #[case::concurrency_zero(&["--concurrency", "0"], "--concurrency")]
-#[case::body_cap_not_a_number(&["--body-cap", "1MB"], "--body-cap")]
+#[case::body_cap_not_a_size(&["--body-cap", "1 MeB"], "--body-cap")]
 #[case::unknown_fault(&["--fault", "nope"], "--fault")]
 #[case::unknown_profile(&["--profile", "cec-99"], "--profile")]
 #[case::target_without_agent(&["--target", "http://127.0.0.1:1", "--guid", "g-123456"], "--agent-id")]

@@ -40,6 +40,10 @@ pub enum Behaviour {
     /// Answers a refusal whose message and `X-Echo-Guid` header repeat the
     /// request's Guid header, and whose body also carries it under `detail`.
     EchoGuid,
+    /// Keeps each connection open: the n-th request read on a connection is
+    /// answered with these bytes' n-th entry (the last one repeats), then the
+    /// next request is awaited on the same connection.
+    KeepAlive(Vec<Vec<u8>>),
 }
 
 /// One request as the server read it.
@@ -182,12 +186,24 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         return;
     };
     recorded.lock().expect("not poisoned").push(request.clone());
+    if let Behaviour::KeepAlive(answers) = behaviour {
+        for turn in 0.. {
+            let answer = &answers[turn.min(answers.len() - 1)];
+            if stream.write_all(answer).await.is_err() || stream.flush().await.is_err() {
+                return;
+            }
+            let Some(next) = read_request(&mut stream).await else {
+                return;
+            };
+            recorded.lock().expect("not poisoned").push(next);
+        }
+    }
     match behaviour {
         Behaviour::Raw(bytes) => {
             let _ = stream.write_all(bytes).await;
             let _ = stream.shutdown().await;
         }
-        Behaviour::Silent | Behaviour::SilentBeforeRequest => {
+        Behaviour::Silent | Behaviour::SilentBeforeRequest | Behaviour::KeepAlive(_) => {
             std::future::pending::<()>().await;
         }
         Behaviour::Drip { head, every } => {

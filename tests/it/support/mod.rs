@@ -73,6 +73,7 @@ pub fn run_reference(
 pub struct Knobs {
     pub timeout: Duration,
     pub concurrency: usize,
+    pub connections: runner::ConnectionPolicy,
     pub body_cap: usize,
     pub tls: TlsSetup,
 }
@@ -82,6 +83,7 @@ impl Default for Knobs {
         Knobs {
             timeout: Duration::from_secs(5),
             concurrency: 4,
+            connections: runner::ConnectionPolicy::Reuse,
             body_cap: 1024 * 1024,
             tls: TlsSetup::System,
         }
@@ -121,6 +123,7 @@ pub async fn run_library(url: &str, ids: &[&str], knobs: Knobs) -> RunReport {
         expectations,
         timeout: knobs.timeout,
         concurrency: knobs.concurrency,
+        connections: knobs.connections,
         body_cap: knobs.body_cap,
         started_at: "1970-01-01T00:00:00Z".to_owned(),
         embedded_gateway: false,

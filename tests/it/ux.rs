@@ -1,0 +1,523 @@
+//! The command line like the tools people know: CI templates that cannot
+//! drift from the parser, colour only where it belongs, completions, the man
+//! page, JSON listings, `serve --bind`, durations and sizes with units, and
+//! the `curl` line that replays a failure.
+
+use crate::support::{bin, run_bin, run_bin_async, runtime};
+use ccgw_conformance::gateway::{self, Fault, GatewayConfig};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+// The binary's own clap definitions, compiled into this test (as siblings,
+// the way `src/cli/` has them): a command line in a CI template is checked
+// by the very parser the binary uses.
+#[allow(dead_code)]
+#[path = "../../src/cli/args.rs"]
+mod args;
+#[allow(dead_code)]
+#[path = "../../src/cli/exit.rs"]
+mod exit;
+#[allow(dead_code)]
+#[path = "../../src/cli/session_args.rs"]
+mod session_args;
+#[allow(dead_code)]
+#[path = "../../src/cli/style.rs"]
+mod style;
+#[allow(dead_code)]
+#[path = "../../src/cli/units.rs"]
+mod units;
+
+const DEADLINE: Duration = Duration::from_secs(120);
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Every string in a YAML document.
+fn strings(value: &serde_yaml_ng::Value, out: &mut Vec<String>) {
+    use serde_yaml_ng::Value;
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::Sequence(items) => items.iter().for_each(|v| strings(v, out)),
+        Value::Mapping(map) => map.iter().for_each(|(k, v)| {
+            strings(k, out);
+            strings(v, out);
+        }),
+        Value::Tagged(t) => strings(&t.value, out),
+        _ => {}
+    }
+}
+
+/// The `ccgw-conformance ...` command lines of a script text, with `\`
+/// continuations joined.
+fn command_lines(script: &str) -> Vec<String> {
+    let joined = script.replace("\\\n", " ");
+    joined
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("ccgw-conformance "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Splits a command line as sh would (quotes and backslashes; variables
+/// stay as written, which the parser accepts as plain text).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' => words.extend(word.take()),
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                w.extend(chars.by_ref().take_while(|c| *c != '\''));
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => w.extend(chars.next()),
+                        c => w.push(c),
+                    }
+                }
+            }
+            '\\' => word.get_or_insert_with(String::new).extend(chars.next()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
+}
+
+fn parses(line: &str) -> Result<(), String> {
+    use clap::Parser;
+    args::Cli::try_parse_from(shell_words(line))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn ci_templates_are_yaml_and_their_command_lines_parse() {
+    for (file, must_have) in [
+        (
+            "examples/ci/github-actions.yml",
+            &[
+                "actions/upload-artifact",
+                "reports/junit.xml",
+                "secrets.CCGW_GUID",
+            ][..],
+        ),
+        (
+            "examples/ci/gitlab-ci.yml",
+            &["junit: reports/junit.xml", "CCGW_GUID", "artifacts"][..],
+        ),
+    ] {
+        let text = std::fs::read_to_string(repo(file)).unwrap();
+        let yaml: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let mut texts = Vec::new();
+        strings(&yaml, &mut texts);
+        let lines: Vec<String> = texts.iter().flat_map(|t| command_lines(t)).collect();
+        assert!(!lines.is_empty(), "{file} runs no ccgw-conformance command");
+        for line in &lines {
+            parses(line).unwrap_or_else(|e| panic!("{file}: `{line}` does not parse: {e}"));
+            // Secrets come from the CI's store through the environment only.
+            assert!(!line.contains("--guid "), "{file}: {line}");
+        }
+        for needle in must_have {
+            assert!(text.contains(needle), "{file} lacks {needle}");
+        }
+    }
+}
+
+#[test]
+fn the_template_check_catches_a_drifted_command_line() {
+    assert!(parses("ccgw-conformance run --out reports --timeout 15s").is_ok());
+    assert!(parses("ccgw-conformance run --outdir reports").is_err());
+    assert!(parses("ccgw-conformance run --timeout 15parsecs").is_err());
+    assert_eq!(
+        shell_words(r#"a 'b c' "d \"e\"" f\ g "$X/y""#),
+        ["a", "b c", "d \"e\"", "f g", "$X/y"]
+    );
+}
+
+#[test]
+fn dockerfile_is_multi_stage_and_runs_as_a_user() {
+    let text = std::fs::read_to_string(repo("Dockerfile")).unwrap();
+    assert_eq!(text.matches("\nFROM ").count(), 2, "two stages");
+    assert!(text.contains("COPY --from=build /src/target/release/ccgw-conformance "));
+    let user = text
+        .lines()
+        .rfind(|l| l.starts_with("USER "))
+        .expect("a USER line");
+    assert!(!user.contains("root") && !user.contains(" 0"), "{user}");
+    let ignore = std::fs::read_to_string(repo(".dockerignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == "target/"));
+}
+
+fn has_escape(text: &str) -> bool {
+    text.contains('\u{1b}')
+}
+
+/// One quick failing case against the embedded gateway.
+fn one_failing_case(extra: &[&str], env: &[(&str, &str)]) -> crate::support::BinOutput {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = bin();
+    cmd.args([
+        "run",
+        "--fault",
+        "method-any",
+        "--only",
+        "method/get",
+        "--out",
+    ])
+    .arg(dir.path())
+    .args(extra);
+    cmd.env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run_bin(cmd, DEADLINE)
+}
+
+#[test]
+fn colour_follows_the_color_flag_and_no_color_into_a_pipe() {
+    let always = one_failing_case(&["--color", "always"], &[]);
+    assert_eq!(always.code, Some(1), "{}", always.console());
+    assert!(has_escape(&always.stdout), "verdict: {}", always.stdout);
+    assert!(
+        always.stderr.contains("\u{1b}[1m\u{1b}[31mFAIL"),
+        "{}",
+        always.stderr
+    );
+    for (extra, env) in [
+        (&["--color", "never"][..], &[][..]),
+        (&[][..], &[][..]),
+        (&[][..], &[("NO_COLOR", "1")][..]),
+    ] {
+        let out = one_failing_case(extra, env);
+        assert_eq!(out.code, Some(1), "{}", out.console());
+        assert!(
+            !has_escape(&out.console()),
+            "{extra:?} {env:?}: {}",
+            out.console()
+        );
+        assert!(out.stderr.contains("FAIL  method/get"), "{}", out.stderr);
+    }
+}
+
+/// A run on a terminal (a pseudo-terminal from util-linux `script`).
+fn on_terminal(no_color: bool) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let line = format!(
+        "{} run --fault method-any --only method/get --out {}",
+        env!("CARGO_BIN_EXE_ccgw-conformance"),
+        dir.path().display()
+    );
+    let mut cmd = bin();
+    cmd.args(["-qec", &line, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env("TERM", "xterm-256color");
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    }
+    let program = cmd.get_program().to_owned();
+    let mut script = std::process::Command::new("script");
+    script.args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => script.env(k, v),
+            None => script.env_remove(k),
+        };
+    }
+    let _ = program;
+    script
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    run_bin(script, DEADLINE).console()
+}
+
+#[test]
+fn colour_on_a_terminal_unless_no_color() {
+    let coloured = on_terminal(false);
+    assert!(coloured.contains("FAIL"), "{coloured}");
+    assert!(has_escape(&coloured), "{coloured}");
+    assert!(coloured.contains("\u{1b}[31m"), "{coloured}");
+    let plain = on_terminal(true);
+    assert!(plain.contains("not conformant"), "{plain}");
+    // The progress bar may still move the cursor; no colour (SGR) code is written.
+    assert!(
+        !plain.contains("\u{1b}[31m") && !plain.contains("\u{1b}[1m"),
+        "{plain}"
+    );
+}
+
+#[test]
+fn completions_for_bash_zsh_and_fish() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run_bin(
+            {
+                let mut c = bin();
+                c.args(["completions", shell]);
+                c
+            },
+            DEADLINE,
+        );
+        assert_eq!(out.code, Some(0), "{shell}: {}", out.stderr);
+        for word in ["ccgw-conformance", "compare", "baseline", "fail-on"] {
+            assert!(out.stdout.contains(word), "{shell} lacks {word}");
+        }
+        if shell == "bash" {
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("c.bash");
+            std::fs::write(&file, &out.stdout).unwrap();
+            let check = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&file)
+                .output()
+                .unwrap();
+            assert!(check.status.success(), "{check:?}");
+        }
+    }
+    let bad = crate::support::run_args(&["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn man_page_and_version() {
+    let man = crate::support::run_args(&["man"]);
+    assert_eq!(man.status.code(), Some(0));
+    let text = String::from_utf8(man.stdout).unwrap();
+    assert!(
+        text.starts_with(".ie") || text.contains(".TH ccgw-conformance"),
+        "{text}"
+    );
+    assert!(
+        text.contains("completions") && text.contains("Exit codes"),
+        "{text}"
+    );
+
+    let version = crate::support::run_args(&["--version"]);
+    let text = String::from_utf8(version.stdout).unwrap();
+    let expected = format!("ccgw-conformance {}", env!("CARGO_PKG_VERSION"));
+    assert!(text.starts_with(&expected), "{text}");
+    // Built from a checkout (this test runs in one): the commit is named.
+    if repo(".git").exists() {
+        let commit = text
+            .split("(commit ")
+            .nth(1)
+            .and_then(|t| t.strip_suffix(")\n"))
+            .unwrap_or_else(|| panic!("no commit in {text}"));
+        assert!(
+            commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn list_and_faults_as_json() {
+    let out = crate::support::run_args(&["list", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let cases: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cases = cases.as_array().unwrap();
+    assert_eq!(cases.len(), crate::support::suite().1.cases.len());
+    let get = cases.iter().find(|c| c["id"] == "method/get").unwrap();
+    assert_eq!(get["family"], "method");
+    assert_eq!(get["severity"], "required");
+    assert!(
+        get["catches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "method-any")
+    );
+
+    let out = run_bin(
+        {
+            let mut c = bin();
+            c.args(["faults", "--fault", "method-any", "--format", "json"]);
+            c
+        },
+        DEADLINE,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let matrix: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(matrix["total"], 1);
+    assert_eq!(matrix["caught"], 1);
+    assert_eq!(matrix["faults"][0]["fault"], "method-any");
+    assert_eq!(matrix["faults"][0]["caught"], true);
+    assert!(
+        matrix["faults"][0]["caught_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "method/get")
+    );
+    assert_eq!(matrix["problems"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn durations_and_sizes_take_units() {
+    let ok = one_failing_case(&["--timeout", "1m", "--body-cap", "512KiB"], &[]);
+    assert_eq!(ok.code, Some(1), "{}", ok.console());
+    let ok = one_failing_case(&["--timeout", "2500ms", "--body-cap", "65536"], &[]);
+    assert_eq!(ok.code, Some(1), "{}", ok.console());
+    for (flag, value) in [("--timeout", "10 parsecs"), ("--body-cap", "1 MeB")] {
+        let bad = crate::support::run_args(&["run", flag, value]);
+        assert_eq!(bad.status.code(), Some(2));
+        let text = String::from_utf8_lossy(&bad.stderr);
+        assert!(text.contains(flag) && text.contains(value), "{text}");
+    }
+}
+
+/// Sends SIGTERM to a child this test started (by its pid).
+fn terminate(child: &std::process::Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// `serve` until its "press Ctrl-C" line; its printed fields.
+fn serve(
+    args: &[&str],
+) -> (
+    std::process::Child,
+    std::collections::HashMap<String, String>,
+) {
+    use std::io::{BufRead, BufReader};
+    let mut child = bin().arg("serve").args(args).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut field = std::collections::HashMap::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.starts_with("press Ctrl-C") {
+            break;
+        }
+        if let Some(url) = line.strip_prefix("reference gateway listening on ") {
+            field.insert("url".to_owned(), url.to_owned());
+        } else if let Some((key, value)) = line.split_once(": ") {
+            field.insert(key.trim().to_owned(), value.trim().to_owned());
+        }
+    }
+    (child, field)
+}
+
+#[test]
+fn serve_binds_where_asked_and_removes_its_temporary_certificate() {
+    let (mut child, field) = serve(&["--bind", "127.0.0.1:0"]);
+    let cert = PathBuf::from(&field["certificate"]);
+    assert!(cert.exists(), "{field:?}");
+    assert!(field["url"].starts_with("https://127.0.0.1:"), "{field:?}");
+    terminate(&child);
+    assert!(child.wait().unwrap().success());
+    assert!(!cert.exists(), "the temporary certificate is left behind");
+
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("gw.pem");
+    let (mut child, field) = serve(&["--cert-out", kept.to_str().unwrap()]);
+    assert_eq!(PathBuf::from(&field["certificate"]), kept);
+    terminate(&child);
+    assert!(child.wait().unwrap().success());
+    assert!(kept.exists(), "--cert-out is kept");
+
+    let taken = crate::support::run_args(&["serve", "--bind", "127.0.0.1:0", "--port", "1"]);
+    assert_eq!(taken.status.code(), Some(2));
+}
+
+/// The retcode of a `curl -i` answer (headers, blank line, JSON body).
+fn retcode_of(output: &str) -> Option<String> {
+    let body = output.split("\r\n\r\n").last()?;
+    let json: serde_json::Value = serde_json::from_str(body.trim()).ok()?;
+    json["retcode"].as_str().map(str::to_owned)
+}
+
+#[test]
+fn printed_curl_lines_replay_each_failure() {
+    let rt = runtime();
+    rt.block_on(async {
+        let gw = gateway::start(GatewayConfig {
+            faults: vec![Fault::MethodAny],
+            ..GatewayConfig::default()
+        })
+        .await
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let cert = dir.path().join("ca.pem");
+        std::fs::write(&cert, gw.ca_cert_pem.as_ref().unwrap()).unwrap();
+        let out = dir.path().join("reports");
+        let mut cmd = bin();
+        cmd.args(["run", "--target", &gw.base_url, "--only", "method/*"])
+            .args(["--agent-id", &gw.agent.agent_id, "--ca-cert"])
+            .arg(&cert)
+            .arg("--out")
+            .arg(&out)
+            .env("CCGW_GUID", &gw.agent.guid)
+            .env("CCGW_CALLID", &gw.agent.callid);
+        let run = run_bin_async(cmd, DEADLINE).await;
+        assert_eq!(run.code, Some(1), "{}", run.console());
+        assert!(
+            !run.console().contains(&gw.agent.guid),
+            "the Guid is printed"
+        );
+
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
+                .unwrap();
+        let failed: Vec<&serde_json::Value> = report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] == "failed")
+            .collect();
+        assert!(failed.len() >= 4, "{}", run.console());
+        let lines: Vec<&str> = run.stderr.lines().map(str::trim).collect();
+        for case in failed {
+            let id = case["id"].as_str().unwrap();
+            let at = lines
+                .iter()
+                .position(|l| l.starts_with("FAIL") && l.contains(&format!(" {id}:")))
+                .and_then(|i| {
+                    lines[i + 1..]
+                        .iter()
+                        .position(|l| l.starts_with("curl "))
+                        .map(|j| i + 1 + j)
+                })
+                .unwrap_or_else(|| panic!("no curl line for {id}: {}", run.stderr));
+            let curl = lines[at];
+            let replay = |guid: &str| {
+                let mut sh = std::process::Command::new("sh");
+                sh.args(["-c", curl])
+                    .env("CCGW_GUID", guid)
+                    .env("CCGW_CALLID", &gw.agent.callid)
+                    .env("CCGW_CA_CERT", &cert)
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped());
+                run_bin(sh, Duration::from_secs(60))
+            };
+            let expected = case["response"]["retcode"].as_str().unwrap();
+            let same = tokio::task::block_in_place(|| replay(&gw.agent.guid));
+            assert_eq!(same.code, Some(0), "{curl}: {}", same.stderr);
+            assert_eq!(
+                retcode_of(&same.stdout).as_deref(),
+                Some(expected),
+                "{id}: {curl}\n{}",
+                same.stdout
+            );
+            // Control: the same line with another Guid gets another answer.
+            let other = tokio::task::block_in_place(|| replay("not-the-guid"));
+            assert_ne!(retcode_of(&other.stdout).as_deref(), Some(expected), "{id}");
+        }
+        gw.shutdown().await;
+    });
+}
