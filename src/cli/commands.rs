@@ -473,6 +473,9 @@ pub async fn serve(args: ServeArgs) -> Outcome {
                 .join(", ")
         );
     }
+    if let Some(line) = super::session::serve_note(&args.session) {
+        println!("{line}");
+    }
     println!("press Ctrl-C to stop");
     stop.await;
     gw.shutdown().await;

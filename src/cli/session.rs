@@ -42,6 +42,32 @@ pub fn serve_config(args: &ServeSessionArgs) -> Result<SessionConfig, Failure> {
     })
 }
 
+/// What `serve` says about its session mode, if it is not the default.
+#[cfg(feature = "gateway")]
+pub fn serve_note(args: &ServeSessionArgs) -> Option<String> {
+    let mut parts = Vec::new();
+    if args.auth_mode == "dynamic" {
+        parts.push(format!(
+            "dynamic Guids (interval {} ms, timeout {} ms, idle sign-out {} ms)",
+            args.guid_interval.as_millis(),
+            args.guid_timeout.as_millis(),
+            args.idle_sign_out.as_millis()
+        ));
+    }
+    if args.password_file.is_some() {
+        parts.push(
+            "the agent starts signed out: sign in with PUT .../onlineagent/{agentid} and {\"password\": ...} (the guid above is not valid)"
+                .to_owned(),
+        );
+    }
+    if let Some(k) = args.flow_limit {
+        parts.push(format!(
+            "call number K, 2K, ... (K = {k}) of an agent's getconnectinfo is answered 000-007"
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("session:      {}", parts.join("; ")))
+}
+
 fn first_line(path: &std::path::Path, flag: &str) -> Result<String, Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::config(format!("failed to read {flag} {}: {e}", path.display())))?;

@@ -307,3 +307,38 @@ async fn a_second_sign_in_fails_clearly_unless_forced() {
     assert_nothing_leaks(&gw, dir.path(), &run);
     gw.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_sign_out_is_reported_not_hidden() {
+    // The Guid is never rotated and dies after 300 ms: the run outlasts it
+    // (6 cases paced at 10/s), so the sign-out carries a dead Guid.
+    let gw = start(
+        SessionConfig {
+            guid_timeout: Duration::from_millis(300),
+            poll_wait: Duration::from_millis(100),
+            ..dynamic()
+        },
+        &[ccgw_conformance::gateway::Fault::GuidNotRotated],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = sign_in_run(&gw, dir.path(), &["--only", "method/*", "--rate", "10"]);
+    let run = support::run_bin_async(cmd, Duration::from_secs(60)).await;
+    assert!(
+        run.stderr.contains("sign-out refused: retcode 100-006"),
+        "{}",
+        run.stderr
+    );
+    let report = report(dir.path());
+    let session = report.session.as_ref().unwrap();
+    assert!(session.sign_out_refused);
+    assert!(
+        session.sign_out.starts_with("sign-out refused"),
+        "{}",
+        session.sign_out
+    );
+    let check = support::case(&report, "session/signed-out-refused");
+    assert_eq!(check.status, Status::Skipped);
+    assert_nothing_leaks(&gw, dir.path(), &run);
+    gw.shutdown().await;
+}
