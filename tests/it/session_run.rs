@@ -192,8 +192,11 @@ async fn without_a_call_the_success_cases_are_skipped_with_that_reason() {
 }
 
 #[cfg(unix)]
+#[rstest::rstest]
+#[case::ctrl_c("-INT")]
+#[case::ci_cancel("-TERM")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ctrl_c_signs_the_agent_out_and_writes_the_report() {
+async fn an_interrupt_signs_the_agent_out_and_writes_the_report(#[case] signal: &'static str) {
     let gw = start(
         SessionConfig {
             poll_wait: Duration::from_millis(100),
@@ -218,7 +221,7 @@ async fn ctrl_c_signs_the_agent_out_and_writes_the_report() {
             seen.push_str(&line);
         }
         let killed = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
+            .args([signal, &child.id().to_string()])
             .status()
             .expect("kill runs");
         assert!(killed.success());
@@ -234,7 +237,7 @@ async fn ctrl_c_signs_the_agent_out_and_writes_the_report() {
     let (code, console) = console;
     assert_eq!(code, Some(130), "{console}");
     let state = gw.agent_session(&gw.agent.agent_id).unwrap();
-    assert!(!state.signed_in, "Ctrl-C signed the agent out: {state:?}");
+    assert!(!state.signed_in, "{signal} signed the agent out: {state:?}");
     assert_eq!(state.sign_outs, 1);
     let report = report(dir.path());
     assert!(report.interrupted);
