@@ -393,8 +393,8 @@ async fn the_flow_limit_refuses_every_kth_call_but_never_a_retry_twice() {
     gw.shutdown().await;
 }
 
-/// The faulty gateway's session differs from the documented one (called by
-/// the table-driven deviation test in `gateway.rs`).
+/// The faulty gateway's session differs from the documented one (the
+/// session faults' part of the deviation test in `gateway.rs`).
 pub async fn shows_session_deviation(fault: Fault) -> Result<(), String> {
     let config = SessionConfig {
         guid_interval: Duration::from_millis(100),
