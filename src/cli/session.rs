@@ -3,7 +3,9 @@
 //! `--retry-pause`, `--rate`), and the dynamic-mode flags of `serve`.
 
 use super::commands::Failure;
-pub use super::session_args::{ServeSessionArgs, SessionArgs};
+#[cfg(feature = "gateway")]
+use super::session_args::ServeSessionArgs;
+use super::session_args::SessionArgs;
 #[cfg(feature = "gateway")]
 use ccgw_conformance::gateway::{AuthMode, SessionConfig, VideoCall};
 use ccgw_conformance::redact::Redactor;
