@@ -492,7 +492,7 @@ fn write_requests(serve: &Serve, path: &Path) -> usize {
         embedded_gateway: false,
         gateway_faults: Vec::new(),
         only: None,
-        session: ccgw_conformance::runner::RunSession::default(),
+        flow: ccgw_conformance::runner::FlowControl::default(),
     };
     let requests: Vec<serde_json::Value> = suite
         .cases

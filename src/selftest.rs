@@ -333,7 +333,7 @@ pub(crate) fn plan_for(
         embedded_gateway: true,
         gateway_faults: faults.iter().map(|f| f.name().to_owned()).collect(),
         only: None,
-        session: crate::runner::RunSession::default(),
+        flow: crate::runner::FlowControl::default(),
     }
 }
 

@@ -163,7 +163,7 @@ pub async fn run(mut args: RunArgs) -> Outcome {
             return Err(failure);
         }
     };
-    let run_session = super::session::run_session(&args.session, session.as_ref(), no_call);
+    let flow = super::session::flow_control(&args.session, session.as_ref(), no_call);
     let plan = RunPlan {
         target,
         credentials,
@@ -181,7 +181,7 @@ pub async fn run(mut args: RunArgs) -> Outcome {
         embedded_gateway: embedded.is_some(),
         gateway_faults: args.faults.iter().map(|f| f.name().to_owned()).collect(),
         only: args.only.clone(),
-        session: run_session,
+        flow,
     };
     let mut progress = Progress::new(args.quiet);
     let result = runner::run(

@@ -10,7 +10,7 @@ use super::session_args::SessionArgs;
 use ccgw_conformance::gateway::{AuthMode, SessionConfig, VideoCall};
 use ccgw_conformance::redact::Redactor;
 use ccgw_conformance::report::{CaseResult, RunReport, SessionReport};
-use ccgw_conformance::runner::{Credentials, Pacer, RunSession, Target};
+use ccgw_conformance::runner::{Credentials, FlowControl, Pacer, Target};
 use ccgw_conformance::session::{Session, SessionOptions, SignInBody};
 use std::future::Future;
 use std::io::IsTerminal;
@@ -95,12 +95,12 @@ fn password(args: &SessionArgs) -> Result<String, Failure> {
 }
 
 /// Flow control and the session's Guid for the run plan.
-pub fn run_session(
+pub fn flow_control(
     args: &SessionArgs,
     session: Option<&Session>,
     no_call: Option<String>,
-) -> RunSession {
-    RunSession {
+) -> FlowControl {
+    FlowControl {
         guid: session.map(Session::guid),
         retries: args.retries,
         retry_pause: args.retry_pause,

@@ -127,7 +127,7 @@ impl CaseRunner<'_> {
         Prepared,
         Option<u32>,
     ) {
-        let flow = &self.plan.session;
+        let flow = &self.plan.flow;
         loop {
             let (request, generation) = self.with_session_guid(&request);
             if let Some(pacer) = &flow.rate {
@@ -165,7 +165,7 @@ impl CaseRunner<'_> {
     /// `request` with the session's current Guid in place of the configured
     /// one, and its generation; unchanged without a session.
     fn with_session_guid(&self, request: &Prepared) -> (Prepared, Option<u32>) {
-        let Some(source) = &self.plan.session.guid else {
+        let Some(source) = &self.plan.flow.guid else {
             return (request.clone(), None);
         };
         let (guid, generation) = source.current();

@@ -13,7 +13,7 @@ pub const FLOW_CONTROL_RETCODE: &str = "000-007";
 
 /// How a run meets flow control and a live session.
 #[derive(Debug, Clone)]
-pub struct RunSession {
+pub struct FlowControl {
     /// The session's Guid (with `--sign-in`): replaces the configured Guid
     /// in every request that carries it.
     pub guid: Option<GuidSource>,
@@ -27,9 +27,9 @@ pub struct RunSession {
     pub no_call_reason: Option<String>,
 }
 
-impl Default for RunSession {
+impl Default for FlowControl {
     fn default() -> Self {
-        RunSession {
+        FlowControl {
             guid: None,
             retries: 2,
             retry_pause: Duration::from_secs(1),

@@ -12,7 +12,7 @@ mod run;
 mod tls;
 
 pub use events::{EventListener, NoListener, RunEvent};
-pub use flow::{FLOW_CONTROL_RETCODE, Pacer, RunSession};
+pub use flow::{FLOW_CONTROL_RETCODE, FlowControl, Pacer};
 pub use http::{ClientError, Clients, ConnectionPolicy};
 pub use plan::{
     Credentials, EXAMPLE_CALLID, RunPlan, Target, TlsSetup, UNKNOWN_CALLID, UNKNOWN_GUID,

@@ -76,7 +76,7 @@ pub struct RunPlan {
     /// The `--only` pattern, if any.
     pub only: Option<String>,
     /// Flow control (retries, pacing) and the live session's Guid.
-    pub session: super::RunSession,
+    pub flow: super::FlowControl,
 }
 
 /// The callid sent when no live call was given: the documentation's example.

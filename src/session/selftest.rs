@@ -8,7 +8,7 @@ use super::checks::attach;
 use crate::contract::Profile;
 use crate::gateway::{AuthMode, Fault, GatewayConfig, SessionConfig};
 use crate::report::RunReport;
-use crate::runner::RunSession;
+use crate::runner::FlowControl;
 use crate::selftest::{SelfTestError, SelfTestOptions, plan_for, run_quietly, start_embedded_with};
 use crate::suite::{Case, Suite};
 use std::time::Duration;
@@ -68,9 +68,9 @@ pub async fn run_with_session(
     session.start_polling();
     embedded.credentials.guid = session.current_guid();
     let plan = crate::runner::RunPlan {
-        session: RunSession {
+        flow: FlowControl {
             guid: Some(session.guid()),
-            ..RunSession::default()
+            ..FlowControl::default()
         },
         ..plan_for(&embedded, suite, profile, faults, options)
     };

@@ -99,7 +99,7 @@ fn run_case(path: &Path) -> (CaseResult, Option<String>) {
         embedded_gateway: false,
         gateway_faults: Vec::new(),
         only: None,
-        session: ccgw_conformance::runner::RunSession::default(),
+        flow: ccgw_conformance::runner::FlowControl::default(),
     };
     let redactor = selftest::redactor_for(&credentials);
     let report = support::runtime()

@@ -653,7 +653,7 @@ fn without_a_live_callid_the_verdict_is_not_assessed_and_no_secret_leaks() {
             embedded_gateway: true,
             gateway_faults: Vec::new(),
             only: None,
-            session: ccgw_conformance::runner::RunSession::default(),
+            flow: ccgw_conformance::runner::FlowControl::default(),
         };
         let cases: Vec<_> = suite.cases.iter().collect();
         let redactor = selftest::redactor_for(&embedded.credentials);

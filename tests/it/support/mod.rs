@@ -131,7 +131,7 @@ pub async fn run_library(url: &str, ids: &[&str], knobs: Knobs) -> RunReport {
         embedded_gateway: false,
         gateway_faults: Vec::new(),
         only: None,
-        session: ccgw_conformance::runner::RunSession::default(),
+        flow: ccgw_conformance::runner::FlowControl::default(),
     };
     runner::run(
         suite,
