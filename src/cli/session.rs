@@ -9,7 +9,7 @@ use super::session_args::SessionArgs;
 #[cfg(feature = "gateway")]
 use ccgw_conformance::gateway::{AuthMode, SessionConfig, VideoCall};
 use ccgw_conformance::redact::Redactor;
-use ccgw_conformance::report::{CaseResult, RunReport, SessionReport};
+use ccgw_conformance::report::SessionReport;
 use ccgw_conformance::runner::{Credentials, FlowControl, Pacer, Target};
 use ccgw_conformance::session::{Session, SessionOptions, SignInBody};
 use std::future::Future;
@@ -175,24 +175,14 @@ pub async fn open(
     Ok((Some(session), no_call))
 }
 
-/// A finished session: its report and the session checks' results.
-pub type Closed = Option<(SessionReport, Vec<CaseResult>)>;
-
-/// Runs the session checks (not after an interrupt), stops the poll and
-/// signs out (only a session that signed in exists).
-pub async fn close(session: Option<Session>, quiet: bool, interrupted: bool) -> Closed {
-    let (session, checks) = session?.finish(!interrupted).await;
+/// Says how the session ended: signed out, or the refused sign-out.
+pub fn announce(session: Option<&SessionReport>, quiet: bool) {
+    let Some(session) = session else {
+        return;
+    };
     if session.sign_out_refused {
         eprintln!("warning: agent {}: {}", session.agent_id, session.sign_out);
     } else if !quiet {
         eprintln!("agent {} signed out", session.agent_id);
-    }
-    Some((session, checks))
-}
-
-/// Puts the session and its checks into `report`.
-pub fn attach(closed: Closed, report: &mut RunReport) {
-    if let Some((session, checks)) = closed {
-        ccgw_conformance::session::attach(report, session, checks);
     }
 }

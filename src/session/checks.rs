@@ -12,9 +12,7 @@
 //!
 //! A refusal is 100-006 or 000-003 (cec_07_0005).
 
-use crate::report::{
-    CaseResult, CheckId, Finding, RunReport, SessionReport, Severity, Status, summarize,
-};
+use crate::report::{CaseResult, Cause, CheckId, Finding, Severity, Status};
 
 /// Retcodes that refuse a Guid (cec_07_0005).
 pub const GUID_REFUSED: [&str; 2] = ["100-006", "000-003"];
@@ -80,17 +78,7 @@ impl SessionCheck {
             response: None,
             attempts: Vec::new(),
             duration_ms: 0,
+            cause: (status == Status::Errored).then_some(Cause::Transport),
         }
     }
-}
-
-/// Puts a finished session and its checks into `report` (the checks only
-/// when the run was not interrupted).
-pub fn attach(report: &mut RunReport, session: SessionReport, checks: Vec<CaseResult>) {
-    if !report.interrupted {
-        report.cases.extend(checks);
-        report.cases.sort_by(|a, b| a.id.cmp(&b.id));
-        report.summary = summarize(&report.cases);
-    }
-    report.session = Some(session);
 }

@@ -4,12 +4,13 @@
 //! report.
 
 use super::agent::{Session, SessionOptions};
-use super::checks::attach;
+use super::run::run_with_agent;
 use crate::contract::Profile;
 use crate::gateway::{AuthMode, Fault, GatewayConfig, SessionConfig};
-use crate::report::RunReport;
+use crate::pipeline::RunSession;
+use crate::report::{RunInfo, RunReport};
 use crate::runner::FlowControl;
-use crate::selftest::{SelfTestError, SelfTestOptions, plan_for, run_quietly, start_embedded_with};
+use crate::selftest::{SelfTestError, SelfTestOptions, start_embedded_with};
 use crate::suite::{Case, Suite};
 use std::time::Duration;
 
@@ -67,17 +68,41 @@ pub async fn run_with_session(
     };
     session.start_polling();
     embedded.credentials.guid = session.current_guid();
-    let plan = crate::runner::RunPlan {
-        flow: FlowControl {
-            guid: Some(session.guid()),
-            ..FlowControl::default()
-        },
-        ..plan_for(&embedded, suite, profile, faults, options)
+    let mut plan = crate::runner::RunPlan::new(
+        embedded.target.clone(),
+        embedded.credentials.clone(),
+        profile.clone(),
+        suite.expectations_for(profile),
+    );
+    plan.timeout = options.timeout;
+    plan.concurrency = options.concurrency;
+    plan.body_cap = options.body_cap;
+    plan.connections = options.connections;
+    plan.flow = FlowControl {
+        guid: Some(session.guid()),
+        ..FlowControl::default()
     };
-    let report = run_quietly(suite, cases, &plan, schemas, &redactor).await;
-    let (session_report, checks) = session.finish(true).await;
+    let run = RunSession {
+        suite,
+        schemas,
+        cases: cases.to_vec(),
+        plan,
+        info: RunInfo {
+            started_at: options.started_at.clone(),
+            embedded_gateway: true,
+            gateway_faults: faults.iter().map(|f| f.name().to_owned()).collect(),
+            ..Default::default()
+        },
+        redactor,
+        baseline: None,
+    };
+    let (report, _) = run_with_agent(
+        &run,
+        Some(session),
+        &mut crate::runner::NoListener,
+        std::future::pending(),
+    )
+    .await;
     embedded.gateway.shutdown().await;
-    let mut report = report?;
-    attach(&mut report, session_report, checks);
-    Ok(report)
+    Ok(report?)
 }

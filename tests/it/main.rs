@@ -26,3 +26,4 @@ mod suite_load;
 mod support;
 mod tls_trust;
 mod ux;
+mod verdicts;

@@ -345,3 +345,60 @@ async fn a_refused_sign_out_is_reported_not_hidden() {
     assert_nothing_leaks(&gw, dir.path(), &run);
     gw.shutdown().await;
 }
+
+/// The same gateway as the sign-in run, driven with its first Guid only:
+/// once that Guid is past its timeout the control request is refused, and
+/// the run ends not assessed (session lost), never not conformant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_sign_in_the_first_guid_dies_and_the_session_is_lost() {
+    let gw = start(
+        SessionConfig {
+            guid_interval: Duration::from_secs(1),
+            guid_timeout: Duration::from_secs(2),
+            poll_wait: Duration::from_millis(200),
+            password: None,
+            agent_signed_in: true,
+            ..dynamic()
+        },
+        &[],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = bin();
+    cmd.args([
+        "run",
+        "--target",
+        &gw.base_url,
+        "--agent-id",
+        &gw.agent.agent_id,
+        "--callid",
+        &gw.agent.callid,
+        "--other-agent-id",
+        &gw.other_agent.agent_id,
+        "--other-callid",
+        &gw.other_agent.callid,
+        "--rate",
+        "8",
+        "--control-every",
+        "5",
+    ])
+    .env("CCGW_GUID", &gw.agent.guid)
+    .env("CCGW_OTHER_GUID", &gw.other_agent.guid)
+    .arg("--out")
+    .arg(dir.path());
+    let run = support::run_bin_async(cmd, Duration::from_secs(120)).await;
+    let report = report(dir.path());
+    assert_eq!(
+        report.summary.verdict,
+        Verdict::NotAssessed,
+        "{}",
+        run.console()
+    );
+    assert_eq!(
+        report.assessment.cause,
+        Some(ccgw_conformance::report::NotAssessedCause::SessionLost)
+    );
+    assert!(report.session.is_none(), "no session without --sign-in");
+    assert_nothing_leaks(&gw, dir.path(), &run);
+    gw.shutdown().await;
+}
