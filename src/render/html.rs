@@ -104,6 +104,9 @@ pub fn render(report: &RunReport) -> String {
         comparison_section(&mut out, comparison, report);
     }
     cases(&mut out, report);
+    if let Some(session) = &report.session {
+        super::session::html(&mut out, session);
+    }
     assumptions(&mut out, report);
     let _ = write!(
         out,

@@ -39,6 +39,9 @@ pub fn render(report: &RunReport) -> String {
     counts(&mut out, report);
     case_tables(&mut out, report);
     findings(&mut out, report);
+    if let Some(session) = &report.session {
+        super::session::markdown(&mut out, session);
+    }
     expectations(&mut out, report);
     assumptions(&mut out, report);
     if let Some(comparison) = &report.comparison {

@@ -29,6 +29,9 @@ pub struct RunReport {
     /// Comparison with a baseline report, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
+    /// The agent session of `run --sign-in`: its timeline, apart from the cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<super::SessionReport>,
     /// What the verdict rests on: its headline, its cause when nothing could
     /// be assessed, the control requests, the selection and the rules
     /// (`--strict`, accepted skips). Absent in reports of older versions.
@@ -320,6 +323,9 @@ pub struct CaseResult {
     /// The response received (secrets redacted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseEvidence>,
+    /// Every attempt, when the case was retried under flow control (000-007).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<super::Attempt>,
     /// Wall time of the case in milliseconds.
     pub duration_ms: u64,
     /// Why it errored or was skipped, typed (the words are in `reason`).
@@ -386,6 +392,10 @@ pub struct RequestEvidence {
     /// Body as text (lossy UTF-8), absent when no body was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// With `--sign-in`: the Guid generation the request carried (1 = the
+    /// sign-in's Guid), never the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid_generation: Option<u32>,
 }
 
 /// The response of a case, as received (capped).
