@@ -222,6 +222,8 @@ pub struct RunArgs {
     // are settled in `inputs`: a flag wins over a variable the user never typed.
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<ccgw_conformance::gateway::Fault>,
+    #[command(flatten)]
+    pub session: super::session_args::SessionArgs,
 }
 
 /// `--fail-on`: the clap side of [`ccgw_conformance::compare::FailOn`].
@@ -288,6 +290,8 @@ pub struct ServeArgs {
     /// a temporary file is written and removed on exit.
     #[arg(long, value_name = "FILE")]
     pub cert_out: Option<PathBuf>,
+    #[command(flatten)]
+    pub session: super::session_args::ServeSessionArgs,
 }
 
 #[derive(Debug, Args)]

@@ -11,7 +11,7 @@ use ccgw_conformance::contract::Profile;
 use ccgw_conformance::gateway::Fault;
 #[cfg(feature = "gateway")]
 use ccgw_conformance::gateway::{self, GatewayConfig};
-use ccgw_conformance::pipeline::{RunSession, run_session};
+use ccgw_conformance::pipeline::RunSession;
 use ccgw_conformance::render;
 use ccgw_conformance::report::{ExpectationSource, NotAssessedCause, RunInfo, RunReport, Verdict};
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
@@ -110,7 +110,7 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     })?;
 
     let mut embedded = None;
-    let (target, credentials) = match &args.target {
+    let (target, mut credentials) = match &args.target {
         Some(url) => external_target(&args, url, &origins)?,
         None => {
             let (e, target, credentials) = super::embedded::start(&profile, &args.faults).await?;
@@ -126,6 +126,25 @@ pub async fn run(mut args: RunArgs) -> Outcome {
             ccgw_conformance::report::display_target(&target.base_url)
         );
     }
+    let interrupt = futures_util::FutureExt::shared(Box::pin(interrupt_signal()));
+    let opened = super::session::open(
+        &args.session,
+        args.quiet,
+        &target,
+        &mut credentials,
+        &redactor,
+        interrupt.clone(),
+    )
+    .await;
+    let (agent, no_call) = match opened {
+        Ok(opened) => opened,
+        Err(failure) => {
+            if let Some(e) = embedded {
+                super::embedded::stop(e).await;
+            }
+            return Err(failure);
+        }
+    };
     let mut plan = RunPlan::new(target, credentials, profile, expectations);
     plan.timeout = args.timeout;
     plan.concurrency = usize::from(args.concurrency);
@@ -137,6 +156,7 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     };
     plan.control_every = usize::from(args.control_every);
     plan.control = !args.no_control;
+    plan.flow = super::session::flow_control(&args.session, agent.as_ref(), no_call);
     let session = RunSession {
         suite: &suite,
         schemas: &schemas,
@@ -154,7 +174,10 @@ pub async fn run(mut args: RunArgs) -> Outcome {
         baseline,
     };
     let mut progress = Progress::new(args.quiet);
-    let result = run_session(&session, &mut progress, interrupt_signal()).await;
+    // Signed out after a failure or an interrupt too, before the gateway stops.
+    let (result, signed_out) =
+        ccgw_conformance::session::run_with_agent(&session, agent, &mut progress, interrupt).await;
+    super::session::announce(signed_out.as_ref(), args.quiet);
     if let Some(e) = embedded {
         super::embedded::stop(e).await;
     }
@@ -283,9 +306,14 @@ fn external_target(
             "--target needs --agent-id (or CCGW_AGENT_ID): the agent the Guid belongs to",
         )
     })?;
-    let guid = inputs::guid(args, origins)?.ok_or_else(|| {
-        Failure::config("--target needs a Guid: --guid-file FILE, CCGW_GUID or --guid")
-    })?;
+    let guid = if args.session.sign_in {
+        // The session's sign-in gives the Guid.
+        "(signing in)".to_owned()
+    } else {
+        inputs::guid(args, origins)?.ok_or_else(|| {
+            Failure::config("--target needs a Guid: --guid-file FILE, CCGW_GUID or --guid")
+        })?
+    };
     let optional = |value: &Option<String>, id: &str, what: &str| {
         value
             .as_deref()
@@ -386,6 +414,7 @@ pub async fn serve(args: ServeArgs) -> Outcome {
             .to_string();
         }
     }
+    config.session = super::session::serve_config(&args.session)?;
     let gw = gateway::start(config)
         .await
         .map_err(|e| Failure::config(format!("failed to start the reference gateway: {e}")))?;
@@ -441,6 +470,9 @@ pub async fn serve(args: ServeArgs) -> Outcome {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+    }
+    if let Some(line) = super::session::serve_note(&args.session) {
+        println!("{line}");
     }
     println!("press Ctrl-C to stop");
     stop.await;

@@ -184,6 +184,7 @@ mod tests {
                 })
                 .collect(),
             body: body.map(str::to_owned),
+            guid_generation: None,
         }
     }
 

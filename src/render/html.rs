@@ -126,6 +126,9 @@ pub fn render(report: &RunReport) -> String {
     }
     cases(&mut out, report);
     environment(&mut out, report);
+    if let Some(session) = &report.session {
+        super::session::html(&mut out, session);
+    }
     expectations(&mut out, report);
     assumptions(&mut out, report);
     sign_off(&mut out, report);

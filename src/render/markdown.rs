@@ -54,6 +54,9 @@ pub fn render(report: &RunReport) -> String {
     }
     case_tables(&mut out, report);
     environment(&mut out, report);
+    if let Some(session) = &report.session {
+        super::session::markdown(&mut out, session);
+    }
     expectations(&mut out, report);
     assumptions(&mut out, report);
     sign_off(&mut out, report);

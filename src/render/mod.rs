@@ -22,6 +22,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 mod pretty;
+mod session;
 pub(crate) mod text;
 mod write;
 

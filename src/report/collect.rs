@@ -87,6 +87,7 @@ pub fn assemble(
         requirements,
         cases,
         comparison: None,
+        session: None,
         assessment,
     };
     report.assessment.headline = headline(&report);

@@ -29,6 +29,9 @@ pub struct RunReport {
     /// Comparison with a baseline report, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
+    /// The agent session of `run --sign-in`: its timeline, apart from the cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<super::SessionReport>,
     /// What the verdict rests on: its headline, its cause when nothing could
     /// be assessed, the control requests, the selection and the rules
     /// (`--strict`, accepted skips). Absent in reports of older versions.
@@ -52,7 +55,7 @@ pub struct Assessment {
     /// Advisory cases that failed or errored, sorted by id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub advisory_findings: Vec<String>,
-    /// How many cases ran (were selected) and how many the suite has.
+    /// How many cases were selected for the run.
     #[serde(default)]
     pub selected: usize,
     /// How many cases the suite has (`selected` of them ran).
@@ -117,6 +120,18 @@ pub enum ControlOutcome {
     Inconclusive,
     /// No answer (transport error or timeout).
     NoAnswer,
+}
+
+impl ControlOutcome {
+    /// The outcome in words, as the console and the reports say it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ControlOutcome::Accepted => "credentials accepted",
+            ControlOutcome::CredentialsRefused => "credentials refused",
+            ControlOutcome::Inconclusive => "inconclusive",
+            ControlOutcome::NoAnswer => "no answer",
+        }
+    }
 }
 
 /// Name and version of the tool.
@@ -323,6 +338,9 @@ pub struct CaseResult {
     /// The response received (secrets redacted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseEvidence>,
+    /// Every attempt, when the case was retried under flow control (000-007).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<super::Attempt>,
     /// Wall time of the case in milliseconds.
     pub duration_ms: u64,
     /// Why it errored or was skipped, typed (the words are in `reason`).
@@ -389,6 +407,10 @@ pub struct RequestEvidence {
     /// Body as text (lossy UTF-8), absent when no body was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// With `--sign-in`: the Guid generation the request carried (1 = the
+    /// sign-in's Guid), never the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid_generation: Option<u32>,
 }
 
 /// The response of a case, as received (capped).

@@ -35,6 +35,7 @@ fn case(id: &str, status: Status) -> CaseResult {
         request: None,
         response: None,
         duration_ms: 12,
+        attempts: Vec::new(),
         cause: None,
     }
 }
@@ -120,6 +121,7 @@ fn report(mut cases: Vec<CaseResult>, started_at: &str) -> RunReport {
         requirements: Vec::new(),
         cases,
         comparison: None,
+        session: None,
         assessment: Default::default(),
     }
 }

@@ -20,6 +20,8 @@ mod report_set;
 mod robustness;
 mod secrets;
 mod secrets_structure;
+mod session_gateway;
+mod session_run;
 mod suite_data;
 mod suite_load;
 mod support;

@@ -60,7 +60,7 @@ fn report_schema() -> Value {
 }
 
 /// Schema errors of `instance`, as `instance path: message` lines.
-fn schema_errors(instance: &Value) -> Vec<String> {
+pub fn schema_errors(instance: &Value) -> Vec<String> {
     let schema = report_schema();
     let validator = jsonschema::draft202012::new(&schema).expect("the report schema compiles");
     let mut errors: Vec<String> = validator

@@ -18,6 +18,9 @@ mod args;
 #[path = "../../src/cli/exit.rs"]
 mod exit;
 #[allow(dead_code)]
+#[path = "../../src/cli/session_args.rs"]
+mod session_args;
+#[allow(dead_code)]
 #[path = "../../src/cli/style.rs"]
 mod style;
 #[allow(dead_code)]
