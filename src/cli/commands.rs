@@ -184,6 +184,7 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     let mut report =
         result.map_err(|e| Failure::config(format!("failed to start the run: {e}")))?;
     report.environment.label = args.label.clone();
+    report.environment.sign_off = args.sign_off.clone();
 
     // Every string, the comparison's too, with every secret learned in the run
     // (run_session redacts the report; the writer checks it once more).
@@ -198,6 +199,15 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     console::write_styled(console::Stream::Stderr, &closing, false);
     let summary = summary_line(&report);
     console::write_styled(console::Stream::Stdout, &summary, true);
+    if let Some(comparison) = &report.comparison {
+        println!(
+            "compared with the baseline: {}",
+            render::comparison::headline(comparison)
+        );
+        for warning in &comparison.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
     println!(
         "reports: {}",
         written
@@ -475,6 +485,7 @@ pub async fn serve(args: ServeArgs) -> Outcome {
 pub async fn faults(_: FaultsArgs) -> Outcome {
     Err(super::embedded::not_compiled_in("faults"))
 }
+
 /// How many fault runs of `faults` go at once.
 #[cfg(feature = "gateway")]
 const FAULT_RUNS_AT_ONCE: usize = 4;
@@ -547,13 +558,11 @@ pub fn compare(args: CompareArgs) -> Outcome {
             console::chain(&e)
         ))
     })?;
-    let counts: Vec<String> = comparison
-        .counts
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(k, n)| format!("{n} {k:?}"))
-        .collect();
-    println!("{}", counts.join(", "));
+    // The documented change names ("2 regressions, 1 changed answer, 49 unchanged").
+    println!("{}", render::comparison::headline(&comparison));
+    for warning in &comparison.warnings {
+        eprintln!("warning: {warning}");
+    }
     println!(
         "comparison: {}",
         written

@@ -15,6 +15,7 @@ mod hostile;
 mod inputs;
 mod keepalive;
 mod render;
+mod report_layout;
 mod report_set;
 mod robustness;
 mod secrets;
