@@ -512,12 +512,15 @@ pub fn compare(args: CompareArgs) -> Outcome {
         .map_err(|e| Failure::config(format!("failed to load {e}")))?;
     let new = compare::load_report(&args.new)
         .map_err(|e| Failure::config(format!("failed to load {e}")))?;
-    let comparison = compare::compare(
+    let mut comparison = compare::compare(
         &old,
         &new,
         &args.old.display().to_string(),
         &args.new.display().to_string(),
     );
+    // The reports were redacted when written; secret-named keys are hidden
+    // again here in case one was edited by hand.
+    ccgw_conformance::redact::Redactor::new().comparison(&mut comparison);
     let written = compare::write_comparison(&comparison, &args.out).map_err(|e| {
         Failure::config(format!(
             "failed to write the comparison to {}: {}",
