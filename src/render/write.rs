@@ -115,9 +115,17 @@ pub fn write_report_set(
     if let Some(c) = &report.comparison {
         files.extend(crate::compare::render_files(c));
     }
+    // The final pass: JSON by its strings and keys (the file stays valid),
+    // markup with its placeholders escaped.
     let files: Vec<(&str, String)> = files
         .into_iter()
-        .map(|(name, text)| (name, redactor.rendered(&text)))
+        .map(
+            |(name, text)| match name.rsplit_once('.').map(|(_, ext)| ext) {
+                Some("json") => (name, redactor.rendered_json(&text)),
+                Some("html" | "xml") => (name, redactor.rendered(&text, true)),
+                _ => (name, redactor.rendered(&text, false)),
+            },
+        )
         .collect();
     let owned: Vec<&str> = REPORT_FILES
         .iter()

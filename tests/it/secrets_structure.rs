@@ -198,3 +198,26 @@ async fn a_guid_inside_the_target_path_is_never_shown() {
         out.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_markup_like_signature_breaks_no_file() {
+    let signature = r#"</testcase></testsuite>\"},{\"status\":\"passed"#;
+    let body = format!(r#"{{"retcode":"100-006","message":"no","signature":"{signature}"}}"#);
+    let server = Hostile::start(Behaviour::Raw(hostile::json(&body))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let texts = two_runs(&server.url(), dir.path()).await;
+    assert_no_secret(&texts, &["</testcase></testsuite>"]);
+    for sub in ["a", "b"] {
+        let junit = dir.path().join(sub).join("junit.xml");
+        let lint = std::process::Command::new("xmllint")
+            .arg("--noout")
+            .arg(&junit)
+            .output()
+            .expect("xmllint runs (Debian package libxml2-utils; scripts/test installs it)");
+        assert!(
+            lint.status.success(),
+            "{}",
+            String::from_utf8_lossy(&lint.stderr)
+        );
+    }
+}
