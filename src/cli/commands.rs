@@ -138,6 +138,10 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     };
     let redactor = selftest::redactor_for(&credentials);
     console::set_redactor(&redactor);
+    // Credentials written into the target URL are secrets too.
+    if let Some(password) = target.base_url.password() {
+        redactor.add_secret(password, "<password>");
+    }
     if target.base_url.scheme() == "http" && args.target.is_some() {
         eprintln!(
             "warning: {} is plain http://: the Guid travels in clear to the target; use https://",

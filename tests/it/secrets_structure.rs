@@ -221,3 +221,20 @@ async fn a_markup_like_signature_breaks_no_file() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_in_the_target_url_is_never_shown() {
+    let server = Hostile::start(Behaviour::Raw(hostile::json(
+        r#"{"retcode":"100-006","message":"no"}"#,
+    )))
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = server
+        .url()
+        .replace("http://", "http://agent:pw-Zk3v9Qx7Lm@");
+    let mut cmd = run_cmd(&url, dir.path());
+    cmd.args(["--only", "guid/*"]);
+    let out = run_bin_async(cmd, Duration::from_secs(60)).await;
+    assert!(matches!(out.code, Some(0 | 1)), "{}", out.stderr);
+    assert_no_secret(&outputs(&[dir.path()], &[&out]), &["pw-Zk3v9Qx7Lm"]);
+}
