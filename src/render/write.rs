@@ -108,31 +108,31 @@ pub fn write_report_set(
     dir: &Path,
     redactor: &Redactor,
 ) -> Result<Vec<PathBuf>, WriteError> {
-    let mut files: Vec<(&str, String)> = Format::ALL
+    // One file rendered at a time, written and dropped before the next: a
+    // report of many cases is held once, not once per format.
+    let reports = Format::ALL
         .iter()
-        .map(|format| (format.file_name(), format.render(report)))
-        .collect();
-    if let Some(c) = &report.comparison {
-        files.extend(crate::compare::render_files(c));
-    }
+        .map(|format| (format.file_name(), format.render(report)));
+    let comparison = report
+        .comparison
+        .iter()
+        .flat_map(super::comparison::render_files);
     // The final pass: JSON by its strings and keys (the file stays valid),
     // markup with its placeholders escaped.
-    let files: Vec<(&str, String)> = files
-        .into_iter()
-        .map(
-            |(name, text)| match name.rsplit_once('.').map(|(_, ext)| ext) {
-                Some("json") => (name, redactor.rendered_json(&text)),
-                Some("html" | "xml") => (name, redactor.rendered(&text, true)),
-                _ => (name, redactor.rendered(&text, false)),
-            },
-        )
-        .collect();
+    let files = reports.chain(comparison).map(|(name, text)| {
+        let text = match name.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("json") => redactor.rendered_json(&text),
+            Some("html" | "xml") => redactor.rendered(&text, true),
+            _ => redactor.rendered(&text, false),
+        };
+        (name, text)
+    });
     let owned: Vec<&str> = REPORT_FILES
         .iter()
         .chain(COMPARISON_FILES.iter())
         .copied()
         .collect();
-    write_set(dir, &files, &owned)
+    write_files(dir, files, &owned)
 }
 
 /// Writes `files` (name, contents) into `dir` as one set: all to unique
@@ -143,17 +143,32 @@ pub fn write_set(
     files: &[(&str, String)],
     owned: &[&str],
 ) -> Result<Vec<PathBuf>, WriteError> {
+    write_files(
+        dir,
+        files.iter().map(|(name, text)| (*name, text.as_str())),
+        owned,
+    )
+}
+
+/// [`write_set`] over files made one at a time by `files`.
+fn write_files<'a, T: AsRef<str>>(
+    dir: &Path,
+    files: impl Iterator<Item = (&'a str, T)>,
+    owned: &[&str],
+) -> Result<Vec<PathBuf>, WriteError> {
     prepare_out(dir)?;
     remove_orphaned_temps(dir);
-    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());
+    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
     for (name, contents) in files {
+        names.push(name);
         let tmp = temp_path(dir, name);
         let written = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&tmp)
             .and_then(|mut file| {
-                file.write_all(contents.as_bytes())?;
+                file.write_all(contents.as_ref().as_bytes())?;
                 file.sync_all()
             });
         if let Err(source) = written {
@@ -178,7 +193,7 @@ pub fn write_set(
         }
     }
     for name in owned {
-        if !files.iter().any(|(n, _)| n == name) {
+        if !names.contains(name) {
             let _ = fs::remove_file(dir.join(name));
         }
     }

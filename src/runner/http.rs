@@ -4,14 +4,18 @@
 //! Connections are kept alive and reused between cases, as real clients of
 //! the gateway do: a new TCP connection and TLS handshake per case cost more
 //! than the rest of a run. A case gets a fresh connection when its plan says
-//! so (`--fresh-connections`, or a case marked `fresh_connection`), and every
-//! case after a transport anomaly does too: after a timeout, a transport
-//! error or a body over the cap, the pool is dropped whole, so a connection
-//! that carried a broken answer is never used again.
+//! so (`--fresh-connections`, or a case marked `fresh_connection`), and so
+//! does the case after a transport anomaly (a timeout, a transport error, a
+//! body over the cap). The connection that carried the broken answer is
+//! closed, never pooled (hyper pools only connections whose answer was read
+//! whole and framed right); the fresh connection after it makes sure that
+//! nothing the broken answer left behind reaches the next case
+//! (`tests/it/keepalive.rs`).
 
 use super::plan::{Target, TlsSetup};
 use super::request::Prepared;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// How connections are used across the cases of a run.
@@ -30,10 +34,10 @@ pub enum ConnectionPolicy {
 #[derive(Debug)]
 pub struct Clients {
     recipe: Recipe,
-    policy: ConnectionPolicy,
-    /// Pooled clients; dropped (pool and all) after a transport anomaly, and
-    /// built anew for the next case that needs them.
-    pooled: Mutex<Option<Pair>>,
+    /// Pooled clients (keep-alive); `None` with [`ConnectionPolicy::Fresh`].
+    pooled: Option<Pair>,
+    /// A transport anomaly happened: the next case takes a fresh connection.
+    after_anomaly: AtomicBool,
     /// Clients without a pool, built when first needed (building a client
     /// can cost tens of milliseconds: it may load the system's trust store).
     fresh: OnceLock<Result<Pair, String>>,
@@ -138,42 +142,31 @@ impl Clients {
         };
         Ok(Clients {
             recipe,
-            policy,
-            pooled: Mutex::new(pooled),
+            pooled,
+            after_anomaly: AtomicBool::new(false),
             fresh,
         })
     }
 
     /// The client for `request`: pooled, unless the run or the case wants a
-    /// fresh connection.
+    /// fresh connection, or the previous answer was broken.
     fn client_for(
         &self,
         request: &Prepared,
         fresh_connection: bool,
     ) -> Result<reqwest::Client, ClientError> {
-        if fresh_connection || self.policy == ConnectionPolicy::Fresh {
-            return match self
+        let after_anomaly = self.after_anomaly.swap(false, Ordering::SeqCst);
+        match &self.pooled {
+            Some(pair) if !fresh_connection && !after_anomaly => {
+                Ok(pair.get(request.lowercase_names).clone())
+            }
+            _ => match self
                 .fresh
                 .get_or_init(|| self.recipe.pair(false).map_err(|e| e.to_string()))
             {
                 Ok(pair) => Ok(pair.get(request.lowercase_names).clone()),
                 Err(message) => Err(ClientError::Build(message.clone())),
-            };
-        }
-        let mut slot = self.pooled.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.is_none() {
-            *slot = Some(self.recipe.pair(true)?);
-        }
-        let pair = slot.as_ref().expect("just filled");
-        Ok(pair.get(request.lowercase_names).clone())
-    }
-
-    /// Drops every pooled connection: the next case connects anew. Called
-    /// after a transport anomaly, so a connection whose answer was broken
-    /// (timed out, cut short, over the cap) never carries another case.
-    fn discard_pool(&self) {
-        if self.policy == ConnectionPolicy::Reuse {
-            *self.pooled.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            },
         }
     }
 
@@ -191,7 +184,7 @@ impl Clients {
             .send_on(target, request, fresh_connection, timeout, cap)
             .await;
         if !matches!(&sent, Ok(response) if !response.over_cap) {
-            self.discard_pool();
+            self.after_anomaly.store(true, Ordering::SeqCst);
         }
         sent
     }

@@ -7,6 +7,7 @@ mod cli;
 mod compare;
 mod compliance;
 mod console;
+mod doc_samples;
 mod expectation_names;
 mod faults;
 mod gateway;
