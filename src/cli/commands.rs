@@ -120,6 +120,10 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     };
     let redactor = selftest::redactor_for(&credentials);
     console::set_redactor(&redactor);
+    // Credentials written into the target URL are secrets too.
+    if let Some(password) = target.base_url.password() {
+        redactor.add_secret(password, "<password>");
+    }
     if target.base_url.scheme() == "http" && args.target.is_some() {
         eprintln!(
             "warning: {} is plain http://: the Guid travels in clear to the target; use https://",
@@ -545,12 +549,15 @@ pub fn compare(args: CompareArgs) -> Outcome {
         .map_err(|e| Failure::config(format!("failed to load {e}")))?;
     let new = compare::load_report(&args.new)
         .map_err(|e| Failure::config(format!("failed to load {e}")))?;
-    let comparison = compare::compare(
+    let mut comparison = compare::compare(
         &old,
         &new,
         &args.old.display().to_string(),
         &args.new.display().to_string(),
     );
+    // The reports were redacted when written; secret-named keys are hidden
+    // again here in case one was edited by hand.
+    ccgw_conformance::redact::Redactor::new().comparison(&mut comparison);
     let written = compare::write_comparison(&comparison, &args.out).map_err(|e| {
         CliError::Write(format!(
             "failed to write the comparison to {}: {}",
