@@ -18,6 +18,7 @@ use ccgw_conformance::schemas::Schemas;
 use ccgw_conformance::selftest;
 use ccgw_conformance::suite::{Case, Suite, SuiteSource, load_expectations_file, load_suite};
 use futures_util::StreamExt;
+use std::io::Write as _;
 
 /// A fatal error: what to print and the exit code.
 #[derive(Debug)]
@@ -330,9 +331,13 @@ pub fn list(args: ListArgs) -> Outcome {
         println!("{}", super::listing::cases_json(&cases));
         return Ok(exit::OK);
     }
+    // One write for many lines: stdout alone writes each line on its own.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for case in cases {
         let severity = format!("{:?}", case.severity).to_lowercase();
-        println!(
+        // A closed pipe (`| head`) is not an error of the listing.
+        let _ = writeln!(
+            out,
             "{:<34} {:<9} {:<40} {}",
             case.id,
             severity,
@@ -340,6 +345,7 @@ pub fn list(args: ListArgs) -> Outcome {
             case.title
         );
     }
+    let _ = out.flush();
     Ok(exit::OK)
 }
 
