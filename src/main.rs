@@ -16,12 +16,12 @@ macro_rules! eprintln {
 
 mod cli;
 
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 use cli::args::{Cli, Command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::args::parse();
     cli::style::init(cli.color);
     match &cli.command {
         Command::Completions(args) => return cli::generate::completions(args.shell),

@@ -56,6 +56,9 @@ struct Registry {
     placeholders: Vec<String>,
 }
 
+/// Longest key looked at as a possible secret name (a longer one is data).
+const MAX_NAME: usize = 256;
+
 /// Normalised key or header name parts that mark a secret value.
 const SECRET_NAME_PARTS: [&str; 11] = [
     "signature",
@@ -161,12 +164,17 @@ impl Redactor {
                 }
             }
         }
+        // Token by token: also bodies that do not parse (truncated, not JSON).
         let text = String::from_utf8_lossy(body);
-        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
-            self.learn_from_json(&value, false);
-        }
-        // Bodies that do not parse (truncated, not JSON) are scanned as tokens.
-        scan(&text, &Registry::default(), &mut |value| self.learn(value));
+        scan(&text, &Registry::default(), &mut |value| {
+            match serde_json::from_str::<serde_json::Value>(value) {
+                // An object or array under a secret key: every leaf is secret.
+                Ok(v @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => {
+                    self.learn_from_json(&v, true);
+                }
+                _ => self.learn(value),
+            }
+        });
     }
 
     fn learn_from_json(&self, value: &serde_json::Value, under_secret: bool) {
@@ -180,8 +188,8 @@ impl Redactor {
                 }
             }
             Value::Object(map) => {
-                for (key, item) in map {
-                    self.learn_from_json(item, under_secret || is_secret_name(key));
+                for item in map.values() {
+                    self.learn_from_json(item, under_secret);
                 }
             }
             _ => {}
@@ -343,44 +351,47 @@ impl Redactor {
 }
 
 /// Replaces every registered secret (ASCII case ignored), copying existing
-/// placeholders through untouched.
+/// placeholders through untouched. The places are found with std's fast
+/// substring search, then applied leftmost first (the longest secret wins at
+/// one place): linear in the text, also for a body of megabytes.
 fn replace_secrets(text: &str, registry: &Registry) -> String {
     if registry.secrets.is_empty() {
         return text.to_owned();
     }
     let lower = text.to_ascii_lowercase();
-    if !registry
-        .secrets
-        .iter()
-        .any(|(s, _)| lower.contains(s.as_str()))
-    {
+    // (start, length, replacement); `None` keeps a placeholder as it is.
+    let mut hits: Vec<(usize, usize, Option<&str>)> = Vec::new();
+    for (secret, placeholder) in &registry.secrets {
+        for (at, _) in lower.match_indices(secret.as_str()) {
+            if text.is_char_boundary(at) && text.is_char_boundary(at + secret.len()) {
+                hits.push((at, secret.len(), Some(placeholder.as_str())));
+            }
+        }
+    }
+    if hits.is_empty() {
         return text.to_owned();
     }
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    'outer: while i < text.len() {
-        let rest = &text[i..];
-        let rest_lower = &lower[i..];
-        if rest.starts_with('<') {
-            for p in &registry.placeholders {
-                if rest.starts_with(p.as_str()) {
-                    out.push_str(p);
-                    i += p.len();
-                    continue 'outer;
-                }
-            }
+    for placeholder in &registry.placeholders {
+        for (at, _) in text.match_indices(placeholder.as_str()) {
+            hits.push((at, placeholder.len(), None));
         }
-        for (secret, placeholder) in &registry.secrets {
-            if rest_lower.starts_with(secret.as_str()) && text.is_char_boundary(i + secret.len()) {
-                out.push_str(placeholder);
-                i += secret.len();
-                continue 'outer;
-            }
-        }
-        let c = rest.chars().next().expect("not at the end");
-        out.push(c);
-        i += c.len_utf8();
     }
+    hits.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| a.2.is_some().cmp(&b.2.is_some()))
+            .then_with(|| b.1.cmp(&a.1))
+    });
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for (at, len, replacement) in hits {
+        if at < pos {
+            continue;
+        }
+        out.push_str(&text[pos..at]);
+        out.push_str(replacement.unwrap_or(&text[at..at + len]));
+        pos = at + len;
+    }
+    out.push_str(&text[pos..]);
     out
 }
 
@@ -400,7 +411,10 @@ fn scan(text: &str, registry: &Registry, learned: &mut dyn FnMut(&str)) -> Strin
         let after = body.get(end + 1..).unwrap_or("");
         // A key: the literal is followed by a colon.
         let trimmed = after.trim_start();
-        if let (Some(value_text), true) = (trimmed.strip_prefix(':'), is_secret_name(&decoded)) {
+        let value_text = trimmed
+            .strip_prefix(':')
+            .filter(|_| decoded.len() <= MAX_NAME && is_secret_name(&decoded));
+        if let Some(value_text) = value_text {
             out.push_str(&redact_literal(raw, &decoded, registry));
             out.push_str(&after[..after.len() - trimmed.len()]);
             out.push(':');
@@ -538,16 +552,27 @@ fn decode_json_string(raw: &str) -> String {
 
 /// Byte index of the closing quote of a JSON string body (or its end).
 fn string_end(value: &str) -> usize {
-    let bytes = value.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => return i,
-            _ => i += 1,
+    let mut from = 0;
+    loop {
+        let rest = &value[from..];
+        let Some(quote) = rest.find('"') else {
+            return value.len();
+        };
+        match rest[..quote].find('\\') {
+            // An escape before the quote: skip it and the character it escapes.
+            Some(backslash) => {
+                let escaped = rest[backslash + 1..]
+                    .chars()
+                    .next()
+                    .map_or(0, char::len_utf8);
+                from += backslash + 1 + escaped;
+                if from >= value.len() {
+                    return value.len();
+                }
+            }
+            None => return from + quote,
         }
     }
-    bytes.len()
 }
 
 /// Replaces every run of text that equals the first `FRAGMENT_CHARS` or more

@@ -1,7 +1,7 @@
 //! Arguments (clap). Every option can also come from a `CCGW_*` variable.
 
 use clap::builder::BoolishValueParser;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// The package version, and the git commit when built from a checkout (build.rs).
@@ -22,6 +22,46 @@ pub struct Cli {
     pub color: super::style::ColorWhen,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Parses the command line like `Cli::parse`; when clap refuses a value that
+/// came from a `CCGW_*` variable (not typed), the message names the variable.
+pub fn parse() -> Cli {
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            if let Some(var) = env_source(&e) {
+                let _ = e.print();
+                eprintln!("note: that value came from the environment variable {var}");
+                std::process::exit(e.exit_code());
+            }
+            e.exit()
+        }
+    }
+}
+
+/// The variable behind the refused value of `e`, when the flag was not typed.
+fn env_source(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let ContextValue::String(arg) = e.get(ContextKind::InvalidArg)? else {
+        return None;
+    };
+    let long = arg.split_whitespace().next()?.strip_prefix("--")?;
+    let flag = format!("--{long}");
+    let typed = std::env::args_os().skip(1).any(|a| {
+        let a = a.to_string_lossy();
+        a == flag || a.starts_with(&format!("{flag}="))
+    });
+    if typed {
+        return None;
+    }
+    Cli::command()
+        .get_subcommands()
+        .flat_map(|s| s.get_arguments())
+        .find(|a| a.get_long() == Some(long))
+        .and_then(|a| a.get_env())
+        .map(|v| v.to_string_lossy().into_owned())
+        .filter(|v| std::env::var_os(v).is_some())
 }
 
 #[derive(Debug, Subcommand)]

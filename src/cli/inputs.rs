@@ -55,17 +55,19 @@ impl Origins {
         let Some(m) = &self.matches else {
             return Origin::Absent;
         };
-        let long = format!("--{}", id.replace('_', "-"));
+        let arg = Cli::command()
+            .find_subcommand("run")
+            .and_then(|run| run.get_arguments().find(|a| a.get_id() == id).cloned());
+        let long = arg.as_ref().and_then(|a| a.get_long()).map_or_else(
+            || format!("--{}", id.replace('_', "-")),
+            |l| format!("--{l}"),
+        );
         match m.value_source(id) {
             Some(ValueSource::CommandLine) => Origin::Flag(long),
-            Some(ValueSource::EnvVariable) => {
-                let var = Cli::command()
-                    .find_subcommand("run")
-                    .and_then(|run| run.get_arguments().find(|a| a.get_id() == id).cloned())
-                    .and_then(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()))
-                    .unwrap_or(long);
-                Origin::Env(var)
-            }
+            Some(ValueSource::EnvVariable) => Origin::Env(
+                arg.and_then(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()))
+                    .unwrap_or(long),
+            ),
             _ => Origin::Absent,
         }
     }

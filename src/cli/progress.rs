@@ -164,3 +164,39 @@ pub fn closing_lists(report: &RunReport, quiet: bool, verbose: bool) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ccgw_conformance::report::Severity;
+
+    #[test]
+    fn a_forged_reason_stays_one_visible_line() {
+        let result = CaseResult {
+            id: "guid/unknown".to_owned(),
+            title: String::new(),
+            family: "guid".to_owned(),
+            severity: Severity::Required,
+            requirements: Vec::new(),
+            status: Status::Failed,
+            reason: Some(
+                "retcode \u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\rPASS  guid/unknown \u{202e}x\nPASS y"
+                    .to_owned(),
+            ),
+            expected: String::new(),
+            findings: Vec::new(),
+            notes: Vec::new(),
+            request: None,
+            response: None,
+            duration_ms: 1,
+        };
+        // The mark may be coloured; what follows the id is the gateway's text.
+        let line = case_line(&result);
+        let (_, shown) = line.split_once(" guid/unknown: ").expect("the id");
+        assert_eq!(
+            shown,
+            "retcode \\u001b]52;c;ZXZpbA==\\u0007\\u001b[2J\\u000dPASS  guid/unknown \\u202ex"
+        );
+        assert!(!line.contains('\r') && !line.contains('\n'));
+    }
+}

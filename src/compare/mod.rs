@@ -16,7 +16,8 @@ mod write;
 
 pub use diff::{FailOn, compare, digest, has_new_failures, report_label};
 pub use load::{LoadError, load_report};
-pub use write::{render_files, write_comparison};
+pub use write::write_comparison;
 
 /// The comparison files' renderers (they live with the other renderers).
 pub use crate::render::comparison as render;
+pub use crate::render::comparison::render_files;

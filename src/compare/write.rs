@@ -3,19 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::render;
+use crate::render::comparison::render_files;
 use crate::render::{COMPARISON_FILES, WriteError, write_set};
 use crate::report::Comparison;
-
-/// The comparison's files: `comparison.md`, `comparison.html` and
-/// `comparison.json`, with their contents.
-pub fn render_files(c: &Comparison) -> Vec<(&'static str, String)> {
-    vec![
-        ("comparison.md", render::markdown(c)),
-        ("comparison.html", render::html(c)),
-        ("comparison.json", render::json(c)),
-    ]
-}
 
 /// Writes `comparison.md`, `comparison.html` and `comparison.json` into `dir`
 /// (created if missing) and returns their paths in that order.

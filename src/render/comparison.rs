@@ -184,6 +184,16 @@ pub(crate) fn html_body(
     out.push_str("</tbody>\n</table>\n");
 }
 
+/// The comparison's files: `comparison.md`, `comparison.html` and
+/// `comparison.json`, with their contents.
+pub fn render_files(c: &Comparison) -> Vec<(&'static str, String)> {
+    vec![
+        ("comparison.md", markdown(c)),
+        ("comparison.html", html(c)),
+        ("comparison.json", json(c)),
+    ]
+}
+
 /// The comparison as pretty-printed JSON (the `comparison` object of the
 /// report format), ending in a newline.
 pub fn json(c: &Comparison) -> String {

@@ -10,17 +10,27 @@
 //! case with its status, expectation, findings and evidence, and last the
 //! assumptions. Every piece of report data goes through [`escape_html`].
 //!
+//! From a run against the reference gateway with the fault `guid-optional`:
+//!
 //! ```html
 //! <!DOCTYPE html>
 //! <html lang="en">
-//! <head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" ...><title>getconnectinfo conformance: Not conformant</title><style>...</style></head>
-//! <body>
-//! <header class="banner not-conformant"><h1>Not conformant</h1>...</header>
+//! <head>
+//! <meta charset="utf-8">
+//! <meta http-equiv="Content-Security-Policy" content="default-src 'none'; ...">
 //! ...
-//! <tr><td><code>REQ-AUTH</code></td>...<td><a href="#case-auth/missing-guid">...</a></td>...</tr>
+//! <title>getconnectinfo conformance: Not conformant</title>
 //! ...
-//! <section class="case failed" id="case-auth/missing-guid">
-//! <h4><span class="status failed">FAIL</span> <code>auth/missing-guid</code></h4>
+//! <header class="banner not-conformant">
+//! ...
+//! <h1>Not conformant</h1>
+//! ...
+//! <li><span class="status failed">FAIL</span> <a href="#case-guid/missing"><code>guid/missing</code></a>: outcome.refused: ...</li>
+//! ...
+//! <tr><td><code class="nowrap">REQ-GUID</code></td><td>Every request carries the Guid of a signed-in agent in the Guid header</td>...</tr>
+//! ...
+//! <section class="case failed" id="case-guid/missing">
+//! <h4><span class="status failed">FAIL</span> <code>guid/missing</code></h4>
 //! ...
 //! ```
 

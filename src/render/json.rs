@@ -2,15 +2,17 @@
 //! `schemas/report.schema.json` (`format_version` "1"). Keys keep the model's
 //! field order; maps are sorted.
 //!
+//! From a run against the reference gateway with the fault `guid-optional`:
+//!
 //! ```json
 //! {
 //!   "format_version": "1",
 //!   "tool": { "name": "ccgw-conformance", "version": "0.1.0" },
-//!   "environment": { "target": "https://127.0.0.1:8043", "profile": "cec-23", ... },
+//!   "environment": { "target": "https://127.0.0.1:41103", "profile": "cec-23", ... },
 //!   "interrupted": false,
-//!   "summary": { "total": 12, "passed": 10, "failed": 1, ..., "verdict": "not_conformant" },
-//!   "requirements": [ { "id": "REQ-METHOD", ..., "verdict": "conformant" } ],
-//!   "cases": [ { "id": "method/get-refused", "status": "passed", ... } ]
+//!   "summary": { "total": 52, "passed": 50, "failed": 2, ..., "verdict": "not_conformant" },
+//!   "requirements": [ ..., { "id": "REQ-GUID", ..., "verdict": "not_conformant" }, ... ],
+//!   "cases": [ ..., { "id": "guid/missing", "status": "failed", ... }, ... ]
 //! }
 //! ```
 

@@ -13,18 +13,22 @@
 //! has no `skipped` attribute on `<testsuites>`; it is left out there (the
 //! `<testsuite>` keeps it).
 //!
+//! From a run against the reference gateway with the fault `guid-optional`:
+//!
 //! ```xml
-//! <testsuites name="ccgw-conformance" tests="2" failures="1" errors="0" time="0.150">
-//!     <testsuite name="getconnectinfo" tests="2" skipped="0" errors="0" failures="1" ...>
+//! <testsuites name="ccgw-conformance" tests="52" failures="2" errors="0" time="0.427">
+//!     <testsuite name="getconnectinfo" tests="52" skipped="0" errors="0" failures="2" ...>
 //!         <properties>
 //!             <property name="profile" value="cec-23"/>
 //!             <property name="verdict" value="not_conformant"/>
-//!             <property name="requirement.auth/missing-guid" value="REQ-AUTH"/>
-//!             <property name="severity.auth/missing-guid" value="required"/>
+//!             ...
+//!             <property name="requirement.guid/missing" value="REQ-GUID"/>
+//!             <property name="severity.guid/missing" value="required"/>
 //!         </properties>
-//!         <testcase name="auth/missing-guid" classname="getconnectinfo.auth" time="0.050">
-//!             <failure message="retcode 0, expected 000-003" type="required">[envelope.retcode] ...</failure>
-//!             <system-out>severity: required ...</system-out>
+//!         ...
+//!         <testcase name="guid/missing" classname="getconnectinfo.guid" time="0.002">
+//!             <failure message="outcome.refused: served with retcode &quot;0&quot; although the request must be refused" type="required">[outcome.refused] ...</failure>
+//!             <system-out>title: A request without the Guid header is refused for authentication ...</system-out>
 //!         </testcase>
 //!     </testsuite>
 //! </testsuites>

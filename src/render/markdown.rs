@@ -9,20 +9,22 @@
 //! characters backslash-escaped; inside table cells `|` is escaped and a
 //! newline is a `<br>`.
 //!
+//! From a run against the reference gateway with the fault `guid-optional`:
+//!
 //! ```markdown
 //! # getconnectinfo conformance: Not conformant
 //!
-//! - Target: https://127.0.0.1:8043
-//! - Profile: cec-23 (CEC 23.x)
+//! - Target: https://127.0.0.1:41103 (embedded reference gateway)
+//! - Profile: cec-23 (CEC API reference 2023/2024 (agentid 101..59999))
 //! - TLS: verified (custom CA)
 //! ...
-//! **12 cases**: 10 passed, 1 failed, 0 errored, 1 skipped (1 required failed, 0 required skipped)
-//!
-//! ### auth
+//! **52 cases**: 50 passed, 2 failed, 0 errored, 0 skipped (2 required failed, 0 required skipped)
+//! ...
+//! ### guid
 //!
 //! | Case | Status | Severity | Requirements | Reason |
 //! |---|---|---|---|---|
-//! | `auth/missing-guid` | FAIL | required | `REQ-AUTH` | retcode 0, expected 000-003 |
+//! | `guid/empty` | FAIL | required | `REQ-GUID` | outcome.refused: served with retcode "0" although the request must be refused |
 //! ```
 
 use super::text;

@@ -116,7 +116,7 @@ pub fn write_report_set(
     let comparison = report
         .comparison
         .iter()
-        .flat_map(crate::compare::render_files);
+        .flat_map(super::comparison::render_files);
     let files = reports
         .chain(comparison)
         .map(|(name, text)| (name, redactor.rendered(&text)));

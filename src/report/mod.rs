@@ -5,6 +5,9 @@
 //! findings sorted by check), so that two runs of the same target serialize the
 //! same apart from durations and the start time.
 
+// The report model is the public JSON format: every public item says what it is.
+#![warn(missing_docs)]
+
 mod change_kind;
 mod check;
 mod collect;

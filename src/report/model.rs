@@ -34,7 +34,9 @@ pub struct RunReport {
 /// Name and version of the tool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToolInfo {
+    /// Crate name, `ccgw-conformance`.
     pub name: String,
+    /// Crate version that wrote the report.
     pub version: String,
 }
 
@@ -108,15 +110,21 @@ pub struct ExpectationRecord {
 /// Counts and verdict of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
+    /// Cases selected.
     pub total: usize,
+    /// Cases whose every check held.
     pub passed: usize,
+    /// Cases with a finding.
     pub failed: usize,
+    /// Cases without a verdict (transport error, timeout, interrupted).
     pub errored: usize,
+    /// Cases not run, each with a reason.
     pub skipped: usize,
     /// Required cases that failed or errored.
     pub required_failed: usize,
     /// Required cases that were skipped.
     pub required_skipped: usize,
+    /// Conformant, not conformant or not assessed.
     pub verdict: Verdict,
 }
 
@@ -137,11 +145,13 @@ pub enum Verdict {
 pub struct RequirementResult {
     /// Stable requirement id, e.g. `REQ-METHOD`.
     pub id: String,
+    /// The requirement in a few words.
     pub title: String,
     /// Where the documentation states it, e.g. "Interface Method".
     pub spec_ref: String,
     /// Ids of the cases that check it.
     pub cases: Vec<String>,
+    /// Worst outcome of its cases, by the run's rules.
     pub verdict: Verdict,
 }
 
@@ -149,6 +159,7 @@ pub struct RequirementResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Every check held.
     Passed,
     /// A check did not hold (see findings).
     Failed,
@@ -175,11 +186,15 @@ impl Status {
 pub struct CaseResult {
     /// Stable id `family/name`.
     pub id: String,
+    /// The case in a few words.
     pub title: String,
+    /// Family: the first part of the id, e.g. `method`.
     pub family: String,
+    /// Required (fails the run) or advisory (reported only).
     pub severity: Severity,
     /// Requirement ids the case checks.
     pub requirements: Vec<String>,
+    /// Passed, failed, errored or skipped.
     pub status: Status,
     /// Why: skip reason, error cause, or a one-line summary of the findings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -220,16 +235,20 @@ pub struct Finding {
 /// A header as sent or received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
+    /// Header name as sent or received.
     pub name: String,
+    /// Value; credential headers are always `<redacted>`.
     pub value: String,
 }
 
 /// The request of a case, as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestEvidence {
+    /// HTTP method, e.g. `POST`.
     pub method: String,
     /// Path and query relative to the target's origin.
     pub path: String,
+    /// Headers as sent, credentials redacted.
     pub headers: Vec<Header>,
     /// Body as text (lossy UTF-8), absent when no body was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -239,7 +258,9 @@ pub struct RequestEvidence {
 /// The response of a case, as received (capped).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResponseEvidence {
+    /// HTTP status code.
     pub status: u16,
+    /// Headers as received, credentials redacted.
     pub headers: Vec<Header>,
     /// Body as text (lossy UTF-8), cut to the evidence limit.
     pub body: String,
@@ -274,10 +295,14 @@ pub struct Comparison {
 /// How one case changed between two reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseChange {
+    /// Case id.
     pub id: String,
+    /// How it changed.
     pub kind: ChangeKind,
+    /// The case in the baseline; absent for an added case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<CaseDigest>,
+    /// The case in the compared report; absent for a removed case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<CaseDigest>,
     /// What differs, one line each (e.g. "retcode 000-002 -> 100-006").
@@ -308,13 +333,18 @@ pub enum ChangeKind {
 /// What a comparison looks at in one case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseDigest {
+    /// Status of the case.
     pub status: Status,
+    /// HTTP status of the response, if one came.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_status: Option<u16>,
+    /// `retcode` of the envelope, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retcode: Option<String>,
+    /// `message` of the envelope, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Shape of the JSON body, sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shape: Vec<String>,
     /// Check ids of the findings.

@@ -11,6 +11,8 @@ use std::time::Instant;
 
 /// Most characters of a body kept as evidence.
 const EVIDENCE_CHARS: usize = 16 * 1024;
+/// Characters past the evidence limit redacted with it (longer than any secret).
+const REDACT_MARGIN: usize = 4 * 1024;
 
 /// Shared, read-only state of a run's cases.
 pub struct CaseRunner<'a> {
@@ -137,9 +139,15 @@ impl CaseRunner<'_> {
     }
 
     fn response_evidence(&self, response: &RawResponse) -> ResponseEvidence {
-        // Redact the whole body before cutting it: a cut could split a secret.
-        let text = self.redactor.text(&String::from_utf8_lossy(&response.body));
-        let truncated = text.chars().count() > EVIDENCE_CHARS || response.over_cap;
+        // Redact a margin past the limit before cutting: a cut could split a
+        // secret (and the start of one left at the cut is redacted too); the
+        // rest of a large body is never shown, so it is not redacted.
+        let lossy = String::from_utf8_lossy(&response.body);
+        let head: String = lossy.chars().take(EVIDENCE_CHARS + REDACT_MARGIN).collect();
+        let text = self.redactor.text(&head);
+        let truncated = text.chars().count() > EVIDENCE_CHARS
+            || lossy.chars().nth(EVIDENCE_CHARS + REDACT_MARGIN).is_some()
+            || response.over_cap;
         let kept: String = text.chars().take(EVIDENCE_CHARS).collect();
         let json = serde_json::from_slice::<serde_json::Value>(&response.body).ok();
         let field = |name: &str| {

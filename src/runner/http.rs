@@ -289,7 +289,7 @@ fn describe(error: &reqwest::Error, url: &reqwest::Url, target: &Target) -> Tran
     let detail = chain.join(": ");
     let origin = url.origin().ascii_serialization();
     let typed = super::tls::classify(error);
-    let message = if let (Some(problem), true) = (&typed, error.is_connect()) {
+    let message = if let Some(problem) = &typed {
         let host = url.host_str().unwrap_or_default();
         let advice = match (problem, &target.tls) {
             (super::tls::TlsProblem::OldVersion, _) => {

@@ -95,6 +95,29 @@ impl TestCert {
     }
 }
 
+impl TestCert {
+    /// A certificate and key given as PEM (made by openssl or rcgen with
+    /// other parameters), served as they are.
+    pub fn from_pem(cert_pem: &str, key_pem: &str) -> TestCert {
+        use rustls::pki_types::pem::PemObject;
+        ccgw_conformance::install_crypto_provider();
+        let certs: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+                .collect::<Result<_, _>>()
+                .expect("certificate PEM");
+        let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).expect("key PEM");
+        let mut config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .expect("rustls accepts the cert");
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        TestCert {
+            pem: cert_pem.to_owned(),
+            config: Arc::new(config),
+        }
+    }
+}
+
 /// A running hostile server.
 pub struct Hostile {
     pub addr: SocketAddr,

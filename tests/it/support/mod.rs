@@ -76,6 +76,7 @@ pub struct Knobs {
     pub connections: runner::ConnectionPolicy,
     pub body_cap: usize,
     pub tls: TlsSetup,
+    pub client_identity: Option<ccgw_conformance::runner::ClientIdentity>,
 }
 
 impl Default for Knobs {
@@ -86,6 +87,7 @@ impl Default for Knobs {
             connections: runner::ConnectionPolicy::Reuse,
             body_cap: 1024 * 1024,
             tls: TlsSetup::System,
+            client_identity: None,
         }
     }
 }
@@ -116,7 +118,7 @@ pub async fn run_library(url: &str, ids: &[&str], knobs: Knobs) -> RunReport {
         target: Target {
             base_url: reqwest::Url::parse(url).expect("url parses"),
             tls: knobs.tls,
-            client_identity: None,
+            client_identity: knobs.client_identity,
         },
         credentials,
         profile,
@@ -185,6 +187,13 @@ pub fn bin() -> Command {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    cmd
+}
+
+/// The binary set to `run --target url --agent-id AGENT`.
+pub fn run_target(url: &str) -> Command {
+    let mut cmd = bin();
+    cmd.args(["run", "--target", url, "--agent-id", AGENT]);
     cmd
 }
 
@@ -276,4 +285,25 @@ pub fn assert_no_secret(texts: &[(String, String)], secrets: &[&str]) {
             );
         }
     }
+}
+
+/// Every `.rs` file under `dir`, sorted.
+pub fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out.sort();
+    out
 }

@@ -1,0 +1,146 @@
+//! A run's output is one set: unique temporary files, all written before any
+//! is put in place, stale files of an earlier run removed, `--out` checked
+//! before the first request, errors with their OS cause, and concurrent runs
+//! into one folder that never leave an invalid file.
+
+use crate::support;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use ccgw_conformance::render::{self, WriteError};
+use support::hostile::{self, Behaviour, Hostile};
+use support::{GUID, run_bin_async};
+
+const REFUSAL: &str = r#"{"retcode":"100-006","message":"no"}"#;
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn run(url: &str, out: &Path) -> std::process::Command {
+    let mut cmd = support::run_target(url);
+    cmd.env("CCGW_GUID", GUID)
+        .args(["--only", "guid/*"])
+        .arg("--out")
+        .arg(out);
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn comparison_files_of_an_earlier_run_do_not_stay_beside_a_later_one() {
+    let server = Hostile::start(Behaviour::Raw(hostile::json(REFUSAL))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (base, out) = (dir.path().join("base"), dir.path().join("out"));
+    let first = run_bin_async(run(&server.url(), &base), Duration::from_secs(60)).await;
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let mut with_baseline = run(&server.url(), &out);
+    with_baseline
+        .arg("--baseline")
+        .arg(base.join("report.json"));
+    let second = run_bin_async(with_baseline, Duration::from_secs(60)).await;
+    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    assert_eq!(names(&out).len(), 7, "{:?}", names(&out));
+    let third = run_bin_async(run(&server.url(), &out), Duration::from_secs(60)).await;
+    assert_eq!(third.code, Some(0), "{}", third.stderr);
+    assert_eq!(
+        names(&out),
+        ["junit.xml", "report.html", "report.json", "report.md"],
+        "only this run's files, no temporary file"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_out_is_refused_before_the_first_request_with_its_os_cause() {
+    let server = Hostile::start(Behaviour::Raw(hostile::json(REFUSAL))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").expect("write");
+    for out in [file.clone(), file.join("below")] {
+        let result = run_bin_async(run(&server.url(), &out), Duration::from_secs(60)).await;
+        assert_eq!(result.code, Some(2), "{}", result.stderr);
+        assert!(
+            result.stderr.contains(&out.display().to_string()),
+            "{}",
+            result.stderr
+        );
+        assert!(
+            result.stderr.contains("os error"),
+            "the OS cause is kept: {}",
+            result.stderr
+        );
+    }
+    assert!(server.requests().is_empty(), "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_runs_into_one_folder_leave_whole_reports() {
+    let server = Hostile::start(Behaviour::Raw(hostile::json(REFUSAL))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().to_path_buf();
+    let url = server.url();
+    let codes = tokio::task::spawn_blocking(move || {
+        // All started before any is waited for: their writes overlap.
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                let mut cmd = run(&url, &out);
+                cmd.stdout(Stdio::null()).stderr(Stdio::null());
+                cmd.spawn().expect("the binary starts")
+            })
+            .collect();
+        children
+            .into_iter()
+            .map(|mut c| c.wait().expect("wait").code())
+            .collect::<Vec<_>>()
+    })
+    .await
+    .expect("joined");
+    assert!(codes.iter().all(|c| *c == Some(0)), "{codes:?}");
+    let json = std::fs::read_to_string(dir.path().join("report.json")).expect("report");
+    serde_json::from_str::<serde_json::Value>(&json).expect("whole JSON");
+    assert_eq!(
+        names(dir.path()),
+        ["junit.xml", "report.html", "report.json", "report.md"]
+    );
+}
+
+#[test]
+fn a_set_that_cannot_be_written_whole_replaces_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("a.txt"), "old").expect("write");
+    // The second file cannot be written (its folder does not exist).
+    let err = render::write_set(
+        dir.path(),
+        &[
+            ("a.txt", "new".to_owned()),
+            ("missing/b.txt", "new".to_owned()),
+        ],
+        &["a.txt"],
+    )
+    .unwrap_err();
+    assert!(matches!(err, WriteError::Write { .. }), "{err:?}");
+    let chain = ccgw_conformance::console::chain(&err);
+    assert!(chain.contains("os error"), "{chain}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.txt")).expect("read"),
+        "old",
+        "nothing was put in place"
+    );
+    assert_eq!(names(dir.path()), ["a.txt"], "no temporary file left");
+}
+
+#[test]
+fn temporary_files_of_a_killed_run_are_removed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A pid that no process has (above the kernel's pid_max).
+    let orphan = dir.path().join(".report.json.ccgw-4194305-0.tmp");
+    std::fs::write(&orphan, "{\"cut").expect("write");
+    render::write_set(dir.path(), &[("a.txt", "x".to_owned())], &[]).expect("written");
+    assert!(!orphan.exists(), "{:?}", names(dir.path()));
+}
