@@ -475,24 +475,20 @@ fn write_requests(serve: &Serve, path: &Path) -> usize {
         .collect();
     let suite = load_suite(&SuiteSource::Embedded, &schemas, &faults).expect("suite");
     let profile = suite.profile("cec-23").expect("profile").clone();
-    let plan = RunPlan {
-        target: Target {
+    let expectations = suite.expectations_for(&profile);
+    let mut plan = RunPlan::new(
+        Target {
             base_url: reqwest::Url::parse(&serve.url).expect("url"),
             tls: TlsSetup::System,
             client_identity: None,
         },
-        credentials: serve.credentials.clone(),
-        expectations: suite.expectations_for(&profile),
+        serve.credentials.clone(),
         profile,
-        timeout: Duration::from_secs(10),
-        concurrency: 1,
-        connections: ConnectionPolicy::Reuse,
-        body_cap: 1 << 20,
-        started_at: String::new(),
-        embedded_gateway: false,
-        gateway_faults: Vec::new(),
-        only: None,
-    };
+        expectations,
+    );
+    plan.timeout = Duration::from_secs(10);
+    plan.connections = ConnectionPolicy::Reuse;
+    plan.body_cap = 1 << 20;
     let requests: Vec<serde_json::Value> = suite
         .cases
         .iter()

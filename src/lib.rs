@@ -5,13 +5,14 @@
 //!
 //! ```text
 //! suites/ + schemas/  --suite::load_suite-->  Suite (typed, checked once)
-//! Suite + RunPlan     --runner::run-------->  events + Vec<CaseResult>
-//! results             --report::assemble--->  RunReport (plain data)
+//! cases + RunPlan     --runner::run-------->  events + RunResults (case results, controls)
+//! RunResults          --report::assemble--->  RunReport (plain data, verdict and headline)
 //! RunReport           --render------------->  json / junit / markdown / html
 //! RunReport x 2       --compare------------>  Comparison
 //! ```
 //!
-//! `gateway` is the reference CC-Gateway with switchable faults: the embedded
+//! `pipeline::run_session` chains the runner, the assembly and the
+//! comparison for one run. `gateway` is the reference CC-Gateway with switchable faults: the embedded
 //! default target and the suite's own test bench.
 
 pub mod checks;
@@ -20,6 +21,7 @@ pub mod console;
 pub mod contract;
 pub mod gateway;
 pub mod input;
+pub mod pipeline;
 pub mod redact;
 pub mod render;
 pub mod report;

@@ -7,6 +7,7 @@
 macro_rules! println {
     ($($t:tt)*) => { ccgw_conformance::console::write(ccgw_conformance::console::Stream::Stdout, format_args!($($t)*), true) };
 }
+#[allow(unused_macros)] // only the gateway's commands print without a newline
 macro_rules! print {
     ($($t:tt)*) => { ccgw_conformance::console::write(ccgw_conformance::console::Stream::Stdout, format_args!($($t)*), false) };
 }
@@ -51,8 +52,8 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
-            ExitCode::from(failure.code)
+            eprintln!("error: {failure}");
+            ExitCode::from(failure.code())
         }
     }
 }

@@ -236,6 +236,8 @@ pub fn fault_row(
 /// Knobs of a self-test run.
 #[derive(Debug, Clone)]
 pub struct SelfTestOptions {
+    /// Per-request timeout: a generous safety net, so that a loaded machine
+    /// never turns an answer into a timeout.
     pub timeout: std::time::Duration,
     pub concurrency: usize,
     /// Keep-alive (default) or a new connection per case.
@@ -249,13 +251,29 @@ pub struct SelfTestOptions {
 impl Default for SelfTestOptions {
     fn default() -> Self {
         SelfTestOptions {
-            timeout: std::time::Duration::from_secs(1),
-            concurrency: 16,
+            timeout: std::time::Duration::from_secs(30),
+            concurrency: 4,
             connections: crate::runner::ConnectionPolicy::Reuse,
             body_cap: 1024 * 1024,
-            slow_delay: std::time::Duration::from_secs(3),
+            slow_delay: std::time::Duration::from_secs(120),
             started_at: "1970-01-01T00:00:00Z".to_owned(),
         }
+    }
+}
+
+impl SelfTestOptions {
+    /// The options for a run against `faults`. Only the `slow` fault is about
+    /// time: its run gets a short timeout, and the gateway's delay stays far
+    /// longer than it (the gateway is stopped at the end, so nobody waits
+    /// for the delay), so its cases time out however loaded the machine is.
+    /// Every other run keeps the generous timeout.
+    pub fn for_faults(mut self, faults: &[Fault]) -> Self {
+        if faults.contains(&Fault::Slow) {
+            self.timeout = std::time::Duration::from_secs(1);
+            self.concurrency = 16;
+            self.slow_delay = self.slow_delay.max(std::time::Duration::from_secs(120));
+        }
+        self
     }
 }
 
@@ -271,7 +289,8 @@ pub enum SelfTestError {
 
 #[cfg(feature = "gateway")]
 /// Runs `cases` (all of the suite when `None`) against a fresh reference
-/// gateway with `faults` on, and stops the gateway.
+/// gateway with `faults` on, and stops the gateway. The options are adjusted
+/// for the faults (see [`SelfTestOptions::for_faults`]).
 pub async fn run_embedded(
     suite: &crate::suite::Suite,
     schemas: &crate::schemas::Schemas,
@@ -280,31 +299,35 @@ pub async fn run_embedded(
     only: Option<&[&crate::suite::Case]>,
     options: &SelfTestOptions,
 ) -> Result<crate::report::RunReport, SelfTestError> {
+    let options = options.clone().for_faults(faults);
     let embedded = start_embedded(profile, faults, options.slow_delay).await?;
-    let expectations = suite.expectations_for(profile);
-    let plan = crate::runner::RunPlan {
-        target: embedded.target.clone(),
-        credentials: embedded.credentials.clone(),
-        profile: profile.clone(),
-        expectations,
-        timeout: options.timeout,
-        concurrency: options.concurrency,
-        connections: options.connections,
-        body_cap: options.body_cap,
+    let mut plan = crate::runner::RunPlan::new(
+        embedded.target.clone(),
+        embedded.credentials.clone(),
+        profile.clone(),
+        suite.expectations_for(profile),
+    );
+    plan.timeout = options.timeout;
+    plan.concurrency = options.concurrency;
+    plan.body_cap = options.body_cap;
+    plan.connections = options.connections;
+    let info = crate::report::RunInfo {
         started_at: options.started_at.clone(),
         embedded_gateway: true,
         gateway_faults: faults.iter().map(|f| f.name().to_owned()).collect(),
-        only: None,
+        ..Default::default()
     };
-    let all: Vec<&crate::suite::Case> = suite.cases.iter().collect();
-    let cases = only.unwrap_or(&all);
-    let redactor = embedded.redactor();
-    let report = crate::runner::run(
+    let session = crate::pipeline::RunSession {
         suite,
-        cases,
-        &plan,
         schemas,
-        &redactor,
+        cases: only.map_or_else(|| suite.cases.iter().collect(), <[_]>::to_vec),
+        plan,
+        info,
+        redactor: embedded.redactor(),
+        baseline: None,
+    };
+    let report = crate::pipeline::run_session(
+        &session,
         &mut crate::runner::NoListener,
         std::future::pending(),
     )

@@ -9,7 +9,7 @@ pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("CCGW_VERSION_
 
 /// Conformance suite for the CC-Gateway `getconnectinfo` interface.
 #[derive(Debug, Parser)]
-#[command(name = "ccgw-conformance", version = VERSION, about, after_help = super::exit::HELP)]
+#[command(name = "ccgw-conformance", version = VERSION, about, after_help = super::exit::help())]
 pub struct Cli {
     /// Colour on the console: auto (a terminal without NO_COLOR), always or never.
     #[arg(
@@ -186,7 +186,31 @@ pub struct RunArgs {
     pub baseline: Option<PathBuf>,
     /// With --baseline: fail on any required failure (any) or only on new failures (new).
     #[arg(long, env = "CCGW_FAIL_ON", value_enum, default_value = "any")]
-    pub fail_on: ccgw_conformance::compare::FailOn,
+    pub fail_on: FailOnArg,
+    /// Count advisory cases as required: their failures fail the run (exit 1)
+    /// and JUnit lists them as failures; every report says the run was strict.
+    #[arg(long, env = "CCGW_STRICT", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub strict: bool,
+    /// Accept skips of these cases or families (globs over case ids, or a
+    /// family name, e.g. 'success'): a required case skipped for lack of input
+    /// then does not make the run "not assessed". Recorded in every report.
+    #[arg(
+        long = "accept-skip",
+        env = "CCGW_ACCEPT_SKIP",
+        value_name = "PATTERN",
+        value_delimiter = ','
+    )]
+    pub accept_skips: Vec<String>,
+    /// Send no control request: for a mock or a target that answers every
+    /// request alike. A refusal for authentication then counts against the
+    /// case that got it (the reports say the controls were off).
+    #[arg(long, env = "CCGW_NO_CONTROL", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub no_control: bool,
+    /// Send the control request (the valid request) after every N cases,
+    /// besides at the start and the end: a session lost mid-run is then
+    /// found within N cases.
+    #[arg(long, env = "CCGW_CONTROL_EVERY", value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=10000))]
+    pub control_every: u16,
     /// Name this run in every report, e.g. "R23.200 staging, node 2".
     #[arg(long, env = "CCGW_LABEL", value_name = "TEXT")]
     pub label: Option<String>,
@@ -195,6 +219,24 @@ pub struct RunArgs {
     // are settled in `inputs`: a flag wins over a variable the user never typed.
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<ccgw_conformance::gateway::Fault>,
+}
+
+/// `--fail-on`: the clap side of [`ccgw_conformance::compare::FailOn`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOnArg {
+    /// Fail only on required cases that fail now and did not in the baseline.
+    New,
+    /// Fail on any required case that fails or errors, known or not.
+    Any,
+}
+
+impl From<FailOnArg> for ccgw_conformance::compare::FailOn {
+    fn from(arg: FailOnArg) -> Self {
+        match arg {
+            FailOnArg::New => ccgw_conformance::compare::FailOn::New,
+            FailOnArg::Any => ccgw_conformance::compare::FailOn::Any,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -297,5 +339,19 @@ fn parse_agent_id(text: &str) -> Result<String, String> {
         Err(format!(
             "`{text}` is not an agent id: decimal digits expected, e.g. 1001"
         ))
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::FailOnArg;
+    use ccgw_conformance::compare::FailOn;
+    use clap::ValueEnum;
+
+    #[test]
+    fn fail_on_parses_as_a_cli_value() {
+        let parse = |text| FailOnArg::from_str(text, true).map(FailOn::from);
+        assert_eq!(parse("new"), Ok(FailOn::New));
+        assert_eq!(parse("any"), Ok(FailOn::Any));
+        assert!(parse("some").is_err());
     }
 }

@@ -2,7 +2,7 @@
 //! prints fatal errors.
 
 use super::args::{CompareArgs, FaultsArgs, ListArgs, ListFormat, RunArgs, ServeArgs, SuiteArgs};
-use super::exit;
+use super::exit::{self, CliError};
 use super::inputs::{self, Origins};
 use super::progress::{Progress, closing_lists, summary_line};
 use ccgw_conformance::compare;
@@ -11,31 +11,19 @@ use ccgw_conformance::contract::Profile;
 use ccgw_conformance::gateway::Fault;
 #[cfg(feature = "gateway")]
 use ccgw_conformance::gateway::{self, GatewayConfig};
+use ccgw_conformance::pipeline::{RunSession, run_session};
 use ccgw_conformance::render;
-use ccgw_conformance::report::{ExpectationSource, RunReport, Status};
+use ccgw_conformance::report::{ExpectationSource, NotAssessedCause, RunInfo, RunReport, Verdict};
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
 use ccgw_conformance::schemas::Schemas;
 use ccgw_conformance::selftest;
-use ccgw_conformance::suite::{Case, Suite, SuiteSource, load_expectations_file, load_suite};
+use ccgw_conformance::suite::{
+    Case, SelectError, Suite, SuiteSource, load_expectations_file, load_suite,
+};
 use std::io::Write as _;
 
-/// A fatal error: what to print and the exit code.
-#[derive(Debug)]
-pub struct Failure {
-    pub code: u8,
-    pub message: String,
-}
-
-impl Failure {
-    fn config(message: impl Into<String>) -> Failure {
-        Failure {
-            code: exit::CONFIG,
-            message: message.into(),
-        }
-    }
-}
-
-type Outcome = Result<u8, Failure>;
+pub type Failure = CliError;
+type Outcome = Result<u8, CliError>;
 
 fn load(args: &SuiteArgs) -> Result<(Schemas, Suite), Failure> {
     let schemas = match &args.schemas {
@@ -64,29 +52,14 @@ fn profile<'a>(suite: &'a Suite, name: &str) -> Result<&'a Profile, Failure> {
 }
 
 fn select<'a>(suite: &'a Suite, only: Option<&str>) -> Result<Vec<&'a Case>, Failure> {
-    let cases: Vec<&Case> = match only {
-        None => suite.cases.iter().collect(),
-        Some(pattern) => {
-            let glob = globset::Glob::new(pattern)
-                .map_err(|e| {
-                    Failure::config(format!("--only `{pattern}` is not a valid glob: {e}"))
-                })?
-                .compile_matcher();
-            suite
-                .cases
-                .iter()
-                .filter(|c| glob.is_match(&c.id))
-                .collect()
-        }
-    };
-    if cases.is_empty() {
-        return Err(Failure::config(format!(
-            "no case selected{}; `ccgw-conformance list` shows the case ids",
-            only.map(|p| format!(" by --only `{p}`"))
-                .unwrap_or_default()
-        )));
-    }
-    Ok(cases)
+    ccgw_conformance::suite::select(suite, only).map_err(|e| {
+        Failure::config(match e {
+            SelectError::BadPattern { .. } => format!("--only {e}"),
+            SelectError::NoMatch { pattern } => format!(
+                "no case selected by --only `{pattern}`; `ccgw-conformance list` shows the case ids"
+            ),
+        })
+    })
 }
 
 fn now_rfc3339() -> String {
@@ -110,17 +83,25 @@ pub async fn run(mut args: RunArgs) -> Outcome {
             })?;
     }
     let cases = select(&suite, args.only.as_deref())?;
+    for pattern in &args.accept_skips {
+        globset::Glob::new(pattern).map_err(|e| {
+            Failure::config(format!(
+                "--accept-skip `{pattern}` is not a valid glob: {e}"
+            ))
+        })?;
+    }
     let baseline = match &args.baseline {
-        Some(path) => Some(
+        Some(path) => Some((
             compare::load_report(path)
                 .map_err(|e| Failure::config(format!("failed to load --baseline: {e}")))?,
-        ),
+            path.display().to_string(),
+        )),
         None => None,
     };
 
     // A bad --out is found before the first request, with its OS cause.
     render::prepare_out(&args.out).map_err(|e| {
-        Failure::config(format!(
+        CliError::Write(format!(
             "--out {} cannot take the reports: {}",
             args.out.display(),
             console::chain(&e)
@@ -144,36 +125,35 @@ pub async fn run(mut args: RunArgs) -> Outcome {
             ccgw_conformance::report::display_target(&target.base_url)
         );
     }
-    let plan = RunPlan {
-        target,
-        credentials,
-        profile,
-        expectations,
-        timeout: args.timeout,
-        concurrency: usize::from(args.concurrency),
-        connections: if args.fresh_connections {
-            runner::ConnectionPolicy::Fresh
-        } else {
-            runner::ConnectionPolicy::Reuse
+    let mut plan = RunPlan::new(target, credentials, profile, expectations);
+    plan.timeout = args.timeout;
+    plan.concurrency = usize::from(args.concurrency);
+    plan.body_cap = args.body_cap;
+    plan.connections = if args.fresh_connections {
+        runner::ConnectionPolicy::Fresh
+    } else {
+        runner::ConnectionPolicy::Reuse
+    };
+    plan.control_every = usize::from(args.control_every);
+    plan.control = !args.no_control;
+    let session = RunSession {
+        suite: &suite,
+        schemas: &schemas,
+        cases,
+        plan,
+        info: RunInfo {
+            started_at: now_rfc3339(),
+            embedded_gateway: embedded.is_some(),
+            gateway_faults: args.faults.iter().map(|f| f.name().to_owned()).collect(),
+            only: args.only.clone(),
+            strict: args.strict,
+            accepted_skips: args.accept_skips.clone(),
         },
-        body_cap: args.body_cap,
-        started_at: now_rfc3339(),
-        embedded_gateway: embedded.is_some(),
-        gateway_faults: args.faults.iter().map(|f| f.name().to_owned()).collect(),
-        only: args.only.clone(),
+        redactor: redactor.clone(),
+        baseline,
     };
     let mut progress = Progress::new(args.quiet);
-    let interrupt = interrupt_signal();
-    let result = runner::run(
-        &suite,
-        &cases,
-        &plan,
-        &schemas,
-        &redactor,
-        &mut progress,
-        interrupt,
-    )
-    .await;
+    let result = run_session(&session, &mut progress, interrupt_signal()).await;
     if let Some(e) = embedded {
         super::embedded::stop(e).await;
     }
@@ -181,21 +161,10 @@ pub async fn run(mut args: RunArgs) -> Outcome {
         result.map_err(|e| Failure::config(format!("failed to start the run: {e}")))?;
     report.environment.label = args.label.clone();
 
-    let mut fails = report.summary.required_failed > 0;
-    if let Some(old) = &baseline {
-        let label = args
-            .baseline
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        let comparison = compare::compare(old, &report, &label, "this run");
-        fails = args.fail_on.fails_run(&report, &comparison);
-        report.comparison = Some(comparison);
-    }
-    // Every string, the comparison's too, with every secret learned in the run.
-    redactor.report(&mut report);
+    // Every string, the comparison's too, with every secret learned in the run
+    // (run_session redacts the report; the writer checks it once more).
     let written = render::write_report_set(&report, &args.out, &redactor).map_err(|e| {
-        Failure::config(format!(
+        CliError::Write(format!(
             "failed to write the reports: {}",
             console::chain(&e)
         ))
@@ -203,7 +172,7 @@ pub async fn run(mut args: RunArgs) -> Outcome {
 
     let closing = closing_lists(&report, args.quiet, args.verbose);
     console::write_styled(console::Stream::Stderr, &closing, false);
-    let summary = summary_line(&report.summary, report.interrupted);
+    let summary = summary_line(&report);
     console::write_styled(console::Stream::Stdout, &summary, true);
     println!(
         "reports: {}",
@@ -213,7 +182,8 @@ pub async fn run(mut args: RunArgs) -> Outcome {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    Ok(exit_code(&report, fails))
+    let fail_on: compare::FailOn = args.fail_on.into();
+    Ok(exit_code(&report, fail_on))
 }
 
 /// Completes on the first Ctrl-C (SIGINT) or SIGTERM (what CI sends when it
@@ -247,30 +217,48 @@ fn interrupt_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
-/// The exit code of a finished run.
-fn exit_code(report: &RunReport, fails: bool) -> u8 {
-    let sent: Vec<_> = report
-        .cases
-        .iter()
-        .filter(|c| c.status != Status::Skipped)
-        .collect();
-    if report.interrupted {
-        exit::INTERRUPTED
-    } else if !sent.is_empty() && sent.iter().all(|c| c.response.is_none()) {
-        let why = sent
-            .iter()
-            .find_map(|c| c.reason.clone())
-            .unwrap_or_default();
-        eprintln!(
-            "error: the target could not be reached: no case got an HTTP response ({})",
-            why.trim_start_matches("not run: ")
-        );
-        exit::UNREACHABLE
-    } else if fails {
-        exit::FAILED
-    } else {
-        exit::OK
+/// The exit code of a finished run: it follows the verdict (see
+/// [`exit::CODES`]); with a baseline and `--fail-on new`, a run that is not
+/// conformant only fails for a new failure.
+fn exit_code(report: &RunReport, fail_on: compare::FailOn) -> u8 {
+    match report.summary.verdict {
+        Verdict::Incomplete => exit::INTERRUPTED,
+        _ if report.interrupted => exit::INTERRUPTED,
+        Verdict::NotAssessed => {
+            eprintln!("error: {}", report.assessment.headline);
+            if report.assessment.cause == Some(NotAssessedCause::TargetUnreachable) {
+                exit::UNREACHABLE
+            } else {
+                exit::NOT_ASSESSED
+            }
+        }
+        Verdict::NotConformant => match (&report.comparison, fail_on) {
+            (Some(comparison), compare::FailOn::New) if !fail_on.fails_run(report, comparison) => {
+                exit::OK
+            }
+            _ => exit::FAILED,
+        },
+        Verdict::Conformant => exit::OK,
     }
+}
+
+/// The Guid as given, without a `JSESSIONID=` prefix (the `Set-GUID` header
+/// of the sign-in is `JSESSIONID=<guid>`, and users copy it whole) and
+/// without cookie attributes after a `;`. Says so on stderr when it cuts.
+fn bare_guid(given: &str) -> String {
+    let trimmed = given.trim();
+    let Some(prefix) = trimmed.get(..11) else {
+        return trimmed.to_owned();
+    };
+    if !prefix.eq_ignore_ascii_case("JSESSIONID=") {
+        return trimmed.to_owned();
+    }
+    let rest = &trimmed[11..];
+    let guid = rest.split(';').next().unwrap_or_default().trim();
+    eprintln!(
+        "note: the Guid was given with a `JSESSIONID=` prefix; it was cut (the Guid is the part after `JSESSIONID=`)"
+    );
+    guid.to_owned()
 }
 
 fn external_target(
@@ -306,7 +294,7 @@ fn external_target(
     };
     let credentials = Credentials {
         agent_id,
-        guid,
+        guid: bare_guid(&guid),
         callid: optional(&args.callid, "callid", "the callid")?,
         other_agent_id: args.other_agent_id.clone(),
         other_guid: optional(&args.other_guid, "other_guid", "the other Guid")?,
@@ -524,7 +512,7 @@ pub fn compare(args: CompareArgs) -> Outcome {
         &args.new.display().to_string(),
     );
     let written = compare::write_comparison(&comparison, &args.out).map_err(|e| {
-        Failure::config(format!(
+        CliError::Write(format!(
             "failed to write the comparison to {}: {}",
             args.out.display(),
             console::chain(&e)

@@ -2,7 +2,6 @@
 //! without the cargo feature `gateway`, the error that says it is not there.
 
 use super::commands::Failure;
-use super::exit;
 use ccgw_conformance::contract::Profile;
 use ccgw_conformance::gateway::Fault;
 use ccgw_conformance::runner::{Credentials, Target};
@@ -13,18 +12,15 @@ type Started = (Embedded, Target, Credentials);
 /// The error of a command that needs the reference gateway in a build without it.
 #[cfg(any(test, not(feature = "gateway")))]
 pub fn not_compiled_in(what: &str) -> Failure {
-    Failure {
-        code: exit::CONFIG,
-        message: format!(
-            "{what} needs the embedded reference gateway, which is not compiled into this build \
+    Failure::config(format!(
+        "{what} needs the embedded reference gateway, which is not compiled into this build \
              (cargo feature `gateway`){}",
-            if what.starts_with("run") {
-                "; give --target URL, or build with the default features"
-            } else {
-                "; build with the default features"
-            }
-        ),
-    }
+        if what.starts_with("run") {
+            "; give --target URL, or build with the default features"
+        } else {
+            "; build with the default features"
+        }
+    ))
 }
 
 /// A running embedded gateway.
@@ -41,10 +37,7 @@ pub async fn start(profile: &Profile, faults: &[Fault]) -> Result<Started, Failu
     let slow_delay = std::time::Duration::from_secs(30);
     let e = ccgw_conformance::selftest::start_embedded(profile, faults, slow_delay)
         .await
-        .map_err(|e| Failure {
-            code: exit::CONFIG,
-            message: format!("failed to start the reference gateway: {e}"),
-        })?;
+        .map_err(|e| Failure::config(format!("failed to start the reference gateway: {e}")))?;
     let (target, credentials) = (e.target.clone(), e.credentials.clone());
     Ok((e, target, credentials))
 }
@@ -72,10 +65,10 @@ mod tests {
     #[test]
     fn the_missing_gateway_is_named_with_the_way_out() {
         let run = super::not_compiled_in("run without --target");
-        assert_eq!(run.code, super::exit::CONFIG);
-        assert!(run.message.contains("not compiled into this build"));
-        assert!(run.message.contains("--target URL"));
-        let serve = super::not_compiled_in("serve");
-        assert!(!serve.message.contains("--target"), "{}", serve.message);
+        assert_eq!(run.code(), crate::cli::exit::CONFIG);
+        assert!(run.to_string().contains("not compiled into this build"));
+        assert!(run.to_string().contains("--target URL"));
+        let serve = super::not_compiled_in("serve").to_string();
+        assert!(!serve.contains("--target"), "{serve}");
     }
 }

@@ -1,20 +1,150 @@
-//! Exit codes, in one place (documented in `--help` and the README).
+//! Exit codes and fatal errors, in one place: the codes are named constants,
+//! [`CODES`] documents each with a command that produces it, `--help` is
+//! generated from it and a test checks the README's table against it.
 
-/// Every required case passed (or, with `--fail-on new`, no new failure).
+/// The verdict is conformant (a selection: conformant for what it selected;
+/// with `--fail-on new`: no new failure).
 pub const OK: u8 = 0;
-/// A required case failed or errored (or a new failure, with `--fail-on new`).
+/// Not conformant: a required case failed or errored (with `--strict`, an
+/// advisory one too; with `--fail-on new`, a new failure).
 pub const FAILED: u8 = 1;
 /// Usage, configuration, suite or schema error, or no case selected.
 pub const CONFIG: u8 = 2;
 /// The target could not be reached: no case got an HTTP response.
 pub const UNREACHABLE: u8 = 3;
+/// Not assessed: credentials refused, session lost, or required cases
+/// skipped for lack of input (and not accepted with `--accept-skip`).
+pub const NOT_ASSESSED: u8 = 4;
+/// The reports (or the comparison) could not be written.
+pub const WRITE_FAILED: u8 = 5;
 /// Interrupted (Ctrl-C or SIGTERM); the report so far was written.
 pub const INTERRUPTED: u8 = 130;
 
+/// One documented exit code.
+pub struct ExitDoc {
+    pub code: u8,
+    pub meaning: &'static str,
+    /// A command that produces it.
+    pub example: &'static str,
+}
+
+/// Every exit code, in order.
+pub const CODES: &[ExitDoc] = &[
+    ExitDoc {
+        code: OK,
+        meaning: "conformant: every required case passed (a selection: for the cases it selected; with --fail-on new: no new failure)",
+        example: "ccgw-conformance run",
+    },
+    ExitDoc {
+        code: FAILED,
+        meaning: "not conformant: a required case failed or errored (with --strict: any case; with --fail-on new: a new failure)",
+        example: "ccgw-conformance run --fault guid-optional",
+    },
+    ExitDoc {
+        code: CONFIG,
+        meaning: "usage, configuration, suite or schema error, or no case selected",
+        example: "ccgw-conformance run --profile nope",
+    },
+    ExitDoc {
+        code: UNREACHABLE,
+        meaning: "the target could not be reached: no case got an HTTP response",
+        example: "ccgw-conformance run --target https://127.0.0.1:9 --agent-id 1001 --guid x",
+    },
+    ExitDoc {
+        code: NOT_ASSESSED,
+        meaning: "not assessed: the control request was refused (credentials), the session was lost, or required cases were skipped for lack of input (unless --accept-skip names them)",
+        example: "ccgw-conformance run --target URL --agent-id 1001 --guid-file expired.txt",
+    },
+    ExitDoc {
+        code: WRITE_FAILED,
+        meaning: "the reports or the comparison could not be written",
+        example: "ccgw-conformance run --out /proc/reports",
+    },
+    ExitDoc {
+        code: INTERRUPTED,
+        meaning: "interrupted (Ctrl-C, or SIGTERM as CI sends on cancel); the reports so far are written, verdict incomplete",
+        example: "ccgw-conformance run --fault slow, then Ctrl-C",
+    },
+];
+
 /// The text of `--help` about exit codes.
-pub const HELP: &str = "Exit codes:
-  0    every required case passed
-  1    a required case failed or errored (with --fail-on new: a new failure)
-  2    usage, configuration, suite or schema error, or no case selected
-  3    the target could not be reached (no case got an HTTP response)
-  130  interrupted (Ctrl-C or SIGTERM); the report so far is written, marked interrupted";
+pub fn help() -> String {
+    let mut out = String::from("Exit codes:");
+    for doc in CODES {
+        out.push_str(&format!(
+            "\n  {:<4} {}\n       e.g. {}",
+            doc.code, doc.meaning, doc.example
+        ));
+    }
+    out
+}
+
+/// A fatal error of a command: what to print, and which exit code it means.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Usage, configuration, suite or schema error (exit 2).
+    #[error("{0}")]
+    Config(String),
+    /// Reports or a comparison could not be written (exit 5).
+    #[error("{0}")]
+    Write(String),
+}
+
+impl CliError {
+    /// A usage or configuration error.
+    pub fn config(message: impl Into<String>) -> CliError {
+        CliError::Config(message.into())
+    }
+
+    /// The exit code of this error.
+    pub fn code(&self) -> u8 {
+        match self {
+            CliError::Config(_) => CONFIG,
+            CliError::Write(_) => WRITE_FAILED,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's exit-code table lists exactly the codes of [`CODES`],
+    /// each with its example command.
+    #[test]
+    fn readme_table_matches_the_codes() {
+        let readme = include_str!("../../README.md");
+        let start = readme
+            .find("### Exit codes")
+            .expect("README has an exit-code section");
+        let section = &readme[start..];
+        let end = section[4..].find("\n#").map_or(section.len(), |i| i + 4);
+        let rows: Vec<(u8, String)> = section[..end]
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+                let code = cells.first()?.parse::<u8>().ok()?;
+                Some((code, line.to_owned()))
+            })
+            .collect();
+        let documented: Vec<u8> = rows.iter().map(|(code, _)| *code).collect();
+        let defined: Vec<u8> = CODES.iter().map(|d| d.code).collect();
+        assert_eq!(documented, defined, "README exit-code table vs CODES");
+        for (doc, (_, row)) in CODES.iter().zip(&rows) {
+            assert!(
+                row.contains(&format!("`{}`", doc.example)),
+                "README row for {} lacks the example `{}`: {row}",
+                doc.code,
+                doc.example
+            );
+        }
+    }
+
+    #[test]
+    fn help_lists_every_code() {
+        let help = help();
+        for doc in CODES {
+            assert!(help.contains(&format!("  {:<4} ", doc.code)), "{help}");
+        }
+    }
+}

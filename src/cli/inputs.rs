@@ -74,10 +74,7 @@ impl Origins {
 }
 
 fn usage(message: String) -> Failure {
-    Failure {
-        code: super::exit::CONFIG,
-        message,
-    }
+    Failure::config(message)
 }
 
 /// Settles every pair of inputs that exclude each other: the one typed on the

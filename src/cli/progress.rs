@@ -6,7 +6,7 @@
 use super::style;
 use ccgw_conformance::console::{self, Stream};
 use ccgw_conformance::render::curl;
-use ccgw_conformance::report::{CaseResult, RunReport, Status, Summary, Verdict};
+use ccgw_conformance::report::{CaseResult, ControlRecord, RunReport, Status};
 use ccgw_conformance::runner::{EventListener, RunEvent};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -72,18 +72,25 @@ fn first_line(text: &str) -> String {
     }
 }
 
-/// The closing summary, its verdict coloured.
-pub fn summary_line(summary: &Summary, interrupted: bool) -> String {
-    let verdict = match summary.verdict {
-        Verdict::Conformant => "conformant",
-        Verdict::NotConformant => "not conformant",
-        Verdict::NotAssessed => "not assessed",
-    };
-    let verdict = style::paint(style::verdict(summary.verdict), verdict);
-    let interrupted = if interrupted { " (interrupted)" } else { "" };
+/// The closing summary: the counts, then the verdict as every report states
+/// it (its headline, made safe, then coloured).
+pub fn summary_line(report: &RunReport) -> String {
+    let summary = &report.summary;
+    let verdict = style::paint(
+        style::verdict(summary.verdict),
+        &console::safe(&ccgw_conformance::render::headline(report)),
+    );
     format!(
-        "{} cases: {} passed, {} failed, {} errored, {} skipped; verdict: {verdict}{interrupted}",
-        summary.total, summary.passed, summary.failed, summary.errored, summary.skipped
+        "{} cases: {} passed, {} failed, {} errored, {} skipped; verdict: {}",
+        summary.total, summary.passed, summary.failed, summary.errored, summary.skipped, verdict
+    )
+}
+
+/// One line for a control request.
+fn control_line(record: &ControlRecord) -> String {
+    format!(
+        "control request ({}): {} -> {:?}",
+        record.when, record.observed, record.outcome
     )
 }
 
@@ -93,6 +100,12 @@ impl EventListener for Progress {
             (Progress::Quiet, _) => {}
             (Progress::Plain, RunEvent::RunStarted { total, target }) => {
                 eprintln!("running {total} cases against {target}");
+            }
+            (Progress::Plain, RunEvent::ControlChecked { record }) => {
+                eprintln!("{}", control_line(record));
+            }
+            (Progress::Bar(Some(bar)), RunEvent::ControlChecked { record }) => {
+                bar.println(console::safe(&control_line(record)));
             }
             (Progress::Plain, RunEvent::CaseFinished { result, .. }) => {
                 console::write_styled(Stream::Stderr, &case_line(result), true);
@@ -189,6 +202,7 @@ mod tests {
             request: None,
             response: None,
             duration_ms: 1,
+            cause: None,
         };
         // The mark may be coloured; what follows the id is the gateway's text.
         let line = case_line(&result);

@@ -45,7 +45,7 @@ pub fn verdict(verdict: Verdict) -> Style {
     match verdict {
         Verdict::Conformant => GREEN,
         Verdict::NotConformant => RED,
-        Verdict::NotAssessed => YELLOW,
+        Verdict::NotAssessed | Verdict::Incomplete => YELLOW,
     }
 }
 

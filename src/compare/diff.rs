@@ -74,6 +74,8 @@ pub fn compare(
         current: current_label.to_owned(),
         cases,
         counts,
+        baseline_verdict: Some(crate::render::text::headline(baseline)),
+        current_verdict: Some(crate::render::text::headline(current)),
     }
 }
 
@@ -88,7 +90,7 @@ pub fn has_new_failures(c: &Comparison) -> bool {
 }
 
 /// What makes `run --baseline` fail.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum FailOn {
     /// Fail only on required cases that fail now and did not in the baseline.
     New,

@@ -35,13 +35,30 @@ use super::markdown::cell;
 use super::text::change_kind;
 use crate::report::{CaseChange, CaseDigest, ChangeKind, Comparison};
 
+/// ` (verdict: ...)` after a report's label, escaped for the format.
+fn verdict_suffix(verdict: Option<&str>, escape: fn(&str) -> String) -> String {
+    verdict
+        .map(|v| format!(" (verdict: {})", escape(v)))
+        .unwrap_or_default()
+}
+
 /// The comparison as Markdown: the two labels, a counts table, then a table
 /// of every case that is not unchanged.
 pub fn markdown(c: &Comparison) -> String {
     let mut out = String::new();
     out.push_str("# Comparison with the baseline\n\n");
-    let _ = writeln!(out, "- Baseline: {}", cell(&c.baseline));
-    let _ = writeln!(out, "- Current: {}", cell(&c.current));
+    let _ = writeln!(
+        out,
+        "- Baseline: {}{}",
+        cell(&c.baseline),
+        verdict_suffix(c.baseline_verdict.as_deref(), cell)
+    );
+    let _ = writeln!(
+        out,
+        "- Current: {}{}",
+        cell(&c.current),
+        verdict_suffix(c.current_verdict.as_deref(), cell)
+    );
     out.push('\n');
     markdown_body(&mut out, c, "##");
     out
@@ -95,9 +112,11 @@ pub fn html(c: &Comparison) -> String {
     out.push_str("<h1>Comparison with the baseline</h1>\n<table class=\"meta\">\n");
     let _ = writeln!(
         out,
-        "<tr><th>Baseline</th><td>{}</td></tr>\n<tr><th>Current</th><td>{}</td></tr>\n</table>",
+        "<tr><th>Baseline</th><td>{}{}</td></tr>\n<tr><th>Current</th><td>{}{}</td></tr>\n</table>",
         escape_html(&c.baseline),
+        verdict_suffix(c.baseline_verdict.as_deref(), escape_html),
         escape_html(&c.current),
+        verdict_suffix(c.current_verdict.as_deref(), escape_html),
     );
     html_body(&mut out, c, "h2", &|_| None);
 

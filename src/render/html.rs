@@ -87,12 +87,7 @@ const CSP: &str =
 /// Renders the report as one HTML page.
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
-    let verdict = text::verdict(report.summary.verdict);
-    let title = if report.interrupted {
-        format!("{}: {verdict} (interrupted)", text::TITLE)
-    } else {
-        format!("{}: {verdict}", text::TITLE)
-    };
+    let title = format!("{}: {}", text::TITLE, text::headline(report));
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -167,7 +162,7 @@ fn verdict_class(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Conformant => "conformant",
         Verdict::NotConformant => "not-conformant",
-        Verdict::NotAssessed => "not-assessed",
+        Verdict::NotAssessed | Verdict::Incomplete => "not-assessed",
     }
 }
 
@@ -187,7 +182,7 @@ fn banner(out: &mut String, report: &RunReport) {
         "<header class=\"banner {}\">\n<p>{}</p>\n<h1>{}</h1>",
         verdict_class(s.verdict),
         escape_html(text::TITLE),
-        text::verdict(s.verdict)
+        escape_html(&text::headline(report))
     );
     if report.interrupted {
         out.push_str(
@@ -220,6 +215,17 @@ fn banner(out: &mut String, report: &RunReport) {
     banner_cases(out, "Required cases that failed or errored", &failed);
     let skipped: Vec<&CaseResult> = required(Status::Skipped).collect();
     banner_cases(out, "Required cases not run", &skipped);
+    let advisory: Vec<&CaseResult> = report
+        .cases
+        .iter()
+        .filter(|c| report.assessment.advisory_findings.contains(&c.id))
+        .collect();
+    let label = if report.assessment.strict {
+        "Advisory findings (counted as required: --strict)"
+    } else {
+        "Advisory findings (reported, they do not change the verdict)"
+    };
+    banner_cases(out, label, &advisory);
     out.push_str("</header>\n");
 }
 
@@ -427,7 +433,7 @@ fn requirements(out: &mut String, report: &RunReport) {
             escape_html(&requirement.spec_ref),
             links.join(""),
             verdict_class(requirement.verdict),
-            text::verdict(requirement.verdict)
+            escape_html(&text::requirement_verdict(requirement))
         );
     }
     out.push_str("</table>\n</section>\n");

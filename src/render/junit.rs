@@ -2,9 +2,12 @@
 //! plugin's `junit-10.xsd` (`tests/it/fixtures/junit-10.xsd`).
 //!
 //! One `<testsuite name="getconnectinfo">`, one `<testcase>` per case, named by
-//! the stable case id. Failed cases carry `<failure>` (type `required` or
-//! `advisory`: advisory failures are listed too, but do not fail the run),
-//! errored cases `<error>`, skipped cases `<skipped>`.
+//! the stable case id. Failed required cases carry `<failure>`, errored cases
+//! `<error>`, skipped cases `<skipped>`. An advisory case that failed is not
+//! a `<failure>` (it never fails CI): it passes, with its findings at the top
+//! of its `<system-out>` and a suite property `advisory.<case id>`; with
+//! `--strict` it is a `<failure type="advisory">`. The suite properties
+//! `verdict` and `headline` say what every other report says.
 //!
 //! The XSD has no `<properties>` inside `<testcase>`, so each case's
 //! requirement ids and severity are suite-level properties named
@@ -35,7 +38,7 @@
 //! ```
 
 use super::text;
-use crate::report::{CaseResult, RunReport, Status};
+use crate::report::{CaseResult, RunReport, Severity, Status};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -52,7 +55,8 @@ pub fn render(report: &RunReport) -> String {
     let total_ms: u64 = report.cases.iter().map(|case| case.duration_ms).sum();
     suite.set_time(Duration::from_millis(total_ms));
     suite.add_properties(suite_properties(report));
-    suite.add_test_cases(report.cases.iter().map(test_case));
+    let strict = report.assessment.strict;
+    suite.add_test_cases(report.cases.iter().map(|case| test_case(case, strict)));
 
     let mut junit = Report::new(report.tool.name.as_str());
     junit.set_time(Duration::from_millis(total_ms));
@@ -71,6 +75,8 @@ fn suite_properties(report: &RunReport) -> Vec<Property> {
         Property::new("target", env.target.as_str()),
         Property::new("tls", text::tls_key(env.tls)),
         Property::new("verdict", text::verdict_key(report.summary.verdict)),
+        Property::new("headline", text::visible(&text::headline(report))),
+        Property::new("strict", report.assessment.strict.to_string()),
         Property::new("interrupted", report.interrupted.to_string()),
         Property::new("tool_version", report.tool.version.as_str()),
         Property::new("started_at", env.started_at.as_str()),
@@ -86,14 +92,29 @@ fn suite_properties(report: &RunReport) -> Vec<Property> {
             format!("severity.{}", case.id),
             text::severity(case.severity),
         ));
+        if is_advisory_only(case, report.assessment.strict) {
+            properties.push(Property::new(
+                format!("advisory.{}", case.id),
+                one_line(&text::reason(case).unwrap_or_default()),
+            ));
+        }
     }
     properties
 }
 
+/// Whether a case is reported as an advisory finding rather than a failure.
+fn is_advisory_only(case: &CaseResult, strict: bool) -> bool {
+    !strict
+        && case.severity == Severity::Advisory
+        && matches!(case.status, Status::Failed | Status::Errored)
+}
+
 /// One `<testcase>`.
-fn test_case(case: &CaseResult) -> TestCase {
+fn test_case(case: &CaseResult, strict: bool) -> TestCase {
+    let advisory_only = is_advisory_only(case, strict);
     let status = match case.status {
         Status::Passed => TestCaseStatus::success(),
+        _ if advisory_only => TestCaseStatus::success(),
         Status::Failed => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             status
@@ -129,7 +150,7 @@ fn test_case(case: &CaseResult) -> TestCase {
     test_case
         .set_classname(format!("{SUITE_NAME}.{}", case.family))
         .set_time(Duration::from_millis(case.duration_ms))
-        .set_system_out(text::visible(&system_out(case)));
+        .set_system_out(text::visible(&system_out(case, advisory_only)));
     test_case
 }
 
@@ -147,8 +168,17 @@ fn findings_text(case: &CaseResult) -> String {
 
 /// What CI shows beside the case: severity, requirements, expectation, notes
 /// and the evidence.
-fn system_out(case: &CaseResult) -> String {
+fn system_out(case: &CaseResult, advisory_only: bool) -> String {
     let mut out = String::new();
+    if advisory_only {
+        let _ = writeln!(
+            out,
+            "ADVISORY FINDING ({}; does not fail the run without --strict): {}",
+            case.status.as_str(),
+            text::reason(case).unwrap_or_default()
+        );
+        out.push_str(&findings_text(case));
+    }
     let _ = writeln!(out, "title: {}", case.title);
     let _ = writeln!(out, "severity: {}", text::severity(case.severity));
     let _ = writeln!(out, "requirements: {}", case.requirements.join(", "));

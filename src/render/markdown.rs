@@ -52,22 +52,36 @@ pub fn render(report: &RunReport) -> String {
 }
 
 fn header(out: &mut String, report: &RunReport) {
-    let interrupted = if report.interrupted {
-        " (interrupted)"
-    } else {
-        ""
-    };
     let _ = writeln!(
         out,
-        "# {}: {}{interrupted}\n",
+        "# {}: {}\n",
         text::TITLE,
-        text::verdict(report.summary.verdict)
+        inline(&text::headline(report))
     );
     if report.interrupted {
         out.push_str(
             "> **Interrupted:** the run was stopped before every case finished; \
              the verdict covers the cases that ran.\n\n",
         );
+    }
+    if !report.assessment.advisory_findings.is_empty() {
+        let label = if report.assessment.strict {
+            "Advisory findings (counted as required: --strict)"
+        } else {
+            "Advisory findings (reported, they do not change the verdict)"
+        };
+        let _ = writeln!(out, "{label}:\n");
+        for id in &report.assessment.advisory_findings {
+            let why = report
+                .cases
+                .iter()
+                .find(|c| &c.id == id)
+                .and_then(text::reason)
+                .map(|r| format!(": {}", cell(r.lines().next().unwrap_or_default())))
+                .unwrap_or_default();
+            let _ = writeln!(out, "- {}{why}", code(id));
+        }
+        out.push('\n');
     }
 }
 

@@ -28,3 +28,9 @@ pub use format::Format;
 pub use write::{
     COMPARISON_FILES, REPORT_FILES, WriteError, prepare_out, write_all, write_report_set, write_set,
 };
+
+/// The verdict in one line, as every report states it (control characters
+/// made visible), for the console summary.
+pub fn headline(report: &crate::report::RunReport) -> String {
+    text::visible(&text::headline(report))
+}

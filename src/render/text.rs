@@ -15,6 +15,34 @@ pub(crate) fn verdict(verdict: Verdict) -> &'static str {
         Verdict::Conformant => "Conformant",
         Verdict::NotConformant => "Not conformant",
         Verdict::NotAssessed => "Not assessed",
+        Verdict::Incomplete => "Incomplete",
+    }
+}
+
+/// The verdict in one line, as every output shows it: the report's headline
+/// (see `crate::report::headline`), or the verdict alone for a report written
+/// before headlines existed.
+pub(crate) fn headline(report: &crate::report::RunReport) -> String {
+    if report.assessment.headline.is_empty() {
+        let interrupted = if report.interrupted {
+            " (interrupted)"
+        } else {
+            ""
+        };
+        format!("{}{interrupted}", verdict(report.summary.verdict))
+    } else {
+        report.assessment.headline.clone()
+    }
+}
+
+/// A requirement's verdict as the matrix shows it: advisory findings are
+/// named beside a verdict they do not change.
+pub(crate) fn requirement_verdict(requirement: &crate::report::RequirementResult) -> String {
+    let verdict = verdict(requirement.verdict);
+    match requirement.advisory_findings.len() {
+        0 => verdict.to_owned(),
+        1 => format!("{verdict}, 1 advisory finding"),
+        n => format!("{verdict}, {n} advisory findings"),
     }
 }
 
@@ -24,6 +52,7 @@ pub(crate) fn verdict_key(verdict: Verdict) -> &'static str {
         Verdict::Conformant => "conformant",
         Verdict::NotConformant => "not_conformant",
         Verdict::NotAssessed => "not_assessed",
+        Verdict::Incomplete => "incomplete",
     }
 }
 

@@ -1,19 +1,36 @@
-//! Assembling a [`RunReport`] from case results: summary, verdicts and the
-//! requirement traceability matrix.
+//! Assembling a [`RunReport`] from case results: summary, verdict and its
+//! headline, and the requirement traceability matrix.
+//!
+//! The verdict rules, in order:
+//! 1. interrupted: `incomplete` (only the cases that finished count);
+//! 2. the control request was refused for authentication: `not_assessed`
+//!    (credentials refused), no case is blamed;
+//! 3. no case got an HTTP response: `not_assessed` (target unreachable);
+//! 4. a counted case (required, or any with `--strict`) failed or errored:
+//!    `not_conformant`;
+//! 5. the session was lost, or a counted case was skipped and not accepted
+//!    (`--accept-skip`), or no counted case passed: `not_assessed`;
+//! 6. otherwise `conformant`, with its advisory findings named.
 
+use super::inputs::{PlanFacts, RunInfo, RunResults};
 use super::model::*;
-use crate::runner::RunPlan;
 use crate::suite::Suite;
 
 /// The report of a run.
 pub fn assemble(
     suite: &Suite,
-    plan: &RunPlan,
-    mut cases: Vec<CaseResult>,
-    interrupted: bool,
+    facts: &PlanFacts,
+    info: &RunInfo,
+    results: RunResults,
 ) -> RunReport {
+    let RunResults {
+        mut cases,
+        interrupted,
+        controls,
+    } = results;
     cases.sort_by(|a, b| a.id.cmp(&b.id));
-    let summary = summarize(&cases);
+    let rules = Rules::new(info, &cases);
+    let summary = summarize_with(&cases, &rules, interrupted);
     let requirements = suite
         .requirements
         .iter()
@@ -27,38 +44,168 @@ pub fn assemble(
                 title: r.title.clone(),
                 spec_ref: r.spec_ref.clone(),
                 cases: of.iter().map(|c| c.id.clone()).collect(),
-                verdict: requirement_verdict(&of),
+                verdict: requirement_verdict(&of, &rules, summary.verdict),
+                advisory_findings: of
+                    .iter()
+                    .filter(|c| is_advisory_finding(c))
+                    .map(|c| c.id.clone())
+                    .collect(),
             }
         })
         .collect();
-    RunReport {
+    let mut assessment = Assessment {
+        headline: String::new(),
+        cause: cause(&cases, &rules, interrupted),
+        strict: info.strict,
+        advisory_findings: cases
+            .iter()
+            .filter(|c| is_advisory_finding(c))
+            .map(|c| c.id.clone())
+            .collect(),
+        selected: cases.len(),
+        suite_cases: suite.cases.len(),
+        accepted_skips: info.accepted_skips.clone(),
+        accepted_cases: cases
+            .iter()
+            .filter(|c| rules.is_accepted_skip(c))
+            .map(|c| c.id.clone())
+            .collect(),
+        controls,
+    };
+    if summary.verdict != Verdict::NotAssessed {
+        assessment.cause = None;
+    }
+    let mut report = RunReport {
         format_version: FORMAT_VERSION.to_owned(),
         tool: ToolInfo {
             name: env!("CARGO_PKG_NAME").to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         },
-        environment: environment(suite, plan),
+        environment: environment(suite, facts, info),
         interrupted,
         summary,
         requirements,
         cases,
         comparison: None,
+        assessment,
+    };
+    report.assessment.headline = headline(&report);
+    report
+}
+
+/// Counts and verdict over `cases` under the default rules (advisory cases
+/// never change the verdict, no skip accepted, not interrupted).
+pub fn summarize(cases: &[CaseResult]) -> Summary {
+    let rules = Rules::new(&RunInfo::default(), cases);
+    summarize_with(cases, &rules, false)
+}
+
+/// Which cases count for the verdict.
+struct Rules {
+    strict: bool,
+    accepted: Option<globset::GlobSet>,
+    /// No sent case got an HTTP response.
+    unreachable: bool,
+}
+
+impl Rules {
+    fn new(info: &RunInfo, cases: &[CaseResult]) -> Rules {
+        let accepted = (!info.accepted_skips.is_empty()).then(|| {
+            let mut set = globset::GlobSetBuilder::new();
+            for pattern in &info.accepted_skips {
+                // A bare family name stands for its cases.
+                let pattern = if pattern.contains('/') {
+                    pattern.clone()
+                } else {
+                    format!("{pattern}/*")
+                };
+                if let Ok(glob) = globset::Glob::new(&pattern) {
+                    set.add(glob);
+                }
+            }
+            set.build().unwrap_or_else(|_| globset::GlobSet::empty())
+        });
+        let sent: Vec<&CaseResult> = cases
+            .iter()
+            .filter(|c| c.status != Status::Skipped && c.cause != Some(Cause::Interrupted))
+            .collect();
+        // No answer at all, told by the typed causes (a case errored for
+        // a transport reason got no HTTP response).
+        let unreachable = !sent.is_empty()
+            && sent.iter().all(|c| {
+                matches!(
+                    c.cause,
+                    Some(
+                        Cause::Unreachable
+                            | Cause::NotRunUnreachable
+                            | Cause::Timeout
+                            | Cause::Transport
+                    )
+                )
+            });
+        Rules {
+            strict: info.strict,
+            accepted,
+            unreachable,
+        }
+    }
+
+    /// Whether `case` counts for the verdict: required, or any with `--strict`.
+    fn counts(&self, case: &CaseResult) -> bool {
+        self.strict || case.severity == Severity::Required
+    }
+
+    /// A skipped case the user accepted with `--accept-skip` (skips for a
+    /// lost session or refused credentials are never accepted).
+    fn is_accepted_skip(&self, case: &CaseResult) -> bool {
+        case.status == Status::Skipped
+            && case.cause.is_none_or(|c| c == Cause::NeedsInput)
+            && self
+                .accepted
+                .as_ref()
+                .is_some_and(|set| set.is_match(&case.id))
+    }
+
+    /// A case that tells nothing about the gateway: not finished, not sent.
+    fn is_unassessed(&self, case: &CaseResult) -> bool {
+        case.status == Status::Skipped
+            || matches!(
+                case.cause,
+                Some(Cause::Interrupted | Cause::NotRunUnreachable)
+            )
+            || (self.unreachable && case.status == Status::Errored)
+    }
+
+    fn is_counted_failure(&self, case: &CaseResult) -> bool {
+        self.counts(case)
+            && matches!(case.status, Status::Failed | Status::Errored)
+            && !self.is_unassessed(case)
     }
 }
 
-/// Counts and verdict over `cases`. Advisory cases never change the verdict.
-pub fn summarize(cases: &[CaseResult]) -> Summary {
+fn is_advisory_finding(case: &CaseResult) -> bool {
+    case.severity == Severity::Advisory && matches!(case.status, Status::Failed | Status::Errored)
+}
+
+fn summarize_with(cases: &[CaseResult], rules: &Rules, interrupted: bool) -> Summary {
     let count = |s: Status| cases.iter().filter(|c| c.status == s).count();
-    let required = |f: &dyn Fn(Status) -> bool| {
-        cases
-            .iter()
-            .filter(|c| c.severity == Severity::Required && f(c.status))
-            .count()
-    };
-    let required_failed = required(&|s| matches!(s, Status::Failed | Status::Errored));
-    let required_skipped = required(&|s| s == Status::Skipped);
-    let required_passed = required(&|s| s == Status::Passed);
-    let verdict = if required_failed > 0 {
+    let required_failed = cases.iter().filter(|c| rules.is_counted_failure(c)).count();
+    let required_skipped = cases
+        .iter()
+        .filter(|c| rules.counts(c) && c.status == Status::Skipped && !rules.is_accepted_skip(c))
+        .count();
+    let required_passed = cases
+        .iter()
+        .filter(|c| rules.counts(c) && c.status == Status::Passed)
+        .count();
+    let control_refused = cases
+        .iter()
+        .any(|c| c.cause == Some(Cause::CredentialsRefused));
+    let verdict = if interrupted {
+        Verdict::Incomplete
+    } else if control_refused || rules.unreachable {
+        Verdict::NotAssessed
+    } else if required_failed > 0 {
         Verdict::NotConformant
     } else if required_skipped > 0 || required_passed == 0 {
         Verdict::NotAssessed
@@ -77,18 +224,208 @@ pub fn summarize(cases: &[CaseResult]) -> Summary {
     }
 }
 
-/// A requirement's verdict over all its cases, advisory ones included (the
-/// matrix shows every deviation; only the run's verdict ignores advisories).
-fn requirement_verdict(cases: &[&CaseResult]) -> Verdict {
-    if cases
+/// Why the run is not assessed (meaningful when the verdict is `not_assessed`).
+fn cause(cases: &[CaseResult], rules: &Rules, interrupted: bool) -> Option<NotAssessedCause> {
+    if interrupted {
+        return None;
+    }
+    let any = |cause: Cause| cases.iter().any(|c| c.cause == Some(cause));
+    Some(if any(Cause::CredentialsRefused) {
+        NotAssessedCause::CredentialsRefused
+    } else if rules.unreachable {
+        NotAssessedCause::TargetUnreachable
+    } else if any(Cause::SessionLost) {
+        NotAssessedCause::SessionLost
+    } else if cases
         .iter()
-        .any(|c| matches!(c.status, Status::Failed | Status::Errored))
+        .any(|c| rules.counts(c) && c.status == Status::Skipped && !rules.is_accepted_skip(c))
     {
+        NotAssessedCause::RequiredSkipped
+    } else {
+        NotAssessedCause::NothingAssessed
+    })
+}
+
+/// A requirement's verdict over its cases. Advisory failures do not make it
+/// not conformant (unless strict); they are listed beside it.
+fn requirement_verdict(cases: &[&CaseResult], rules: &Rules, run: Verdict) -> Verdict {
+    if rules.unreachable
+        || (run == Verdict::NotAssessed && cases.iter().all(|c| rules.is_unassessed(c)))
+    {
+        Verdict::NotAssessed
+    } else if cases.iter().any(|c| rules.is_counted_failure(c)) {
         Verdict::NotConformant
-    } else if cases.is_empty() || cases.iter().any(|c| c.status == Status::Skipped) {
+    } else if cases.is_empty()
+        || cases
+            .iter()
+            .any(|c| rules.is_unassessed(c) && !rules.is_accepted_skip(c))
+    {
         Verdict::NotAssessed
     } else {
         Verdict::Conformant
+    }
+}
+
+/// The verdict in one line, the same in every output.
+pub fn headline(report: &RunReport) -> String {
+    let s = &report.summary;
+    let a = &report.assessment;
+    let plural = |n: usize, one: &str| {
+        if n == 1 {
+            format!("{n} {one}")
+        } else {
+            format!("{n} {one}s")
+        }
+    };
+    let mut line = match s.verdict {
+        Verdict::Conformant => {
+            let mut line = "Conformant".to_owned();
+            if !a.advisory_findings.is_empty() {
+                line.push_str(&format!(
+                    ", {}",
+                    plural(a.advisory_findings.len(), "advisory finding")
+                ));
+            }
+            line
+        }
+        Verdict::NotConformant => format!(
+            "Not conformant: {} failed",
+            plural(
+                s.required_failed,
+                if a.strict { "case" } else { "required case" }
+            )
+        ),
+        Verdict::Incomplete => {
+            let finished = report
+                .cases
+                .iter()
+                .filter(|c| c.cause != Some(Cause::Interrupted))
+                .count();
+            let mut line = format!(
+                "Incomplete (interrupted): {finished} of {} cases finished",
+                s.total
+            );
+            if s.required_failed > 0 {
+                line.push_str(&format!(
+                    ", {} failed among them",
+                    plural(s.required_failed, "required case")
+                ));
+            }
+            line
+        }
+        Verdict::NotAssessed => format!("Not assessed: {}", not_assessed_why(report)),
+    };
+    if a.strict {
+        line.push_str(" (strict: advisory cases count as required)");
+    }
+    if a.suite_cases > 0 && a.selected < a.suite_cases {
+        let by = report
+            .environment
+            .only
+            .as_deref()
+            .map(|p| format!(", selected by --only `{p}`"))
+            .unwrap_or_default();
+        line.push_str(&format!(
+            "; partial: {} of {} cases{by}",
+            a.selected, a.suite_cases
+        ));
+    }
+    if !a.accepted_cases.is_empty() {
+        line.push_str(&format!(
+            "; accepted skips: {}",
+            a.accepted_cases.join(", ")
+        ));
+    }
+    line
+}
+
+fn not_assessed_why(report: &RunReport) -> String {
+    let a = &report.assessment;
+    let first_reason = |cause: Cause| {
+        report
+            .cases
+            .iter()
+            .find(|c| c.cause == Some(cause))
+            .and_then(|c| c.reason.clone())
+            .unwrap_or_default()
+    };
+    match a.cause {
+        Some(NotAssessedCause::CredentialsRefused) => {
+            let observed = a
+                .controls
+                .iter()
+                .find(|c| c.outcome == ControlOutcome::CredentialsRefused)
+                .map(|c| format!(" (the control request got {})", c.observed))
+                .unwrap_or_default();
+            format!(
+                "the gateway did not accept the Guid of agent {}{observed}; no case was sent. \
+                 Check that the Guid has not expired, that it is given without the `JSESSIONID=` prefix, \
+                 and that --agent-id is the agent it belongs to",
+                report.environment.agent_id
+            )
+        }
+        Some(NotAssessedCause::TargetUnreachable) => {
+            // The first failure as it happened, not a "not run" copy of it.
+            let why = report
+                .cases
+                .iter()
+                .filter(|c| {
+                    matches!(
+                        c.cause,
+                        Some(Cause::Unreachable | Cause::Timeout | Cause::Transport)
+                    )
+                })
+                .find_map(|c| c.reason.as_deref())
+                .or_else(|| {
+                    a.controls
+                        .iter()
+                        .find(|c| c.outcome == ControlOutcome::NoAnswer)
+                        .map(|c| c.observed.as_str())
+                })
+                .unwrap_or_default();
+            format!("the target could not be reached: no case got an HTTP response ({why})")
+        }
+        Some(NotAssessedCause::SessionLost) => {
+            let n = report
+                .cases
+                .iter()
+                .filter(|c| c.cause == Some(Cause::SessionLost))
+                .count();
+            format!(
+                "session lost: {n} case(s) not assessed; {}",
+                first_reason(Cause::SessionLost)
+            )
+        }
+        Some(NotAssessedCause::RequiredSkipped) => {
+            let skipped: Vec<&str> = report
+                .cases
+                .iter()
+                .filter(|c| {
+                    (a.strict || c.severity == Severity::Required)
+                        && c.status == Status::Skipped
+                        && !a.accepted_cases.contains(&c.id)
+                })
+                .map(|c| c.id.as_str())
+                .collect();
+            let mut shown = skipped
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if skipped.len() > 3 {
+                shown.push_str(&format!(" and {} more", skipped.len() - 3));
+            }
+            format!(
+                "{} skipped for lack of input ({shown})",
+                if skipped.len() == 1 {
+                    "1 required case".to_owned()
+                } else {
+                    format!("{} required cases", skipped.len())
+                }
+            )
+        }
+        Some(NotAssessedCause::NothingAssessed) | None => "no required case ran".to_owned(),
     }
 }
 
@@ -102,54 +439,22 @@ pub fn display_target(url: &reqwest::Url) -> String {
     url.to_string().trim_end_matches('/').to_owned()
 }
 
-fn environment(suite: &Suite, plan: &RunPlan) -> Environment {
-    use crate::runner::TlsSetup;
-    let tls = match (&plan.target.tls, plan.target.base_url.scheme()) {
-        (_, "http") => TlsMode::PlainHttp,
-        (TlsSetup::System, _) => TlsMode::Verified,
-        (TlsSetup::CaPem(_), _) => TlsMode::CustomCa,
-        (TlsSetup::Insecure, _) => TlsMode::Insecure,
-    };
+fn environment(suite: &Suite, facts: &PlanFacts, info: &RunInfo) -> Environment {
     Environment {
         label: None,
-        target: display_target(&plan.target.base_url),
-        embedded_gateway: plan.embedded_gateway,
-        gateway_faults: plan.gateway_faults.clone(),
-        profile: plan.profile.name.clone(),
-        profile_title: plan.profile.title.clone(),
-        agent_id: plan.credentials.agent_id.clone(),
-        tls,
-        fresh_connections: plan.connections == crate::runner::ConnectionPolicy::Fresh,
-        has_callid: plan.credentials.callid.is_some(),
-        started_at: plan.started_at.clone(),
+        target: facts.target.clone(),
+        embedded_gateway: info.embedded_gateway,
+        gateway_faults: info.gateway_faults.clone(),
+        profile: facts.profile.clone(),
+        profile_title: facts.profile_title.clone(),
+        agent_id: facts.agent_id.clone(),
+        tls: facts.tls,
+        fresh_connections: facts.fresh_connections,
+        has_callid: facts.has_callid,
+        started_at: info.started_at.clone(),
         suite: format!("{} ({})", suite.name, suite.source),
-        only: plan.only.clone(),
-        expectations: plan.expectations.records(),
-        assumptions: assumptions(plan),
+        only: info.only.clone(),
+        expectations: facts.expectations.clone(),
+        assumptions: facts.assumptions.clone(),
     }
-}
-
-/// What the run assumed where the documentation is silent, in words.
-fn assumptions(plan: &RunPlan) -> Vec<String> {
-    let p = &plan.profile;
-    let mut out = vec![
-        format!("agentid range {}..={} from profile {} ({})", p.agent_id_min, p.agent_id_max, p.name, p.agent_id_reference),
-        "an agentid is valid only as canonical ASCII decimal digits (no sign, no leading zero, no decimal part); Table 1 types it as a String".to_owned(),
-        "ctime is a millisecond timestamp string (the API's general rule, cec_07_0584); its format is unpublished".to_owned(),
-        "role, locationId, channelId, appId and signature are checked as non-empty strings only; their values are unpublished".to_owned(),
-        "duplicate JSON keys are reported as a failure (RFC 8259: names SHOULD be unique; parsers keep one value silently)".to_owned(),
-        "a value that breaks the stated format (e.g. a signaling domain without a port) is a failure, even where the page's own example shows one".to_owned(),
-        "the Guid header is sent as `Guid` (title case) and, in the header-case case, as `guid`; other spellings cannot be sent".to_owned(),
-        format!("`${{other_agent}}` is agent {}, assumed not to be signed in with this Guid", crate::runner::other_agent_id(plan)),
-    ];
-    if plan.credentials.callid.is_none() {
-        out.push(format!(
-            "no live callid was given: requests carry the documentation's example callid {} and cases that expect connection info are skipped",
-            crate::runner::EXAMPLE_CALLID
-        ));
-    }
-    if matches!(plan.target.tls, crate::runner::TlsSetup::Insecure) {
-        out.push("--insecure: the target's TLS certificate was NOT verified".to_owned());
-    }
-    out
 }

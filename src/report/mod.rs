@@ -12,8 +12,10 @@ mod change_kind;
 mod check;
 mod collect;
 mod expectations;
+mod inputs;
 mod model;
 
 pub use check::{CheckId, UnknownCheckId};
-pub use collect::{assemble, display_target, summarize};
+pub use collect::{assemble, display_target, headline, summarize};
+pub use inputs::{PlanFacts, RunInfo, RunResults};
 pub use model::*;

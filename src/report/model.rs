@@ -29,6 +29,94 @@ pub struct RunReport {
     /// Comparison with a baseline report, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
+    /// What the verdict rests on: its headline, its cause when nothing could
+    /// be assessed, the control requests, the selection and the rules
+    /// (`--strict`, accepted skips). Absent in reports of older versions.
+    #[serde(default)]
+    pub assessment: Assessment,
+}
+
+/// What the verdict rests on, in words and in data. Every output shows
+/// [`Assessment::headline`], so they all tell the same story.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    /// The verdict in one line, e.g. `Conformant, 3 advisory findings`.
+    #[serde(default)]
+    pub headline: String,
+    /// Why the run could not be assessed, when the verdict is `not_assessed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<NotAssessedCause>,
+    /// True with `--strict`: advisory cases counted as required.
+    #[serde(default)]
+    pub strict: bool,
+    /// Advisory cases that failed or errored, sorted by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advisory_findings: Vec<String>,
+    /// How many cases ran (were selected) and how many the suite has.
+    #[serde(default)]
+    pub selected: usize,
+    /// How many cases the suite has (`selected` of them ran).
+    #[serde(default)]
+    pub suite_cases: usize,
+    /// Case-id globs whose skips the user accepted (`--accept-skip`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted_skips: Vec<String>,
+    /// Required cases skipped but accepted by `accepted_skips`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted_cases: Vec<String>,
+    /// The control requests, in the order sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<ControlRecord>,
+}
+
+/// Why a run is not assessed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotAssessedCause {
+    /// No case got an HTTP response (connect, DNS or TLS failure).
+    TargetUnreachable,
+    /// The control request was refused for authentication or the agent.
+    CredentialsRefused,
+    /// A control request failed after the run started: the session was lost.
+    SessionLost,
+    /// Required cases were skipped (e.g. no `--callid`) and not accepted.
+    RequiredSkipped,
+    /// No required case ran at all.
+    NothingAssessed,
+}
+
+/// One control request: the valid request, sent to tell a tester's mistake
+/// (a stale Guid, a wrong agent) from the gateway's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlRecord {
+    /// `start`, `after N cases` or `end`.
+    pub when: String,
+    /// What was sent, in words (the request is the suite's valid request).
+    pub sent: String,
+    /// What came back, in words (HTTP status and retcode, or the transport error).
+    pub observed: String,
+    /// What it shows.
+    pub outcome: ControlOutcome,
+    /// The request as sent (secrets redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestEvidence>,
+    /// The response as received (secrets redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseEvidence>,
+}
+
+/// What a control request showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlOutcome {
+    /// The gateway accepted the credentials (served, or refused for the call only).
+    Accepted,
+    /// Refused with an authentication retcode (`retcodes.auth`).
+    CredentialsRefused,
+    /// Answered, but neither accepted nor refused for authentication.
+    Inconclusive,
+    /// No answer (transport error or timeout).
+    NoAnswer,
 }
 
 /// Name and version of the tool.
@@ -136,8 +224,11 @@ pub enum Verdict {
     Conformant,
     /// A required case failed or errored.
     NotConformant,
-    /// Nothing failed, but required cases were skipped (or none ran).
+    /// Nothing failed, but nothing could be assessed, or required cases were
+    /// skipped (see [`Assessment::cause`]).
     NotAssessed,
+    /// Interrupted: only the cases that finished count.
+    Incomplete,
 }
 
 /// One row of the traceability matrix.
@@ -153,6 +244,10 @@ pub struct RequirementResult {
     pub cases: Vec<String>,
     /// Worst outcome of its cases, by the run's rules.
     pub verdict: Verdict,
+    /// Its advisory cases that failed or errored (they do not change
+    /// `verdict` unless the run was strict).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advisory_findings: Vec<String>,
 }
 
 /// The status of one case.
@@ -215,6 +310,32 @@ pub struct CaseResult {
     pub response: Option<ResponseEvidence>,
     /// Wall time of the case in milliseconds.
     pub duration_ms: u64,
+    /// Why it errored or was skipped, typed (the words are in `reason`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+}
+
+/// Why a case errored or was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// Errored: connect, DNS or TLS failure.
+    Unreachable,
+    /// Errored: no complete answer within the timeout.
+    Timeout,
+    /// Errored: another transport failure (connection closed mid-body...).
+    Transport,
+    /// Errored: the run was interrupted before the case finished.
+    Interrupted,
+    /// Errored: not sent, the target was found unreachable before.
+    NotRunUnreachable,
+    /// Skipped: the run needs an input it was not given (`--callid`, `--other-guid`...).
+    NeedsInput,
+    /// Skipped: the control request was refused, so no case was sent.
+    CredentialsRefused,
+    /// Skipped: refused for authentication after the last good control
+    /// request, or not sent after the session was lost.
+    SessionLost,
 }
 
 /// One check that did not hold.
@@ -290,6 +411,12 @@ pub struct Comparison {
     pub cases: Vec<CaseChange>,
     /// How many cases of each kind.
     pub counts: BTreeMap<ChangeKind, usize>,
+    /// The baseline's verdict, as its reports state it (its headline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_verdict: Option<String>,
+    /// The compared report's verdict, as its reports state it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_verdict: Option<String>,
 }
 
 /// How one case changed between two reports.

@@ -1,7 +1,7 @@
 //! Events of a run, for live progress. The runner emits them; a listener (the
 //! CLI's progress display, a test's recorder) renders or records them.
 
-use crate::report::{CaseResult, Summary};
+use crate::report::{CaseResult, ControlRecord};
 
 /// Something that happened during a run.
 #[derive(Debug)]
@@ -14,11 +14,10 @@ pub enum RunEvent<'a> {
         done: usize,
         total: usize,
     },
+    /// A control request was answered (or not): see [`ControlRecord`].
+    ControlChecked { record: &'a ControlRecord },
     /// Every case has a result (or the run was interrupted).
-    RunFinished {
-        summary: &'a Summary,
-        interrupted: bool,
-    },
+    RunFinished { done: usize, interrupted: bool },
 }
 
 /// Receives the events of a run.

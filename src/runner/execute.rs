@@ -5,7 +5,7 @@ use super::plan::RunPlan;
 use super::request::{Prepared, Resolution, resolve};
 use crate::checks::{CheckContext, Observed, evaluate, shape};
 use crate::redact::Redactor;
-use crate::report::{CaseResult, Header, RequestEvidence, ResponseEvidence, Status};
+use crate::report::{CaseResult, Cause, Header, RequestEvidence, ResponseEvidence, Status};
 use crate::suite::Case;
 use std::time::Instant;
 
@@ -39,6 +39,7 @@ impl CaseRunner<'_> {
         let (request, expected) = match resolve(case, self.plan) {
             Resolution::Skip(reason) => {
                 result.status = Status::Skipped;
+                result.cause = Some(Cause::NeedsInput);
                 result.reason = Some(reason);
                 result.expected = "not run".to_owned();
                 return Executed {
@@ -66,6 +67,13 @@ impl CaseRunner<'_> {
             Ok(r) => r,
             Err(e) => {
                 result.status = Status::Errored;
+                result.cause = Some(if e.is_connect {
+                    Cause::Unreachable
+                } else if e.is_timeout {
+                    Cause::Timeout
+                } else {
+                    Cause::Transport
+                });
                 result.reason = Some(self.redactor.text(&e.message));
                 return Executed {
                     result,
@@ -203,5 +211,6 @@ pub fn skeleton(case: &Case) -> CaseResult {
         request: None,
         response: None,
         duration_ms: 0,
+        cause: None,
     }
 }

@@ -89,6 +89,8 @@ pub struct RawResponse {
 pub struct TransportError {
     /// The target could not be reached at all (connect, DNS or TLS failure).
     pub is_connect: bool,
+    /// No complete answer came within the timeout.
+    pub is_timeout: bool,
     /// What happened, for a person.
     pub message: String,
 }
@@ -210,12 +212,14 @@ impl Clients {
             .await
             .map_err(|e| TransportError {
                 is_connect: false,
+                is_timeout: false,
                 message: format!("failed to {e}"),
             })?;
         let work = async {
             let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|_| {
                 TransportError {
                     is_connect: false,
+                    is_timeout: false,
                     message: format!("`{}` is not a valid HTTP method", request.method),
                 }
             })?;
@@ -266,6 +270,7 @@ impl Clients {
             Ok(result) => result,
             Err(_) => Err(TransportError {
                 is_connect: false,
+                is_timeout: true,
                 message: format!(
                     "no complete answer within the timeout of {} ms",
                     timeout.as_millis()
@@ -324,6 +329,7 @@ fn describe(error: &reqwest::Error, url: &reqwest::Url, target: &Target) -> Tran
     };
     TransportError {
         is_connect: error.is_connect(),
+        is_timeout: error.is_timeout(),
         message,
     }
 }

@@ -2,6 +2,7 @@
 //! concurrency, checked, and returned as plain data. The runner never prints:
 //! it emits [`RunEvent`]s to a listener.
 
+mod control;
 mod events;
 mod execute;
 mod http;
@@ -10,10 +11,12 @@ mod request;
 mod run;
 mod tls;
 
+pub use control::CONTROL_ID;
 pub use events::{EventListener, NoListener, RunEvent};
 pub use http::{ClientError, Clients, ConnectionPolicy};
 pub use plan::{
-    Credentials, EXAMPLE_CALLID, RunPlan, Target, TlsSetup, UNKNOWN_CALLID, UNKNOWN_GUID,
+    Credentials, DEFAULT_BODY_CAP, DEFAULT_CONTROL_EVERY, DEFAULT_TIMEOUT, EXAMPLE_CALLID, RunPlan,
+    SessionHealth, Target, TlsSetup, UNKNOWN_CALLID, UNKNOWN_GUID,
 };
 pub use request::{Prepared, Resolution, other_agent_id, resolve};
 pub use run::{RunError, run};

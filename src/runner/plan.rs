@@ -1,6 +1,8 @@
 //! What to run against: the target, the credentials and the knobs of a run.
 
 use crate::contract::{Expectations, Profile};
+use crate::report::{PlanFacts, TlsMode};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How TLS is set up for the target.
@@ -52,7 +54,32 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// Everything one run needs besides the suite.
+/// Whether the agent's session still holds. The runner marks it lost when a
+/// control request is refused for authentication; whatever keeps the session
+/// alive (an event poll, a sign-in) can mark it lost too, from any task: the
+/// runner then sends no further case and reports the cases since the last
+/// good control that were refused for authentication as not assessed.
+#[derive(Debug, Clone, Default)]
+pub struct SessionHealth {
+    lost: Arc<Mutex<Option<String>>>,
+}
+
+impl SessionHealth {
+    /// Marks the session lost, with why (the first reason is kept).
+    pub fn mark_lost(&self, why: impl Into<String>) {
+        if let Ok(mut slot) = self.lost.lock() {
+            slot.get_or_insert_with(|| why.into());
+        }
+    }
+
+    /// Why the session was lost, if it was.
+    pub fn lost(&self) -> Option<String> {
+        self.lost.lock().ok().and_then(|slot| slot.clone())
+    }
+}
+
+/// Everything the runner needs besides the cases. Build it with
+/// [`RunPlan::new`] and change the knobs that differ from the defaults.
 #[derive(Debug, Clone)]
 pub struct RunPlan {
     pub target: Target,
@@ -67,14 +94,96 @@ pub struct RunPlan {
     pub connections: super::http::ConnectionPolicy,
     /// Largest response body read, in bytes.
     pub body_cap: usize,
-    /// Start of the run (RFC 3339), injected so that tests control the clock.
-    pub started_at: String,
-    /// Whether the target is the embedded reference gateway.
-    pub embedded_gateway: bool,
-    /// Faults switched on in the embedded gateway.
-    pub gateway_faults: Vec<String>,
-    /// The `--only` pattern, if any.
-    pub only: Option<String>,
+    /// A control request is sent after every this many cases (and at the
+    /// start and the end).
+    pub control_every: usize,
+    /// Shared with whatever keeps the session alive.
+    pub session: SessionHealth,
+    /// Send control requests (on by default, always on in the CLI). Off only
+    /// for targets that answer every request alike, as the tests of single
+    /// answers use: a control is then meaningless.
+    pub control: bool,
+}
+
+/// Default per-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default largest body read.
+pub const DEFAULT_BODY_CAP: usize = 1024 * 1024;
+/// Default number of cases between two control requests.
+pub const DEFAULT_CONTROL_EVERY: usize = 20;
+
+impl RunPlan {
+    /// A plan with the default knobs: timeout 10 s, one case at a time, body
+    /// cap 1 MiB, a control request every 20 cases.
+    pub fn new(
+        target: Target,
+        credentials: Credentials,
+        profile: Profile,
+        expectations: Expectations,
+    ) -> RunPlan {
+        RunPlan {
+            target,
+            credentials,
+            profile,
+            expectations,
+            timeout: DEFAULT_TIMEOUT,
+            concurrency: 1,
+            connections: super::http::ConnectionPolicy::Reuse,
+            body_cap: DEFAULT_BODY_CAP,
+            control_every: DEFAULT_CONTROL_EVERY,
+            session: SessionHealth::default(),
+            control: true,
+        }
+    }
+
+    /// What the report says about this plan (no secret).
+    pub fn facts(&self) -> PlanFacts {
+        let tls = match (&self.target.tls, self.target.base_url.scheme()) {
+            (_, "http") => TlsMode::PlainHttp,
+            (TlsSetup::System, _) => TlsMode::Verified,
+            (TlsSetup::CaPem(_), _) => TlsMode::CustomCa,
+            (TlsSetup::Insecure, _) => TlsMode::Insecure,
+        };
+        PlanFacts {
+            target: crate::report::display_target(&self.target.base_url),
+            tls,
+            fresh_connections: self.connections == super::http::ConnectionPolicy::Fresh,
+            profile: self.profile.name.clone(),
+            profile_title: self.profile.title.clone(),
+            agent_id: self.credentials.agent_id.clone(),
+            has_callid: self.credentials.callid.is_some(),
+            expectations: self.expectations.records(),
+            assumptions: self.assumptions(),
+        }
+    }
+
+    /// What the run assumes where the documentation is silent, in words.
+    fn assumptions(&self) -> Vec<String> {
+        let p = &self.profile;
+        let mut out = vec![
+            format!("agentid range {}..={} from profile {} ({})", p.agent_id_min, p.agent_id_max, p.name, p.agent_id_reference),
+            "an agentid is valid only as canonical ASCII decimal digits (no sign, no leading zero, no decimal part); Table 1 types it as a String".to_owned(),
+            "ctime is a millisecond timestamp string (the API's general rule, cec_07_0584); its format is unpublished".to_owned(),
+            "role, locationId, channelId, appId and signature are checked as non-empty strings only; their values are unpublished".to_owned(),
+            "duplicate JSON keys are reported as a failure (RFC 8259: names SHOULD be unique; parsers keep one value silently)".to_owned(),
+            "a value that breaks the stated format (e.g. a signaling domain without a port) is a failure, even where the page's own example shows one".to_owned(),
+            "the Guid header is sent as `Guid` (title case) and, in the header-case case, as `guid`; other spellings cannot be sent".to_owned(),
+            format!("`${{other_agent}}` is agent {}, assumed not to be signed in with this Guid", super::other_agent_id(self)),
+        ];
+        if self.credentials.callid.is_none() {
+            out.push(format!(
+                "no live callid was given: requests carry the documentation's example callid {EXAMPLE_CALLID} and cases that expect connection info are skipped"
+            ));
+            out.push("no live callid was given: the control request is the valid request with the example callid; a refusal with a call retcode (retcodes.call_refused) shows the Guid was accepted".to_owned());
+        }
+        if !self.control {
+            out.push("--no-control: no control request was sent, so a refusal for authentication (an expired or wrong Guid) counts against the case that got it".to_owned());
+        }
+        if matches!(self.target.tls, TlsSetup::Insecure) {
+            out.push("--insecure: the target's TLS certificate was NOT verified".to_owned());
+        }
+        out
+    }
 }
 
 /// The callid sent when no live call was given: the documentation's example.

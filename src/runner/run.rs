@@ -1,17 +1,21 @@
-//! The run loop: bounded concurrency, early stop when the target cannot be
-//! reached, interruption, and assembly of the report.
+//! The run loop: a control request first, the cases in bounded groups with a
+//! control request after each group, bounded concurrency, early stop when the
+//! target cannot be reached or the session is lost, and interruption. It
+//! returns plain results; the caller assembles the report.
 
+use super::control::{control_case, send_control};
 use super::events::{EventListener, RunEvent};
 use super::execute::{CaseRunner, Executed, skeleton};
 use super::http::{ClientError, Clients};
 use super::plan::RunPlan;
 use crate::checks::CheckContext;
 use crate::redact::Redactor;
-use crate::report::{RunReport, Status};
+use crate::report::{CaseResult, Cause, ControlOutcome, RunResults, Status};
 use crate::schemas::Schemas;
-use crate::suite::{Case, Suite};
+use crate::suite::Case;
 use futures_util::StreamExt;
 use std::future::Future;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A failure that prevents a run from starting.
@@ -21,17 +25,45 @@ pub enum RunError {
     Client(#[from] ClientError),
 }
 
-/// Runs `cases` of `suite` under `plan`. Stops early, marking the rest as not
-/// run, when `interrupt` completes or when the target cannot be reached.
+/// Whether the target answered at all so far, shared by the cases in flight.
+#[derive(Default)]
+struct Reach {
+    reached: AtomicBool,
+    unreachable: Mutex<Option<String>>,
+}
+
+impl Reach {
+    /// Why the target is known to be down, when nothing ever answered.
+    fn known_down(&self) -> Option<String> {
+        if self.reached.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.unreachable.lock().ok().and_then(|slot| slot.clone())
+    }
+
+    fn record(&self, executed: &Executed) {
+        if executed.reached {
+            self.reached.store(true, Ordering::SeqCst);
+        } else if executed.unreachable
+            && let Ok(mut slot) = self.unreachable.lock()
+        {
+            slot.get_or_insert_with(|| executed.result.reason.clone().unwrap_or_default());
+        }
+    }
+}
+
+/// Runs `cases` under `plan`. Stops early when `interrupt` completes (the
+/// unfinished cases are errored, interrupted), when the target cannot be
+/// reached (the rest are not run), when the control request is refused for
+/// authentication (no case is sent) or when the session is lost.
 pub async fn run(
-    suite: &Suite,
     cases: &[&Case],
     plan: &RunPlan,
     schemas: &Schemas,
     redactor: &Redactor,
     listener: &mut dyn EventListener,
     interrupt: impl Future<Output = ()>,
-) -> Result<RunReport, RunError> {
+) -> Result<RunResults, RunError> {
     let clients = Clients::new(&plan.target, plan.timeout, plan.connections)?;
     let expectations = &plan.expectations;
     let documented = expectations
@@ -51,20 +83,138 @@ pub async fn run(
         total: cases.len(),
         target: &target,
     });
+    tokio::pin!(interrupt);
 
-    let reached = AtomicBool::new(false);
-    let unreachable: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-    let runner = &runner;
-    let (reached_ref, unreachable_ref) = (&reached, &unreachable);
-    let mut stream = futures_util::stream::iter(cases.iter().copied())
+    let control = control_case(plan);
+    let mut out = RunResults::default();
+    let reach = Reach::default();
+    let mut send_later_controls = false;
+    if plan.control {
+        let start = tokio::select! {
+            biased;
+            () = &mut interrupt => None,
+            sent = send_control(&runner, &control, "start".to_owned()) => Some(sent),
+        };
+        let Some((record, executed)) = start else {
+            out.interrupted = true;
+            return Ok(finish(cases, out, None, 0, &[], listener));
+        };
+        listener.on_event(&RunEvent::ControlChecked { record: &record });
+        let start_outcome = record.outcome;
+        if start_outcome == ControlOutcome::CredentialsRefused {
+            let why = format!(
+                "not sent: the gateway did not accept the Guid of agent {} (the control request got {})",
+                plan.credentials.agent_id, record.observed
+            );
+            out.controls.push(record);
+            for case in cases {
+                let mut result = skeleton(case);
+                result.status = Status::Skipped;
+                result.cause = Some(Cause::CredentialsRefused);
+                result.reason = Some(why.clone());
+                result.expected = "not run".to_owned();
+                out.cases.push(result);
+                emit_finished(listener, &out.cases, cases.len());
+            }
+            return Ok(finish(cases, out, None, 0, &[], listener));
+        }
+        out.controls.push(record);
+        reach.record(&executed);
+        // Later controls only when the first one was answered: a control that
+        // timed out would only add a timeout per group.
+        send_later_controls = start_outcome != ControlOutcome::NoAnswer;
+    }
+
+    let mut lost: Option<String> = None;
+    let mut last_good = 0;
+    // Groups only where a control request follows them: without one, the
+    // cases run as one stream, at full concurrency.
+    let group_size = if send_later_controls {
+        plan.control_every.max(1)
+    } else {
+        cases.len().max(1)
+    };
+    let groups: Vec<&[&Case]> = cases.chunks(group_size).collect();
+    for (index, group) in groups.iter().enumerate() {
+        if let Some(why) = plan.session.lost() {
+            lost = Some(why);
+            break;
+        }
+        if run_group(
+            &runner,
+            group,
+            &reach,
+            &mut out,
+            cases.len(),
+            listener,
+            &mut interrupt,
+        )
+        .await
+        {
+            out.interrupted = true;
+            break;
+        }
+        if let Some(why) = plan.session.lost() {
+            lost = Some(why);
+            break;
+        }
+        if !send_later_controls {
+            continue;
+        }
+        let when = if index + 1 == groups.len() {
+            "end".to_owned()
+        } else {
+            format!("after {} cases", out.cases.len())
+        };
+        let sent = tokio::select! {
+            biased;
+            () = &mut interrupt => None,
+            sent = send_control(&runner, &control, when.clone()) => Some(sent),
+        };
+        let Some((record, _)) = sent else {
+            out.interrupted = true;
+            break;
+        };
+        listener.on_event(&RunEvent::ControlChecked { record: &record });
+        match record.outcome {
+            ControlOutcome::Accepted => last_good = out.cases.len(),
+            ControlOutcome::CredentialsRefused => {
+                let why = format!(
+                    "the control request {when} was refused ({})",
+                    record.observed
+                );
+                plan.session.mark_lost(why.clone());
+                lost = Some(why);
+            }
+            ControlOutcome::Inconclusive | ControlOutcome::NoAnswer => {}
+        }
+        out.controls.push(record);
+        if lost.is_some() {
+            break;
+        }
+    }
+    let auth = plan
+        .expectations
+        .retcodes(&plan.expectations.builtin().auth);
+    Ok(finish(cases, out, lost, last_good, auth, listener))
+}
+
+/// Runs one group of cases; true when interrupted.
+async fn run_group<F: Future<Output = ()>>(
+    runner: &CaseRunner<'_>,
+    group: &[&Case],
+    reach: &Reach,
+    out: &mut RunResults,
+    total: usize,
+    listener: &mut dyn EventListener,
+    interrupt: &mut std::pin::Pin<&mut F>,
+) -> bool {
+    let mut stream = futures_util::stream::iter(group.iter().copied())
         .map(|case| async move {
-            let known_down = unreachable_ref
-                .lock()
-                .map(|g| g.clone())
-                .unwrap_or_default();
-            if let (Some(why), false) = (known_down, reached_ref.load(Ordering::SeqCst)) {
+            if let Some(why) = reach.known_down() {
                 let mut result = skeleton(case);
                 result.reason = Some(format!("not run: {why}"));
+                result.cause = Some(Cause::NotRunUnreachable);
                 return Executed {
                     result,
                     reached: false,
@@ -72,56 +222,91 @@ pub async fn run(
                 };
             }
             let executed = runner.execute(case).await;
-            if executed.reached {
-                reached_ref.store(true, Ordering::SeqCst);
-            } else if executed.unreachable {
-                if let Ok(mut slot) = unreachable_ref.lock() {
-                    slot.get_or_insert_with(|| executed.result.reason.clone().unwrap_or_default());
-                }
-            }
+            reach.record(&executed);
             executed
         })
-        .buffer_unordered(plan.concurrency.max(1));
-
-    let mut results = Vec::with_capacity(cases.len());
-    let mut interrupted = false;
-    tokio::pin!(interrupt);
+        .buffer_unordered(runner.plan.concurrency.max(1));
     loop {
         tokio::select! {
             biased;
-            () = &mut interrupt => {
-                interrupted = true;
-                break;
-            }
+            () = interrupt.as_mut() => return true,
             next = stream.next() => match next {
                 Some(executed) => {
-                    results.push(executed.result);
-                    let last = results.last().expect("just pushed");
-                    listener.on_event(&RunEvent::CaseFinished { result: last, done: results.len(), total: cases.len() });
+                    out.cases.push(executed.result);
+                    emit_finished(listener, &out.cases, total);
                 }
-                None => break,
+                None => return false,
             }
         }
     }
-    drop(stream);
-    if interrupted {
-        let finished: std::collections::HashSet<String> =
-            results.iter().map(|r| r.id.clone()).collect();
-        for case in cases {
-            if !finished.contains(&case.id) {
-                let mut result = skeleton(case);
-                result.status = Status::Errored;
-                result.reason = Some("interrupted before it finished".to_owned());
-                results.push(result);
+}
+
+fn emit_finished(listener: &mut dyn EventListener, done: &[CaseResult], total: usize) {
+    if let Some(last) = done.last() {
+        listener.on_event(&RunEvent::CaseFinished {
+            result: last,
+            done: done.len(),
+            total,
+        });
+    }
+}
+
+/// Gives every case a result: after a lost session, the cases since the last
+/// good control that were refused for authentication are not assessed, and
+/// the cases not sent are skipped; after an interruption, the unfinished
+/// cases are errored.
+fn finish(
+    cases: &[&Case],
+    mut out: RunResults,
+    lost: Option<String>,
+    last_good: usize,
+    auth: &[String],
+    listener: &mut dyn EventListener,
+) -> RunResults {
+    if let Some(why) = &lost {
+        for result in out.cases.iter_mut().skip(last_good) {
+            if let Some(retcode) = refused_for_auth(result, auth) {
+                let was = result.reason.take().unwrap_or_default();
+                result.status = Status::Skipped;
+                result.cause = Some(Cause::SessionLost);
+                result.reason = Some(format!(
+                    "not assessed (session lost): refused with {retcode} after the last good control request; {why}"
+                ));
+                result.notes.push(format!("withdrawn finding: {was}"));
+                result.findings.clear();
             }
         }
     }
-    let mut report = crate::report::assemble(suite, plan, results, interrupted);
-    // With every secret now known (one learned late is hidden early too).
-    redactor.report(&mut report);
+    let finished: Vec<String> = out.cases.iter().map(|r| r.id.clone()).collect();
+    for case in cases {
+        if finished.contains(&case.id) {
+            continue;
+        }
+        let mut result = skeleton(case);
+        if let Some(why) = &lost {
+            result.status = Status::Skipped;
+            result.cause = Some(Cause::SessionLost);
+            result.reason = Some(format!("not sent: the session was lost ({why})"));
+            result.expected = "not run".to_owned();
+        } else {
+            result.status = Status::Errored;
+            result.cause = Some(Cause::Interrupted);
+            result.reason = Some("interrupted before it finished".to_owned());
+        }
+        out.cases.push(result);
+    }
     listener.on_event(&RunEvent::RunFinished {
-        summary: &report.summary,
-        interrupted,
+        done: finished.len(),
+        interrupted: out.interrupted,
     });
-    Ok(report)
+    out
+}
+
+/// The retcode of a failed case refused with an authentication code.
+fn refused_for_auth(result: &CaseResult, auth: &[String]) -> Option<String> {
+    if result.status != Status::Failed {
+        return None;
+    }
+    let retcode = result.response.as_ref()?.retcode.clone()?;
+    auth.contains(&retcode).then_some(retcode)
 }

@@ -5,6 +5,8 @@ mod load;
 mod locate;
 pub mod model;
 mod parallel;
+mod select;
 
 pub use case::*;
 pub use load::{SuiteError, SuiteSource, load_expectations_file, load_suite};
+pub use select::{SelectError, select};

@@ -195,7 +195,7 @@ fn the_report_renders_offline_without_console_messages() {
 
     for needle in [
         "<header class=\"banner not-conformant\">",
-        "<h1>Not conformant</h1>",
+        "<h1>Not conformant: 2 required cases failed</h1>",
         "<section id=\"environment\">",
         "<section id=\"requirements\">",
         "<td><code class=\"nowrap\">REQ-GUID</code></td>",

@@ -12,7 +12,7 @@
 use crate::support;
 
 use ccgw_conformance::report::{CaseResult, Status};
-use ccgw_conformance::runner::{self, Credentials, NoListener, RunPlan, Target, TlsSetup};
+use ccgw_conformance::runner::{Credentials, RunPlan, Target, TlsSetup};
 use ccgw_conformance::selftest;
 use rstest::rstest;
 use std::path::{Path, PathBuf};
@@ -63,7 +63,7 @@ fn external() -> Option<(Target, Credentials, String, String)> {
 
 /// Runs the case of `path` and returns its result.
 fn run_case(path: &Path) -> (CaseResult, Option<String>) {
-    let (schemas, suite) = support::suite();
+    let (_, suite) = support::suite();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/getconnectinfo");
     let id = path
         .strip_prefix(&root)
@@ -86,32 +86,15 @@ fn run_case(path: &Path) -> (CaseResult, Option<String>) {
         .expect("CCGW_PROFILE names a profile")
         .clone();
     let expectations = suite.expectations_for(&profile);
-    let plan = RunPlan {
-        target,
-        credentials: credentials.clone(),
-        profile,
-        expectations,
-        timeout: Duration::from_secs(10),
-        concurrency: 1,
-        connections: ccgw_conformance::runner::ConnectionPolicy::Reuse,
-        body_cap: 1024 * 1024,
-        started_at: String::new(),
-        embedded_gateway: false,
-        gateway_faults: Vec::new(),
-        only: None,
-    };
+    let mut plan = RunPlan::new(target, credentials.clone(), profile, expectations);
+    plan.timeout = Duration::from_secs(10);
     let redactor = selftest::redactor_for(&credentials);
-    let report = support::runtime()
-        .block_on(runner::run(
-            suite,
-            &[case],
-            &plan,
-            schemas,
-            &redactor,
-            &mut NoListener,
-            std::future::pending(),
-        ))
-        .expect("run starts");
+    let report = support::runtime().block_on(support::run_plan(
+        &plan,
+        &[case],
+        &redactor,
+        Default::default(),
+    ));
     (
         report.cases.into_iter().next().expect("one case"),
         Some(label),

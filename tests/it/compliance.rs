@@ -591,7 +591,10 @@ fn the_banner_says_conformant_or_not_conformant_and_why() {
         top.starts_with("<header class=\"banner not-conformant\">"),
         "{top}"
     );
-    assert!(top.contains("<h1>Not conformant</h1>"), "{top}");
+    assert!(
+        top.contains("<h1>Not conformant: 2 required cases failed</h1>"),
+        "{top}"
+    );
     // The banner names each failed required case, linked to its section.
     for id in cases_naming("guid-optional") {
         assert!(top.contains(&format!("href=\"#case-{id}\"")), "{id}: {top}");
@@ -640,33 +643,22 @@ fn without_a_live_callid_the_verdict_is_not_assessed_and_no_secret_leaks() {
         let mut credentials = embedded.credentials.clone();
         credentials.callid = None;
         let expectations = suite.expectations_for(&profile);
-        let plan = ccgw_conformance::runner::RunPlan {
-            target: embedded.target.clone(),
-            credentials: credentials.clone(),
-            profile: profile.clone(),
+        let mut plan = ccgw_conformance::runner::RunPlan::new(
+            embedded.target.clone(),
+            credentials.clone(),
+            profile.clone(),
             expectations,
-            timeout: std::time::Duration::from_secs(5),
-            concurrency: 8,
-            connections: ccgw_conformance::runner::ConnectionPolicy::Reuse,
-            body_cap: 1024 * 1024,
-            started_at: "2026-01-01T00:00:00Z".to_owned(),
-            embedded_gateway: true,
-            gateway_faults: Vec::new(),
-            only: None,
-        };
+        );
+        plan.timeout = std::time::Duration::from_secs(5);
+        plan.concurrency = 8;
         let cases: Vec<_> = suite.cases.iter().collect();
         let redactor = selftest::redactor_for(&embedded.credentials);
-        let report = ccgw_conformance::runner::run(
-            &suite,
-            &cases,
-            &plan,
-            &schemas,
-            &redactor,
-            &mut ccgw_conformance::runner::NoListener,
-            std::future::pending(),
-        )
-        .await
-        .expect("the run starts");
+        let info = ccgw_conformance::report::RunInfo {
+            started_at: "2026-01-01T00:00:00Z".to_owned(),
+            embedded_gateway: true,
+            ..Default::default()
+        };
+        let report = support::run_plan(&plan, &cases, &redactor, info).await;
         embedded.gateway.shutdown().await;
         (report, secrets)
     });
@@ -691,7 +683,10 @@ fn without_a_live_callid_the_verdict_is_not_assessed_and_no_secret_leaks() {
         top.starts_with("<header class=\"banner not-assessed\">"),
         "{top}"
     );
-    assert!(top.contains("<h1>Not assessed</h1>"), "{top}");
+    assert!(
+        top.contains("<h1>Not assessed: 2 required cases skipped for lack of input"),
+        "{top}"
+    );
     assert!(top.contains("Required cases not run"), "{top}");
     for c in &skipped {
         assert!(

@@ -1,62 +1,198 @@
-//! The suite's mutation test: for every fault of the reference gateway, the
-//! run against it fails and the cases that name the fault are among the
-//! failures; against the reference itself (no fault) every case passes.
-//! A fault no case catches, or a check no fault exercises, fails here.
+//! The suite's mutation test: for every fault of the reference gateway
+//! (`Fault::all()`, no hand list), the cases that name the fault fail against
+//! it, each with a finding of the check that is meant to catch that fault (a
+//! timeout is not a catch, except for `slow`, the fault about time); against
+//! the reference itself every case passes. A fault no case catches, or a
+//! check no fault exercises, fails here.
+//!
+//! The matrix (one run per fault) is computed once and shared by the tests.
+//! Its runs use a generous timeout, so a loaded machine cannot turn an answer
+//! into a timeout; only the `slow` run has a short one, against a delay far
+//! longer (see `SelfTestOptions::for_faults`).
 
 use crate::support;
 
 use ccgw_conformance::checks::CheckId;
 use ccgw_conformance::gateway::Fault;
-use ccgw_conformance::report::{Status, Verdict};
+use ccgw_conformance::report::{Cause, RunReport, Severity, Status, Verdict};
 use ccgw_conformance::selftest::{FaultMatrix, cases_by_fault, fault_row};
-use rstest::rstest;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-/// The faults tested one by one below, by name; kept equal to `Fault::all()`
-/// by `every_fault_has_a_test`.
-const TESTED: &[&str] = &[
-    "method-any",
-    "agentid-from-guid",
-    "bound-upper-off",
-    "bound-lower-off",
-    "agentid-lenient-parse",
-    "guid-optional",
-    "guid-any-agent",
-    "guid-any-value",
-    "guid-header-case-sensitive",
-    "content-type-ignored",
-    "charset-required",
-    "body-missing-served",
-    "wrong-types-coerced",
-    "callid-ignored",
-    "extra-field-refused",
-    "result-field-missing",
-    "result-field-type",
-    "result-bad-domain",
-    "result-bad-ip",
-    "user-id-mismatch",
-    "duplicate-keys",
-    "retcode-number",
-    "message-missing",
-    "undocumented-retcode",
-    "refusal-5xx",
-    "html-error-page",
-    "info-in-error",
-    "stack-trace-in-error",
-    "redirect",
-    "slow",
-    "huge-body",
-    "not-json",
-];
+/// One report per fault, computed once.
+fn matrix_reports() -> &'static BTreeMap<Fault, RunReport> {
+    static REPORTS: std::sync::OnceLock<BTreeMap<Fault, RunReport>> = std::sync::OnceLock::new();
+    REPORTS.get_or_init(|| {
+        Fault::all()
+            .iter()
+            .map(|fault| (*fault, support::run_reference("cec-23", &[*fault], None)))
+            .collect()
+    })
+}
 
+/// The checks meant to catch each fault: a case that names the fault must
+/// fail with a finding of one of them. An exhaustive match, so a new fault
+/// does not compile until it says which check catches it.
+fn catching_checks(fault: Fault) -> &'static [CheckId] {
+    use CheckId as C;
+    match fault {
+        Fault::MethodAny => &[C::OutcomeRefused],
+        Fault::AgentidFromGuid => &[C::OutcomeRefused, C::ResultUserId, C::RetcodeExpected],
+        Fault::BoundUpperOff => &[C::OutcomeRefused, C::RetcodeExpected],
+        Fault::BoundLowerOff => &[C::OutcomeRefused, C::RetcodeExpected],
+        Fault::AgentidLenientParse => &[C::OutcomeRefused, C::RetcodeExpected],
+        Fault::GuidOptional => &[C::OutcomeRefused],
+        Fault::GuidAnyAgent => &[C::OutcomeRefused, C::RetcodeExpected],
+        Fault::GuidAnyValue => &[C::OutcomeRefused],
+        Fault::GuidHeaderCaseSensitive => &[C::OutcomeServed],
+        Fault::ContentTypeIgnored => &[C::OutcomeRefused],
+        Fault::CharsetRequired => &[C::OutcomeServed],
+        Fault::BodyMissingServed => &[C::OutcomeRefused],
+        Fault::WrongTypesCoerced => &[C::OutcomeRefused, C::RetcodeExpected],
+        Fault::CallidIgnored => &[C::OutcomeRefused],
+        Fault::ExtraFieldRefused => &[C::OutcomeServed],
+        Fault::ResultFieldMissing => &[C::ResultSchema],
+        Fault::ResultFieldType => &[C::ResultSchema],
+        Fault::ResultBadDomain => &[C::ResultSchema],
+        Fault::ResultBadIp => &[C::ResultSchema],
+        Fault::UserIdMismatch => &[C::ResultUserId],
+        Fault::DuplicateKeys => &[C::UniqueKeys],
+        Fault::RetcodeNumber => &[C::EnvelopeSchema],
+        Fault::MessageMissing => &[C::EnvelopeSchema],
+        Fault::UndocumentedRetcode => &[C::RetcodeDocumented, C::RetcodeExpected],
+        Fault::Refusal5xx => &[C::HttpStatus],
+        Fault::HtmlErrorPage => &[C::BodyJson],
+        Fault::InfoInError => &[C::NoConnectionInfo],
+        Fault::StackTraceInError => &[C::NoInternals],
+        Fault::Redirect => &[C::Redirect],
+        // The fault about time: its catch is the timeout (checked apart).
+        Fault::Slow => &[],
+        Fault::HugeBody => &[C::BodySize],
+        Fault::NotJson => &[C::BodyJson],
+    }
+}
+
+/// What is wrong with the catch of `fault` in `report`, if anything.
+fn catch_problems(fault: Fault, report: &RunReport) -> Vec<String> {
+    let (_, suite) = support::suite();
+    let row = fault_row(suite, fault, report);
+    let mut problems = Vec::new();
+    if row.expected.is_empty() {
+        problems.push("no case names it in `catches`".to_owned());
+    }
+    let wanted: Vec<&str> = catching_checks(fault).iter().map(|c| c.as_str()).collect();
+    for id in &row.expected {
+        let Some(case) = report.cases.iter().find(|c| &c.id == id) else {
+            problems.push(format!("{id}: not in the report"));
+            continue;
+        };
+        let checks: Vec<&str> = case.findings.iter().map(|f| f.check.as_str()).collect();
+        let caught = if fault == Fault::Slow {
+            case.status == Status::Errored && case.cause == Some(Cause::Timeout)
+        } else {
+            case.status == Status::Failed && checks.iter().any(|c| wanted.contains(c))
+        };
+        if !caught {
+            problems.push(format!(
+                "{id}: {} with checks {checks:?} (cause {:?}: {:?}), expected a finding of {wanted:?}",
+                case.status.as_str(),
+                case.cause,
+                case.reason
+            ));
+        }
+    }
+    let advisory_only = row.expected.iter().all(|id| {
+        suite
+            .cases
+            .iter()
+            .any(|c| &c.id == id && c.severity == Severity::Advisory)
+    });
+    if advisory_only {
+        // Only implied by the documentation: reported, never the verdict.
+        if report.summary.verdict != Verdict::Conformant {
+            problems.push(format!(
+                "caught only by advisory cases, yet the verdict is {:?}",
+                report.summary.verdict
+            ));
+        }
+    } else if fault == Fault::Slow {
+        // Every answer times out: nothing was assessed, the target counts as
+        // unreachable (exit 3), never as conformant.
+        if report.summary.verdict != Verdict::NotAssessed {
+            problems.push(format!(
+                "every case timed out, yet the verdict is {:?}",
+                report.summary.verdict
+            ));
+        }
+    } else if report.summary.verdict != Verdict::NotConformant {
+        problems.push(format!(
+            "the run must be not conformant, is {:?}",
+            report.summary.verdict
+        ));
+    }
+    problems
+}
+
+/// Every fault of the gateway's own list is caught by the cases that name
+/// it, each by the check meant for it.
 #[test]
-fn every_fault_has_a_test() {
-    let all: BTreeSet<&str> = Fault::all().iter().map(|f| f.name()).collect();
-    let tested: BTreeSet<&str> = TESTED.iter().copied().collect();
-    assert_eq!(
-        all, tested,
-        "add a #[case] (and a TESTED entry) for every fault"
-    );
+fn every_fault_is_caught_by_its_check() {
+    let mut failures = Vec::new();
+    for (fault, report) in matrix_reports() {
+        for problem in catch_problems(*fault, report) {
+            failures.push(format!("{}: {problem}", fault.name()));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// A timeout is not a catch: only the `slow` run may have timeouts.
+#[test]
+fn only_the_slow_fault_times_out() {
+    let timed_out: Vec<String> = matrix_reports()
+        .iter()
+        .filter(|(fault, _)| **fault != Fault::Slow)
+        .flat_map(|(fault, report)| {
+            report
+                .cases
+                .iter()
+                .filter(|c| c.status == Status::Errored)
+                .map(move |c| format!("{}: {} ({:?})", fault.name(), c.id, c.reason))
+        })
+        .collect();
+    assert!(timed_out.is_empty(), "{timed_out:#?}");
+}
+
+/// The check shown to catch a fault is not a check that fires anyway: the
+/// reference gateway without faults passes every case.
+#[test]
+fn the_reference_gateway_passes_every_case() {
+    let report = support::run_reference("cec-23", &[], None);
+    let failed: Vec<_> = report
+        .cases
+        .iter()
+        .filter(|c| c.status != Status::Passed)
+        .map(|c| (&c.id, &c.reason))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert_eq!(report.summary.verdict, Verdict::Conformant);
+}
+
+/// `catch_problems` can fail: the reference gateway's report, labelled as a
+/// run against a fault, is no catch.
+#[test]
+fn a_run_without_the_fault_is_no_catch() {
+    let report = support::run_reference("cec-23", &[], None);
+    for fault in [Fault::GuidOptional, Fault::Slow, Fault::ContentTypeIgnored] {
+        assert!(
+            !catch_problems(fault, &report).is_empty(),
+            "{} counted as caught without the fault",
+            fault.name()
+        );
+    }
+    // Another fault's findings are no catch either: duplicate keys are not a
+    // missing field.
+    let other = &matrix_reports()[&Fault::DuplicateKeys];
+    assert!(!catch_problems(Fault::ResultFieldMissing, other).is_empty());
 }
 
 #[test]
@@ -73,125 +209,14 @@ fn every_fault_is_named_by_a_case() {
     );
 }
 
-#[test]
-fn the_reference_gateway_passes_every_case() {
-    let report = support::run_reference("cec-23", &[], None);
-    let failed: Vec<_> = report
-        .cases
-        .iter()
-        .filter(|c| c.status != Status::Passed)
-        .map(|c| (&c.id, &c.reason))
-        .collect();
-    assert!(failed.is_empty(), "{failed:#?}");
-    assert_eq!(report.summary.verdict, Verdict::Conformant);
-}
-
-#[rstest]
-#[case::method_any("method-any")]
-#[case::agentid_from_guid("agentid-from-guid")]
-#[case::bound_upper_off("bound-upper-off")]
-#[case::bound_lower_off("bound-lower-off")]
-#[case::agentid_lenient_parse("agentid-lenient-parse")]
-#[case::guid_optional("guid-optional")]
-#[case::guid_any_agent("guid-any-agent")]
-#[case::guid_any_value("guid-any-value")]
-#[case::guid_header_case_sensitive("guid-header-case-sensitive")]
-#[case::content_type_ignored("content-type-ignored")]
-#[case::charset_required("charset-required")]
-#[case::body_missing_served("body-missing-served")]
-#[case::wrong_types_coerced("wrong-types-coerced")]
-#[case::callid_ignored("callid-ignored")]
-#[case::extra_field_refused("extra-field-refused")]
-#[case::result_field_missing("result-field-missing")]
-#[case::result_field_type("result-field-type")]
-#[case::result_bad_domain("result-bad-domain")]
-#[case::result_bad_ip("result-bad-ip")]
-#[case::user_id_mismatch("user-id-mismatch")]
-#[case::duplicate_keys("duplicate-keys")]
-#[case::retcode_number("retcode-number")]
-#[case::message_missing("message-missing")]
-#[case::undocumented_retcode("undocumented-retcode")]
-#[case::refusal_5xx("refusal-5xx")]
-#[case::html_error_page("html-error-page")]
-#[case::info_in_error("info-in-error")]
-#[case::stack_trace_in_error("stack-trace-in-error")]
-#[case::redirect("redirect")]
-#[case::slow("slow")]
-#[case::huge_body("huge-body")]
-#[case::not_json("not-json")]
-fn fault_is_caught(#[case] name: &str) {
-    let fault: Fault = name.parse().expect("a fault name");
-    let (_, suite) = support::suite();
-    let report = support::run_reference("cec-23", &[fault], None);
-    let row = fault_row(suite, fault, &report);
-    assert!(
-        !row.caught_by.is_empty(),
-        "no case fails against fault {name}"
-    );
-    assert!(
-        row.missed().is_empty(),
-        "cases that name {name} but passed against it: {:?}",
-        row.missed()
-    );
-    if ADVISORY_ONLY.contains(&name) {
-        // Only implied by the documentation: reported as failed advisory cases,
-        // without changing the verdict or the exit code.
-        assert!(
-            report.summary.failed > 0,
-            "{name}: advisory cases must fail"
-        );
-        assert_eq!(
-            report.summary.required_failed, 0,
-            "{name} is listed as advisory-only but fails a required case"
-        );
-    } else {
-        assert_ne!(
-            report.summary.verdict,
-            Verdict::Conformant,
-            "the run against {name} must not be conformant"
-        );
-    }
-}
-
-/// Faults caught only by advisory cases: deviations from what the documentation
-/// implies rather than states. Listed by name so the choice is visible.
-const ADVISORY_ONLY: &[&str] = &[
-    "agentid-lenient-parse",
-    "content-type-ignored",
-    "charset-required",
-    "wrong-types-coerced",
-    "extra-field-refused",
-];
-
-#[test]
-fn advisory_only_faults_are_exactly_those_named_only_by_advisory_cases() {
-    use ccgw_conformance::report::Severity;
-    let (_, suite) = support::suite();
-    let advisory_only: BTreeSet<String> = cases_by_fault(suite)
-        .into_iter()
-        .filter(|(_, ids)| {
-            ids.iter().all(|id| {
-                suite
-                    .cases
-                    .iter()
-                    .any(|c| &c.id == id && c.severity == Severity::Advisory)
-            })
-        })
-        .map(|(f, _)| f)
-        .collect();
-    let listed: BTreeSet<String> = ADVISORY_ONLY.iter().map(|s| (*s).to_owned()).collect();
-    assert_eq!(advisory_only, listed);
-}
-
-/// One run per fault, all together: every check of the suite must produce a
-/// finding against at least one fault, so no check is untested.
+/// Every check of the suite produces a finding against at least one fault,
+/// so no check is untested; and the matrix has no problem.
 #[test]
 fn every_check_is_exercised_by_a_fault() {
     let (_, suite) = support::suite();
     let mut matrix = FaultMatrix::default();
-    for fault in Fault::all() {
-        let report = support::run_reference("cec-23", &[*fault], None);
-        matrix.rows.push(fault_row(suite, *fault, &report));
+    for (fault, report) in matrix_reports() {
+        matrix.rows.push(fault_row(suite, *fault, report));
     }
     assert!(matrix.problems().is_empty(), "{:?}", matrix.problems());
     let unexercised = matrix.unexercised_checks();
@@ -199,5 +224,10 @@ fn every_check_is_exercised_by_a_fault() {
         unexercised.is_empty(),
         "checks no fault exercises: {unexercised:?}"
     );
-    assert_eq!(CheckId::ALL.len(), 14);
+    let meant: BTreeSet<&str> = Fault::all()
+        .iter()
+        .flat_map(|f| catching_checks(*f).iter().map(|c| c.as_str()))
+        .collect();
+    let all: BTreeSet<&str> = CheckId::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(meant, all, "every check is the catching check of a fault");
 }

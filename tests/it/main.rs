@@ -24,3 +24,4 @@ mod suite_load;
 mod support;
 mod tls_trust;
 mod ux;
+mod verdicts;

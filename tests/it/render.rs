@@ -208,15 +208,21 @@ fn junit_maps_statuses_and_names_cases_by_id() {
     let xml = render::junit::render(&reports::full());
     assert!(
         xml.contains(
-            r#"<testsuite name="getconnectinfo" tests="6" skipped="1" errors="1" failures="2""#
+            r#"<testsuite name="getconnectinfo" tests="6" skipped="1" errors="1" failures="1""#
         ),
         "{xml}"
     );
     assert!(xml.contains(r#"<testcase name="auth/missing-guid" classname="getconnectinfo.auth""#));
-    assert!(
-        xml.contains(r#"type="advisory""#),
-        "advisory failures are failures too"
-    );
+    // An advisory failure is no <failure>: a property and the system-out say it.
+    assert!(!xml.contains(r#"type="advisory""#), "{xml}");
+    assert!(xml.contains(r#"<property name="advisory.envelope/duplicate-keys""#));
+    assert!(xml.contains("ADVISORY FINDING (failed; does not fail the run without --strict)"));
+    // With --strict it is a failure of type advisory.
+    let mut strict = reports::full();
+    strict.assessment.strict = true;
+    let xml_strict = render::junit::render(&strict);
+    assert!(xml_strict.contains(r#"failures="2""#), "{xml_strict}");
+    assert!(xml_strict.contains(r#"type="advisory""#), "{xml_strict}");
     assert!(xml.contains(r#"<error message="connection reset by peer" type="errored""#));
     assert!(xml.contains(r#"<skipped message="no --callid given"/>"#));
     assert!(xml.contains(r#"<property name="requirement.auth/missing-guid" value="REQ-AUTH"/>"#));

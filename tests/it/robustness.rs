@@ -110,14 +110,16 @@ async fn the_guid_is_read_from_each_source(#[case] source: &str) {
         other => unreachable!("{other}"),
     }
     let out = run_bin_async(cmd, Duration::from_secs(20)).await;
+    // The server refuses everything with 100-006: the control request is
+    // refused, so the run is not assessed and no case is sent after it.
     assert_eq!(
         out.code,
-        Some(1),
-        "the refusal fails the case: {}",
+        Some(4),
+        "credentials refused by the control request: {}",
         out.stderr
     );
     let sent = server.requests();
-    assert_eq!(sent.len(), 1);
+    assert_eq!(sent.len(), 1, "the control request only");
     assert_eq!(sent[0].header("guid"), Some(GUID), "{source}");
 }
 

@@ -133,7 +133,9 @@ async fn an_echoed_guid_is_redacted_everywhere() {
         .arg(dir.path());
     with_guid(&mut cmd, GuidFrom::Env, GUID, dir.path());
     let out = run_bin_async(cmd, Duration::from_secs(60)).await;
-    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    // The echo is a refusal of the valid request: credentials refused (exit 4),
+    // and the control request's evidence holds the echo.
+    assert_eq!(out.code, Some(4), "{}", out.stderr);
     assert!(
         server
             .requests()

@@ -250,6 +250,7 @@ async fn the_binary_runs_with_client_cert_and_key_and_writes_no_secret() {
     .env("CCGW_CLIENT_KEY", &key)
     .env("CCGW_GUID", &gw.agent.guid)
     .args(["--callid", &gw.agent.callid, "--only", "guid/*"])
+    .args(["--accept-skip", "guid/other-agent"])
     .arg("--out")
     .arg(&out_dir);
     let out = run_bin_async(cmd, Duration::from_secs(60)).await;

@@ -248,7 +248,7 @@ fn colour_on_a_terminal_unless_no_color() {
     assert!(has_escape(&coloured), "{coloured}");
     assert!(coloured.contains("\u{1b}[31m"), "{coloured}");
     let plain = on_terminal(true);
-    assert!(plain.contains("not conformant"), "{plain}");
+    assert!(plain.contains("verdict: Not conformant"), "{plain}");
     // The progress bar may still move the cursor; no colour (SGR) code is written.
     assert!(
         !plain.contains("\u{1b}[31m") && !plain.contains("\u{1b}[1m"),

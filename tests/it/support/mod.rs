@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ccgw_conformance::report::{CaseResult, RunReport};
+use ccgw_conformance::report::{CaseResult, RunInfo, RunReport};
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
 use ccgw_conformance::schemas::Schemas;
 use ccgw_conformance::suite::{Case, Suite, SuiteSource, load_suite};
@@ -77,6 +77,10 @@ pub struct Knobs {
     pub body_cap: usize,
     pub tls: TlsSetup,
     pub client_identity: Option<ccgw_conformance::runner::ClientIdentity>,
+    /// Send control requests. Off by default here: a hostile server answers
+    /// every request alike, so its answer to the control would decide the
+    /// run before the case under test is sent.
+    pub control: bool,
 }
 
 impl Default for Knobs {
@@ -88,6 +92,7 @@ impl Default for Knobs {
             body_cap: 1024 * 1024,
             tls: TlsSetup::System,
             client_identity: None,
+            control: false,
         }
     }
 }
@@ -95,7 +100,7 @@ impl Default for Knobs {
 /// Runs the cases `ids` (all when empty) against `url` through the library,
 /// with [`GUID`], [`AGENT`] and [`CALLID`], profile `cec-23`.
 pub async fn run_library(url: &str, ids: &[&str], knobs: Knobs) -> RunReport {
-    let (schemas, suite) = suite();
+    let (_, suite) = suite();
     let profile = suite.profile("cec-23").expect("cec-23 profile").clone();
     let expectations = suite.expectations_for(&profile);
     let cases: Vec<&Case> = suite
@@ -114,8 +119,8 @@ pub async fn run_library(url: &str, ids: &[&str], knobs: Knobs) -> RunReport {
         ..Credentials::default()
     };
     let redactor = ccgw_conformance::selftest::redactor_for(&credentials);
-    let plan = RunPlan {
-        target: Target {
+    let mut plan = RunPlan::new(
+        Target {
             base_url: reqwest::Url::parse(url).expect("url parses"),
             tls: knobs.tls,
             client_identity: knobs.client_identity,
@@ -123,21 +128,38 @@ pub async fn run_library(url: &str, ids: &[&str], knobs: Knobs) -> RunReport {
         credentials,
         profile,
         expectations,
-        timeout: knobs.timeout,
-        concurrency: knobs.concurrency,
-        connections: knobs.connections,
-        body_cap: knobs.body_cap,
-        started_at: "1970-01-01T00:00:00Z".to_owned(),
-        embedded_gateway: false,
-        gateway_faults: Vec::new(),
-        only: None,
-    };
-    runner::run(
+    );
+    plan.timeout = knobs.timeout;
+    plan.concurrency = knobs.concurrency;
+    plan.body_cap = knobs.body_cap;
+    plan.connections = knobs.connections;
+    plan.control = knobs.control;
+    run_plan(&plan, &cases, &redactor, RunInfo::default()).await
+}
+
+/// Runs `cases` under `plan` through the library and assembles the report
+/// (start time 1970-01-01, unless `info` says otherwise).
+pub async fn run_plan(
+    plan: &RunPlan,
+    cases: &[&Case],
+    redactor: &ccgw_conformance::redact::Redactor,
+    mut info: RunInfo,
+) -> RunReport {
+    let (schemas, suite) = suite();
+    if info.started_at.is_empty() {
+        info.started_at = "1970-01-01T00:00:00Z".to_owned();
+    }
+    let session = ccgw_conformance::pipeline::RunSession {
         suite,
-        &cases,
-        &plan,
         schemas,
-        &redactor,
+        cases: cases.to_vec(),
+        plan: plan.clone(),
+        info,
+        redactor: redactor.clone(),
+        baseline: None,
+    };
+    ccgw_conformance::pipeline::run_session(
+        &session,
         &mut runner::NoListener,
         std::future::pending(),
     )
@@ -191,9 +213,12 @@ pub fn bin() -> Command {
 }
 
 /// The binary set to `run --target url --agent-id AGENT`.
+/// Control requests are off (`--no-control`): a hostile server answers every
+/// request alike, so its answer to the control would decide the run before
+/// the case under test is sent.
 pub fn run_target(url: &str) -> Command {
     let mut cmd = bin();
-    cmd.args(["run", "--target", url, "--agent-id", AGENT]);
+    cmd.args(["run", "--target", url, "--agent-id", AGENT, "--no-control"]);
     cmd
 }
 
