@@ -89,8 +89,10 @@ pub fn summary_line(report: &RunReport) -> String {
 /// One line for a control request.
 fn control_line(record: &ControlRecord) -> String {
     format!(
-        "control request ({}): {} -> {:?}",
-        record.when, record.observed, record.outcome
+        "control request ({}): {} -> {}",
+        record.when,
+        console::safe(&record.observed),
+        record.outcome.describe()
     )
 }
 

@@ -119,6 +119,18 @@ pub enum ControlOutcome {
     NoAnswer,
 }
 
+impl ControlOutcome {
+    /// The outcome in words, as the console and the reports say it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ControlOutcome::Accepted => "credentials accepted",
+            ControlOutcome::CredentialsRefused => "credentials refused",
+            ControlOutcome::Inconclusive => "inconclusive",
+            ControlOutcome::NoAnswer => "no answer",
+        }
+    }
+}
+
 /// Name and version of the tool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToolInfo {
