@@ -28,6 +28,7 @@ pub mod report;
 pub mod runner;
 pub mod schemas;
 pub mod selftest;
+pub mod session;
 pub mod suggest;
 pub mod suite;
 

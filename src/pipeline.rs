@@ -4,6 +4,7 @@
 //! [`run_session`]; tests and other tools can do the same.
 
 use crate::redact::Redactor;
+use crate::report::RunResults;
 use crate::report::{RunInfo, RunReport};
 use crate::runner::{EventListener, RunError, RunPlan};
 use crate::schemas::Schemas;
@@ -32,7 +33,17 @@ pub async fn run_session(
     listener: &mut dyn EventListener,
     interrupt: impl Future<Output = ()>,
 ) -> Result<RunReport, RunError> {
-    let results = crate::runner::run(
+    let results = run_cases(session, listener, interrupt).await?;
+    Ok(report_of(session, results))
+}
+
+/// Runs the session's cases (the first half of [`run_session`]).
+pub async fn run_cases(
+    session: &RunSession<'_>,
+    listener: &mut dyn EventListener,
+    interrupt: impl Future<Output = ()>,
+) -> Result<RunResults, RunError> {
+    crate::runner::run(
         &session.cases,
         &session.plan,
         session.schemas,
@@ -40,7 +51,12 @@ pub async fn run_session(
         listener,
         interrupt,
     )
-    .await?;
+    .await
+}
+
+/// The report of `results`: assembled, compared with the baseline and
+/// redacted (the second half of [`run_session`]).
+pub fn report_of(session: &RunSession<'_>, results: RunResults) -> RunReport {
     let mut report =
         crate::report::assemble(session.suite, &session.plan.facts(), &session.info, results);
     if let Some((old, label)) = &session.baseline {
@@ -49,5 +65,5 @@ pub async fn run_session(
     // Every string, the comparison's too, with every secret learned in the
     // run (one learned late is hidden early too).
     session.redactor.report(&mut report);
-    Ok(report)
+    report
 }

@@ -36,13 +36,19 @@ pub async fn start_embedded(
     faults: &[Fault],
     slow_delay: std::time::Duration,
 ) -> Result<Embedded, GatewayError> {
-    let config = GatewayConfig {
+    start_embedded_with(GatewayConfig {
         faults: faults.to_vec(),
         agent_id_min: profile.agent_id_min,
         agent_id_max: profile.agent_id_max,
         slow_delay,
         ..GatewayConfig::default()
-    };
+    })
+    .await
+}
+
+#[cfg(feature = "gateway")]
+/// Starts the reference gateway with `config` and says how to reach it.
+pub async fn start_embedded_with(config: GatewayConfig) -> Result<Embedded, GatewayError> {
     let gateway = gateway::start(config).await?;
     let base_url = reqwest::Url::parse(&gateway.base_url).expect("the gateway's base URL parses");
     let tls = match &gateway.ca_cert_pem {
@@ -196,6 +202,14 @@ pub fn cases_by_fault(suite: &crate::suite::Suite) -> BTreeMap<String, BTreeSet<
         .iter()
         .map(|f| (f.name().to_owned(), BTreeSet::new()))
         .collect();
+    // Session faults are caught by the session's checks (a session-aware run).
+    for check in crate::session::SESSION_CHECKS {
+        for fault in check.catches {
+            map.entry((*fault).to_owned())
+                .or_default()
+                .insert(check.id.to_owned());
+        }
+    }
     for case in &suite.cases {
         for fault in &case.catches {
             map.entry(fault.clone())
@@ -285,6 +299,8 @@ pub enum SelfTestError {
     Gateway(#[from] GatewayError),
     #[error(transparent)]
     Run(#[from] crate::runner::RunError),
+    #[error("start the agent session: {0}")]
+    Session(String),
 }
 
 #[cfg(feature = "gateway")]
@@ -300,6 +316,12 @@ pub async fn run_embedded(
     options: &SelfTestOptions,
 ) -> Result<crate::report::RunReport, SelfTestError> {
     let options = options.clone().for_faults(faults);
+    if faults.iter().any(|f| f.is_session()) {
+        let all: Vec<&crate::suite::Case> = suite.cases.iter().collect();
+        let cases = only.unwrap_or(&all);
+        return crate::session::run_with_session(suite, schemas, profile, faults, cases, &options)
+            .await;
+    }
     let embedded = start_embedded(profile, faults, options.slow_delay).await?;
     let mut plan = crate::runner::RunPlan::new(
         embedded.target.clone(),

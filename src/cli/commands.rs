@@ -11,7 +11,7 @@ use ccgw_conformance::contract::Profile;
 use ccgw_conformance::gateway::Fault;
 #[cfg(feature = "gateway")]
 use ccgw_conformance::gateway::{self, GatewayConfig};
-use ccgw_conformance::pipeline::{RunSession, run_session};
+use ccgw_conformance::pipeline::RunSession;
 use ccgw_conformance::render;
 use ccgw_conformance::report::{ExpectationSource, NotAssessedCause, RunInfo, RunReport, Verdict};
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
@@ -110,7 +110,7 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     })?;
 
     let mut embedded = None;
-    let (target, credentials) = match &args.target {
+    let (target, mut credentials) = match &args.target {
         Some(url) => external_target(&args, url, &origins)?,
         None => {
             let (e, target, credentials) = super::embedded::start(&profile, &args.faults).await?;
@@ -120,12 +120,35 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     };
     let redactor = selftest::redactor_for(&credentials);
     console::set_redactor(&redactor);
+    // Credentials written into the target URL are secrets too.
+    if let Some(password) = target.base_url.password() {
+        redactor.add_secret(password, "<password>");
+    }
     if target.base_url.scheme() == "http" && args.target.is_some() {
         eprintln!(
             "warning: {} is plain http://: the Guid travels in clear to the target; use https://",
             ccgw_conformance::report::display_target(&target.base_url)
         );
     }
+    let interrupt = futures_util::FutureExt::shared(Box::pin(interrupt_signal()));
+    let opened = super::session::open(
+        &args.session,
+        args.quiet,
+        &target,
+        &mut credentials,
+        &redactor,
+        interrupt.clone(),
+    )
+    .await;
+    let (agent, no_call) = match opened {
+        Ok(opened) => opened,
+        Err(failure) => {
+            if let Some(e) = embedded {
+                super::embedded::stop(e).await;
+            }
+            return Err(failure);
+        }
+    };
     let mut plan = RunPlan::new(target, credentials, profile, expectations);
     plan.timeout = args.timeout;
     plan.concurrency = usize::from(args.concurrency);
@@ -137,6 +160,7 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     };
     plan.control_every = usize::from(args.control_every);
     plan.control = !args.no_control;
+    plan.flow = super::session::flow_control(&args.session, agent.as_ref(), no_call);
     let session = RunSession {
         suite: &suite,
         schemas: &schemas,
@@ -154,13 +178,17 @@ pub async fn run(mut args: RunArgs) -> Outcome {
         baseline,
     };
     let mut progress = Progress::new(args.quiet);
-    let result = run_session(&session, &mut progress, interrupt_signal()).await;
+    // Signed out after a failure or an interrupt too, before the gateway stops.
+    let (result, signed_out) =
+        ccgw_conformance::session::run_with_agent(&session, agent, &mut progress, interrupt).await;
+    super::session::announce(signed_out.as_ref(), args.quiet);
     if let Some(e) = embedded {
         super::embedded::stop(e).await;
     }
     let mut report =
         result.map_err(|e| Failure::config(format!("failed to start the run: {e}")))?;
     report.environment.label = args.label.clone();
+    report.environment.sign_off = args.sign_off.clone();
 
     // Every string, the comparison's too, with every secret learned in the run
     // (run_session redacts the report; the writer checks it once more).
@@ -175,6 +203,15 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     console::write_styled(console::Stream::Stderr, &closing, false);
     let summary = summary_line(&report);
     console::write_styled(console::Stream::Stdout, &summary, true);
+    if let Some(comparison) = &report.comparison {
+        println!(
+            "compared with the baseline: {}",
+            render::comparison::headline(comparison)
+        );
+        for warning in &comparison.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
     println!(
         "reports: {}",
         written
@@ -273,9 +310,14 @@ fn external_target(
             "--target needs --agent-id (or CCGW_AGENT_ID): the agent the Guid belongs to",
         )
     })?;
-    let guid = inputs::guid(args, origins)?.ok_or_else(|| {
-        Failure::config("--target needs a Guid: --guid-file FILE, CCGW_GUID or --guid")
-    })?;
+    let guid = if args.session.sign_in {
+        // The session's sign-in gives the Guid.
+        "(signing in)".to_owned()
+    } else {
+        inputs::guid(args, origins)?.ok_or_else(|| {
+            Failure::config("--target needs a Guid: --guid-file FILE, CCGW_GUID or --guid")
+        })?
+    };
     let optional = |value: &Option<String>, id: &str, what: &str| {
         value
             .as_deref()
@@ -376,6 +418,7 @@ pub async fn serve(args: ServeArgs) -> Outcome {
             .to_string();
         }
     }
+    config.session = super::session::serve_config(&args.session)?;
     let gw = gateway::start(config)
         .await
         .map_err(|e| Failure::config(format!("failed to start the reference gateway: {e}")))?;
@@ -432,6 +475,9 @@ pub async fn serve(args: ServeArgs) -> Outcome {
                 .join(", ")
         );
     }
+    if let Some(line) = super::session::serve_note(&args.session) {
+        println!("{line}");
+    }
     println!("press Ctrl-C to stop");
     stop.await;
     gw.shutdown().await;
@@ -443,6 +489,7 @@ pub async fn serve(args: ServeArgs) -> Outcome {
 pub async fn faults(_: FaultsArgs) -> Outcome {
     Err(super::embedded::not_compiled_in("faults"))
 }
+
 /// How many fault runs of `faults` go at once.
 #[cfg(feature = "gateway")]
 const FAULT_RUNS_AT_ONCE: usize = 4;
@@ -502,12 +549,15 @@ pub fn compare(args: CompareArgs) -> Outcome {
         .map_err(|e| Failure::config(format!("failed to load {e}")))?;
     let new = compare::load_report(&args.new)
         .map_err(|e| Failure::config(format!("failed to load {e}")))?;
-    let comparison = compare::compare(
+    let mut comparison = compare::compare(
         &old,
         &new,
         &args.old.display().to_string(),
         &args.new.display().to_string(),
     );
+    // The reports were redacted when written; secret-named keys are hidden
+    // again here in case one was edited by hand.
+    ccgw_conformance::redact::Redactor::new().comparison(&mut comparison);
     let written = compare::write_comparison(&comparison, &args.out).map_err(|e| {
         CliError::Write(format!(
             "failed to write the comparison to {}: {}",
@@ -515,13 +565,11 @@ pub fn compare(args: CompareArgs) -> Outcome {
             console::chain(&e)
         ))
     })?;
-    let counts: Vec<String> = comparison
-        .counts
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(k, n)| format!("{n} {k:?}"))
-        .collect();
-    println!("{}", counts.join(", "));
+    // The documented change names ("2 regressions, 1 changed answer, 49 unchanged").
+    println!("{}", render::comparison::headline(&comparison));
+    for warning in &comparison.warnings {
+        eprintln!("warning: {warning}");
+    }
     println!(
         "comparison: {}",
         written

@@ -8,5 +8,7 @@ pub mod generate;
 pub mod inputs;
 pub mod listing;
 pub mod progress;
+pub mod session;
+pub mod session_args;
 pub mod style;
 pub mod units;

@@ -203,6 +203,7 @@ mod tests {
             notes: Vec::new(),
             request: None,
             response: None,
+            attempts: Vec::new(),
             duration_ms: 1,
             cause: None,
         };

@@ -39,6 +39,16 @@ pub(crate) struct Behaviour {
     pub(crate) refusal: RefusalShape,
     pub(crate) redirect: bool,
     pub(crate) slow: bool,
+    pub(crate) session: SessionFaults,
+}
+
+/// Deviations of the agent session (see `session.rs`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct SessionFaults {
+    pub(crate) guid_not_rotated: bool,
+    pub(crate) signed_out_served: bool,
+    pub(crate) sign_out_ignored: bool,
+    pub(crate) guid_no_expiry: bool,
 }
 
 /// Deviations of the success result.
@@ -109,6 +119,10 @@ impl Behaviour {
                 Fault::Slow => b.slow = true,
                 Fault::HugeBody => b.result.huge = true,
                 Fault::NotJson => b.result.not_json = true,
+                Fault::GuidNotRotated => b.session.guid_not_rotated = true,
+                Fault::SignedOutServed => b.session.signed_out_served = true,
+                Fault::SignOutIgnored => b.session.sign_out_ignored = true,
+                Fault::GuidNoExpiry => b.session.guid_no_expiry = true,
             }
         }
         b

@@ -105,9 +105,29 @@ faults! {
     HugeBody => "huge-body", "the success body is padded to 8 MiB";
     /// The success body is `OK` as text/plain.
     NotJson => "not-json", "the success body is `OK` with text/plain";
+    /// Dynamic mode: polls never hand out a new Guid.
+    GuidNotRotated => "guid-not-rotated", "dynamic mode: the event poll never hands out a new Guid";
+    /// A signed-out agent's Guid is still served.
+    SignedOutServed => "signed-out-served", "the Guid of a signed-out agent is still served";
+    /// Sign-out answers success and changes nothing.
+    SignOutIgnored => "sign-out-ignored", "sign-out answers success but the agent stays signed in";
+    /// Dynamic mode: a Guid stays valid after its timeout.
+    GuidNoExpiry => "guid-no-expiry", "dynamic mode: a Guid stays valid after its timeout";
 }
 
 impl Fault {
+    /// True for a fault of the agent session (sign-in, Guid rotation and
+    /// expiry, sign-out): only a run that drives a session can catch it.
+    pub fn is_session(self) -> bool {
+        matches!(
+            self,
+            Fault::GuidNotRotated
+                | Fault::SignedOutServed
+                | Fault::SignOutIgnored
+                | Fault::GuidNoExpiry
+        )
+    }
+
     /// The fault named `name` (exact kebab-case), if any.
     pub fn from_name(name: &str) -> Option<Fault> {
         Self::all()
@@ -177,7 +197,7 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Fault::all().len());
-        assert_eq!(Fault::all().len(), 32);
+        assert_eq!(Fault::all().len(), 36);
     }
 
     #[test]

@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use super::agent_id::{parse_lenient, parse_strict};
 use super::behaviour::{Behaviour, ContentTypeRule};
 use super::response::{self, Refusal};
+use super::session;
 use super::sniff::WireGuid;
 use super::state::{GatewayState, GuidLookup, is_well_formed_guid};
 
@@ -23,7 +24,6 @@ use super::state::{GatewayState, GuidLookup, is_well_formed_guid};
 const MAX_BODY: usize = 64 * 1024;
 const MEDIACALL_PREFIX: &str = "/agentgateway/resource/mediacall/";
 const GETCONNECTINFO_SUFFIX: &str = "/getconnectinfo";
-const SIGN_IN_PREFIX: &str = "/agentgateway/resource/onlineagent/";
 
 /// The whole application: one dispatcher, so an empty `{agentid}` segment
 /// reaches the getconnectinfo checks instead of a router's 404.
@@ -32,6 +32,10 @@ pub(crate) fn router(state: Arc<GatewayState>) -> Router {
 }
 
 async fn dispatch(State(state): State<Arc<GatewayState>>, req: Request) -> Response {
+    let req = match session::dispatch(&state, req).await {
+        Ok(response) => return response,
+        Err(req) => req,
+    };
     let path = req.uri().path();
     if let Some(segment) = path
         .strip_prefix(MEDIACALL_PREFIX)
@@ -39,30 +43,12 @@ async fn dispatch(State(state): State<Arc<GatewayState>>, req: Request) -> Respo
         .filter(|segment| !segment.contains('/'))
     {
         let segment = segment.to_owned();
-        return get_connect_info(&state, &segment, req).await;
-    }
-    if let Some(segment) = path
-        .strip_prefix(SIGN_IN_PREFIX)
-        .filter(|segment| !segment.contains('/'))
-    {
-        return sign_in(&state, req.method(), segment);
+        return match session::flow_gate(&state, &segment, req, MAX_BODY).await {
+            Ok(req) => get_connect_info(&state, &segment, req).await,
+            Err(refused) => refused,
+        };
     }
     response::not_found()
-}
-
-/// `PUT /agentgateway/resource/onlineagent/{agentid}`: static sign-in.
-fn sign_in(state: &GatewayState, method: &Method, segment: &str) -> Response {
-    if method != Method::PUT {
-        return response::plain_refusal(Refusal::method("PUT"));
-    }
-    let Some(agent_id) = parse_strict(segment).filter(|id| state.sign_in_bounds.contains(*id))
-    else {
-        return response::plain_refusal(Refusal::INVALID_AGENT_ID);
-    };
-    match state.sign_in(&agent_id.to_string()) {
-        Some(guid) => response::signed_in(&guid),
-        None => response::plain_refusal(Refusal::INTERNAL),
-    }
 }
 
 async fn get_connect_info(state: &GatewayState, segment: &str, req: Request) -> Response {

@@ -94,6 +94,8 @@ mod response;
 #[cfg(feature = "gateway")]
 mod server;
 #[cfg(feature = "gateway")]
+mod session;
+#[cfg(feature = "gateway")]
 mod sniff;
 #[cfg(feature = "gateway")]
 mod state;
@@ -101,5 +103,7 @@ mod state;
 pub use fault::{Fault, UnknownFault};
 #[cfg(feature = "gateway")]
 pub use server::{GatewayConfig, GatewayError, RunningGateway, start};
+#[cfg(feature = "gateway")]
+pub use session::{AgentSession, AuthMode, SessionConfig, VideoCall};
 #[cfg(feature = "gateway")]
 pub use state::AgentCredentials;

@@ -79,6 +79,16 @@ impl Refusal {
         Refusal::ok("106-015", "call belongs to another agent");
     /// 100-007: something inside failed.
     pub(crate) const INTERNAL: Refusal = Refusal::ok("100-007", "internal error");
+    /// 000-007: the agent's flow limit (cec_07_0584).
+    pub(crate) const FLOW_LIMIT: Refusal =
+        Refusal::ok("000-007", "the interface is invoked repeatedly");
+    /// 100-001: a sign-in parameter is empty or invalid.
+    pub(crate) const SIGN_IN_PARAMETER: Refusal =
+        Refusal::ok("100-001", "parameter empty or invalid");
+    /// 100-002: the agent is already signed in.
+    pub(crate) const ALREADY_SIGNED_IN: Refusal = Refusal::ok("100-002", "agent already signed in");
+    /// 100-004: wrong user or password.
+    pub(crate) const WRONG_PASSWORD: Refusal = Refusal::ok("100-004", "wrong user or password");
 }
 
 /// A JSON value written in order; objects may repeat keys.
@@ -210,16 +220,20 @@ pub(crate) fn success(state: &GatewayState, user_id: &str) -> Response {
     if behaviour.result.not_json {
         return respond(StatusCode::OK, "text/plain", "OK".to_owned());
     }
-    let mut message = String::from("success");
-    if behaviour.result.huge {
-        message.push_str(&" ".repeat(HUGE_BODY));
-    }
-    let body = envelope(
+    let mut body = envelope(
         behaviour.envelope,
         "0",
-        &message,
+        "success",
         Some(connect_info(state, user_id)),
     );
+    if behaviour.result.huge {
+        // The padding goes into the message as written: spaces need no JSON
+        // escaping, and escaping 8 MiB takes seconds in a debug build.
+        let end = body
+            .find("\"success\"")
+            .map_or(body.len(), |at| at + "\"success".len());
+        body.insert_str(end, &" ".repeat(HUGE_BODY));
+    }
     respond(StatusCode::OK, JSON, body)
 }
 
@@ -307,6 +321,36 @@ fn with_allow(mut response: Response, allow: Option<&'static str>) -> Response {
             .insert(header::ALLOW, HeaderValue::from_static(allow));
     }
     response
+}
+
+/// The connection info of `user_id` as a JSON value (the content of an
+/// `AgentEvent_RequestConnect` event), with `callid` added.
+pub(crate) fn connect_info_value(state: &GatewayState, user_id: &str, callid: &str) -> Value {
+    let mut text = String::new();
+    connect_info(state, user_id).write(&mut text);
+    let mut value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    if let Some(object) = value.as_object_mut() {
+        object.insert("callid".to_owned(), Value::from(callid));
+    }
+    value
+}
+
+/// `{"message":"","retcode":"0","event":...}`, with `Set-GUID` when given.
+pub(crate) fn event(event: Option<Value>, set_guid: Option<&str>) -> Response {
+    let body = serde_json::json!({"message": "", "retcode": "0", "event": event});
+    let mut response = respond(StatusCode::OK, JSON, body.to_string());
+    if let Some(value) =
+        set_guid.and_then(|g| HeaderValue::from_str(&format!("JSESSIONID={g}")).ok())
+    {
+        response.headers_mut().insert("Set-GUID", value);
+    }
+    response
+}
+
+/// `{"retcode":"0","message":"success"}` without a Guid (sign-out).
+pub(crate) fn done() -> Response {
+    let body = envelope(EnvelopeShape::default(), "0", "success", None);
+    respond(StatusCode::OK, JSON, body)
 }
 
 #[cfg(test)]

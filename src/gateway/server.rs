@@ -15,6 +15,7 @@ use super::agent_id::{Bounds, parse_strict};
 use super::behaviour::Behaviour;
 use super::fault::Fault;
 use super::handler;
+use super::session::{AgentSession, SessionConfig};
 use super::sniff::SniffAcceptor;
 use super::state::{AgentCredentials, GatewayState};
 
@@ -43,6 +44,8 @@ pub struct GatewayConfig {
     pub agent_id_max: u64,
     /// Delay of the `slow` fault.
     pub slow_delay: Duration,
+    /// Sign-in, Guid mode and timers, events, flow limit (see `session.rs`).
+    pub session: SessionConfig,
     /// Require a client certificate signed by this CA (PEM): mutual TLS,
     /// see [`super::mtls`].
     pub client_ca_pem: Option<String>,
@@ -60,6 +63,7 @@ impl Default for GatewayConfig {
             agent_id_min: 101,
             agent_id_max: 59999,
             slow_delay: Duration::from_secs(5),
+            session: SessionConfig::default(),
             client_ca_pem: None,
         }
     }
@@ -104,6 +108,7 @@ pub struct RunningGateway {
     /// The self-signed certificate (PEM) to trust; `None` for plain HTTP.
     pub ca_cert_pem: Option<String>,
     addr: SocketAddr,
+    state: Arc<GatewayState>,
     handle: Handle<SocketAddr>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -122,6 +127,11 @@ impl RunningGateway {
     /// The bound address (127.0.0.1 and the actual port).
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The session state of `agent_id` now (signed in, sign-outs, polls...).
+    pub fn agent_session(&self, agent_id: &str) -> Option<AgentSession> {
+        self.state.sessions.view(agent_id)
     }
 
     /// Stops the gateway: requests in flight get 1 s, then the task is
@@ -165,9 +175,11 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
         &config.agent_id,
         &config.other_agent_id,
         config.slow_delay,
+        config.session.clone(),
     )?;
     let (agent, other_agent) = (state.agent.clone(), state.other_agent.clone());
-    let app = handler::router(Arc::new(state)).into_make_service();
+    let state = Arc::new(state);
+    let app = handler::router(Arc::clone(&state)).into_make_service();
 
     let bind_error = |source| GatewayError::Bind {
         host: config.host,
@@ -202,6 +214,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
         other_agent,
         ca_cert_pem,
         addr,
+        state,
         handle,
         task: Some(task),
     })

@@ -2,9 +2,7 @@
 //! (agent id -> callid), and the per-start secrets, all drawn from the
 //! system's random source at start.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use ring::rand::{SecureRandom, SystemRandom};
@@ -12,9 +10,10 @@ use ring::rand::{SecureRandom, SystemRandom};
 use super::GatewayError;
 use super::agent_id::Bounds;
 use super::behaviour::Behaviour;
+use super::session::{SessionConfig, Sessions};
 
 /// Most sign-ins kept; beyond it a sign-in is answered 100-007.
-const MAX_SESSIONS: usize = 10_000;
+pub(crate) const MAX_SESSIONS: usize = 10_000;
 
 /// A signed-in agent as a client sees it: its id, its Guid and its live call.
 #[derive(Clone, PartialEq, Eq)]
@@ -50,8 +49,8 @@ pub(crate) struct GatewayState {
     pub(crate) other_agent: AgentCredentials,
     pub(crate) signature: String,
     pub(crate) slow_delay: Duration,
-    sessions: Mutex<HashMap<String, String>>,
-    random: SystemRandom,
+    pub(crate) sessions: Sessions,
+    pub(crate) random: SystemRandom,
 }
 
 /// What a Guid header value stands for.
@@ -71,6 +70,7 @@ impl GatewayState {
         agent_id: &str,
         other_agent_id: &str,
         slow_delay: Duration,
+        session: SessionConfig,
     ) -> Result<Self, GatewayError> {
         let random = SystemRandom::new();
         let agent = AgentCredentials {
@@ -87,10 +87,12 @@ impl GatewayState {
             other_agent.callid = new_callid(&random)?;
         }
         let signature = hex(&random_bytes::<16>(&random)?);
-        let sessions = HashMap::from([
-            (agent.guid.clone(), agent.agent_id.clone()),
-            (other_agent.guid.clone(), other_agent.agent_id.clone()),
-        ]);
+        let sessions = Sessions::new(
+            session,
+            behaviour.session,
+            (&agent.agent_id, &agent.guid),
+            (&other_agent.agent_id, &other_agent.guid),
+        );
         Ok(GatewayState {
             behaviour,
             bounds,
@@ -99,36 +101,22 @@ impl GatewayState {
             other_agent,
             signature,
             slow_delay,
-            sessions: Mutex::new(sessions),
+            sessions,
             random,
         })
     }
 
     /// Who a Guid was issued to; `None` if the session table is unusable.
     pub(crate) fn lookup_guid(&self, guid: &str) -> Option<GuidLookup> {
-        let sessions = self.sessions.lock().ok()?;
-        Some(match sessions.get(guid) {
-            Some(agent) => GuidLookup::Issued(agent.clone()),
-            None => GuidLookup::Unknown,
-        })
+        self.sessions.lookup(guid)
     }
 
-    /// Signs `agent_id` in with a new Guid; `None` when that fails inside.
-    pub(crate) fn sign_in(&self, agent_id: &str) -> Option<String> {
-        let guid = new_guid(&self.random, "AgentGateway0").ok()?;
-        let mut sessions = self.sessions.lock().ok()?;
-        if sessions.len() >= MAX_SESSIONS {
-            return None;
-        }
-        sessions.insert(guid.clone(), agent_id.to_owned());
-        Some(guid)
-    }
-
-    /// The live call of `agent_id`: only the two configured agents have one.
+    /// The live call of `agent_id`: only the two configured agents have one
+    /// (the first one as the session configuration says).
     pub(crate) fn live_call(&self, agent_id: &str) -> Option<&str> {
         [&self.agent, &self.other_agent]
             .into_iter()
-            .find(|agent| agent.agent_id == agent_id)
+            .find(|agent| agent.agent_id == agent_id && self.sessions.has_call(agent_id))
             .map(|agent| agent.callid.as_str())
     }
 
@@ -136,7 +124,7 @@ impl GatewayState {
     pub(crate) fn call_owner(&self, callid: &str) -> Option<&str> {
         [&self.agent, &self.other_agent]
             .into_iter()
-            .find(|agent| agent.callid == callid)
+            .find(|agent| agent.callid == callid && self.sessions.has_call(&agent.agent_id))
             .map(|agent| agent.agent_id.as_str())
     }
 
@@ -172,7 +160,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A Guid like `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.{suffix}`.
-fn new_guid(random: &SystemRandom, suffix: &str) -> Result<String, GatewayError> {
+pub(crate) fn new_guid(random: &SystemRandom, suffix: &str) -> Result<String, GatewayError> {
     let h = hex(&random_bytes::<16>(random)?);
     Ok(format!(
         "{}-{}-{}-{}-{}.{suffix}",

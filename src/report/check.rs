@@ -38,11 +38,17 @@ pub enum CheckId {
     ResultSchema,
     /// `userId` is not the path agent id.
     ResultUserId,
+    /// Dynamic mode: no new Guid within the Guid interval (session check).
+    SessionGuidRotated,
+    /// Dynamic mode: a Guid served after its timeout (session check).
+    SessionGuidExpired,
+    /// A Guid served after an accepted sign-out (session check).
+    SessionSignedOut,
 }
 
 impl CheckId {
     /// Every check.
-    pub const ALL: [CheckId; 14] = [
+    pub const ALL: [CheckId; 17] = [
         CheckId::Redirect,
         CheckId::BodySize,
         CheckId::HttpStatus,
@@ -57,6 +63,9 @@ impl CheckId {
         CheckId::NoInternals,
         CheckId::ResultSchema,
         CheckId::ResultUserId,
+        CheckId::SessionGuidRotated,
+        CheckId::SessionGuidExpired,
+        CheckId::SessionSignedOut,
     ];
 
     /// The stable id, e.g. `result.schema`.
@@ -76,6 +85,9 @@ impl CheckId {
             CheckId::NoInternals => "refusal.no_internals",
             CheckId::ResultSchema => "result.schema",
             CheckId::ResultUserId => "result.user_id",
+            CheckId::SessionGuidRotated => "session.guid_rotated",
+            CheckId::SessionGuidExpired => "session.guid_expired",
+            CheckId::SessionSignedOut => "session.signed_out",
         }
     }
 
@@ -104,6 +116,11 @@ impl CheckId {
             }
             CheckId::ResultSchema => "the result satisfies Table 5",
             CheckId::ResultUserId => "result.userId is the path agentid",
+            CheckId::SessionGuidRotated => {
+                "dynamic mode: an event poll hands out a new Guid within the Guid interval"
+            }
+            CheckId::SessionGuidExpired => "dynamic mode: a Guid is refused after its timeout",
+            CheckId::SessionSignedOut => "after an accepted sign-out the agent's Guid is refused",
         }
     }
 

@@ -87,6 +87,7 @@ pub fn assemble(
         requirements,
         cases,
         comparison: None,
+        session: None,
         assessment,
     };
     report.assessment.headline = headline(&report);
@@ -442,6 +443,7 @@ pub fn display_target(url: &reqwest::Url) -> String {
 fn environment(suite: &Suite, facts: &PlanFacts, info: &RunInfo) -> Environment {
     Environment {
         label: None,
+        sign_off: None,
         target: facts.target.clone(),
         embedded_gateway: info.embedded_gateway,
         gateway_faults: info.gateway_faults.clone(),

@@ -14,8 +14,10 @@ mod collect;
 mod expectations;
 mod inputs;
 mod model;
+mod session;
 
 pub use check::{CheckId, UnknownCheckId};
 pub use collect::{assemble, display_target, headline, summarize};
 pub use inputs::{PlanFacts, RunInfo, RunResults};
 pub use model::*;
+pub use session::{Attempt, SessionEntry, SessionReport};

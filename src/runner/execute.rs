@@ -5,7 +5,9 @@ use super::plan::RunPlan;
 use super::request::{Prepared, Resolution, resolve};
 use crate::checks::{CheckContext, Observed, evaluate, shape};
 use crate::redact::Redactor;
-use crate::report::{CaseResult, Cause, Header, RequestEvidence, ResponseEvidence, Status};
+use crate::report::{
+    Attempt, CaseResult, Cause, Header, RequestEvidence, ResponseEvidence, Status,
+};
 use crate::suite::Case;
 use std::time::Instant;
 
@@ -51,17 +53,10 @@ impl CaseRunner<'_> {
             Resolution::Ready { request, expected } => (request, expected),
         };
         result.expected = expected.describe();
-        result.request = Some(self.request_evidence(&request));
-        let sent = self
-            .clients
-            .send(
-                &self.plan.target,
-                &request,
-                case.fresh_connection,
-                self.plan.timeout,
-                self.plan.body_cap,
-            )
+        let (sent, request, generation) = self
+            .send_with_retries(request, case.fresh_connection, &mut result)
             .await;
+        result.request = Some(self.request_evidence(&request, generation));
         result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let response = match sent {
             Ok(r) => r,
@@ -111,6 +106,16 @@ impl CaseRunner<'_> {
         };
         result.findings = findings;
         result.response = Some(self.response_evidence(&response));
+        if retcode_of(&response).as_deref() == Some(super::FLOW_CONTROL_RETCODE) {
+            // Refused by flow control after every retry: no verdict on the case.
+            result.status = Status::Skipped;
+            result.findings.clear();
+            result.reason = Some(format!(
+                "not assessed (flow control): still answered {} after {} attempt(s)",
+                super::FLOW_CONTROL_RETCODE,
+                result.attempts.len().max(1)
+            ));
+        }
         self.redactor.case_result(&mut result);
         Executed {
             result,
@@ -119,7 +124,73 @@ impl CaseRunner<'_> {
         }
     }
 
-    fn request_evidence(&self, request: &Prepared) -> RequestEvidence {
+    /// Sends `request` (with the session's current Guid), retrying after a
+    /// pause while it is answered 000-007; every attempt is recorded when
+    /// there was more than one or the only one was refused.
+    async fn send_with_retries(
+        &self,
+        request: Prepared,
+        fresh_connection: bool,
+        result: &mut CaseResult,
+    ) -> (
+        Result<RawResponse, super::http::TransportError>,
+        Prepared,
+        Option<u32>,
+    ) {
+        let flow = &self.plan.flow;
+        loop {
+            let (request, generation) = self.with_session_guid(&request);
+            if let Some(pacer) = &flow.rate {
+                pacer.wait().await;
+            }
+            let sent = self
+                .clients
+                .send(
+                    &self.plan.target,
+                    &request,
+                    fresh_connection,
+                    self.plan.timeout,
+                    self.plan.body_cap,
+                )
+                .await;
+            let retcode = sent.as_ref().ok().and_then(retcode_of);
+            let refused = retcode.as_deref() == Some(super::FLOW_CONTROL_RETCODE);
+            if refused || !result.attempts.is_empty() {
+                result.attempts.push(Attempt {
+                    number: u32::try_from(result.attempts.len() + 1).unwrap_or(u32::MAX),
+                    http_status: sent.as_ref().ok().map(|r| r.status),
+                    retcode: retcode.map(|r| self.redactor.text(&r)),
+                    guid_generation: generation,
+                });
+            }
+            let attempt = u32::try_from(result.attempts.len()).unwrap_or(u32::MAX);
+            if refused && attempt <= flow.retries {
+                tokio::time::sleep(flow.retry_pause).await;
+                continue;
+            }
+            return (sent, request, generation);
+        }
+    }
+
+    /// `request` with the session's current Guid in place of the configured
+    /// one, and its generation; unchanged without a session.
+    fn with_session_guid(&self, request: &Prepared) -> (Prepared, Option<u32>) {
+        let Some(source) = &self.plan.flow.guid else {
+            return (request.clone(), None);
+        };
+        let (guid, generation) = source.current();
+        let mut request = request.clone();
+        let mut carried = false;
+        for (name, value) in &mut request.headers {
+            if name.eq_ignore_ascii_case("guid") && *value == self.plan.credentials.guid {
+                value.clone_from(&guid);
+                carried = true;
+            }
+        }
+        (request, carried.then_some(generation))
+    }
+
+    fn request_evidence(&self, request: &Prepared, generation: Option<u32>) -> RequestEvidence {
         let path = super::http::url_for(&self.plan.target.base_url, &request.path)
             .path()
             .to_owned();
@@ -143,6 +214,7 @@ impl CaseRunner<'_> {
                 .body
                 .as_ref()
                 .map(|b| self.redactor.text(&String::from_utf8_lossy(b))),
+            guid_generation: generation,
         }
     }
 
@@ -187,6 +259,17 @@ impl CaseRunner<'_> {
     }
 }
 
+/// The `retcode` of a JSON envelope, as text.
+fn retcode_of(response: &RawResponse) -> Option<String> {
+    let json = serde_json::from_slice::<serde_json::Value>(&response.body).ok()?;
+    let retcode = json.get("retcode")?;
+    Some(
+        retcode
+            .as_str()
+            .map_or_else(|| retcode.to_string(), str::to_owned),
+    )
+}
+
 fn header(response: &RawResponse, name: &str) -> Option<String> {
     response
         .headers
@@ -210,6 +293,7 @@ pub fn skeleton(case: &Case) -> CaseResult {
         notes: case.rationale.iter().cloned().collect(),
         request: None,
         response: None,
+        attempts: Vec::new(),
         duration_ms: 0,
         cause: None,
     }

@@ -103,6 +103,8 @@ pub struct RunPlan {
     /// for targets that answer every request alike, as the tests of single
     /// answers use: a control is then meaningless.
     pub control: bool,
+    /// Flow control (retries, pacing) and the live session's Guid.
+    pub flow: super::FlowControl,
 }
 
 /// Default per-request timeout.
@@ -133,6 +135,7 @@ impl RunPlan {
             control_every: DEFAULT_CONTROL_EVERY,
             session: SessionHealth::default(),
             control: true,
+            flow: super::FlowControl::default(),
         }
     }
 

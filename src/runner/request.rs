@@ -125,10 +125,10 @@ pub fn resolve(case: &Case, plan: &RunPlan) -> Resolution {
         Err(skip) => return Resolution::Skip(skip),
     };
     if needs_live_call(&expected) && creds.callid.is_none() {
-        return Resolution::Skip(
+        return Resolution::Skip(plan.flow.no_call_reason.clone().unwrap_or_else(|| {
             "expects connection info, which needs a live video call of the agent (--callid)"
-                .to_owned(),
-        );
+                .to_owned()
+        }));
     }
     Resolution::Ready { request, expected }
 }

@@ -68,6 +68,10 @@ fn catching_checks(fault: Fault) -> &'static [CheckId] {
         Fault::Slow => &[],
         Fault::HugeBody => &[C::BodySize],
         Fault::NotJson => &[C::BodyJson],
+        // Session faults: caught by the session checks of a session-aware run.
+        Fault::GuidNotRotated => &[C::SessionGuidRotated],
+        Fault::SignedOutServed | Fault::SignOutIgnored => &[C::SessionSignedOut],
+        Fault::GuidNoExpiry => &[C::SessionGuidExpired],
     }
 }
 

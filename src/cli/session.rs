@@ -1,0 +1,188 @@
+//! The agent session on the command line: `run --sign-in` (password,
+//! sign-in body, forcelogin, waiting for a call), flow control (`--retries`,
+//! `--retry-pause`, `--rate`), and the dynamic-mode flags of `serve`.
+
+use super::commands::Failure;
+#[cfg(feature = "gateway")]
+use super::session_args::ServeSessionArgs;
+use super::session_args::SessionArgs;
+#[cfg(feature = "gateway")]
+use ccgw_conformance::gateway::{AuthMode, SessionConfig, VideoCall};
+use ccgw_conformance::redact::Redactor;
+use ccgw_conformance::report::SessionReport;
+use ccgw_conformance::runner::{Credentials, FlowControl, Pacer, Target};
+use ccgw_conformance::session::{Session, SessionOptions, SignInBody};
+use std::future::Future;
+use std::io::IsTerminal;
+
+/// The gateway's session configuration from the `serve` flags.
+#[cfg(feature = "gateway")]
+pub fn serve_config(args: &ServeSessionArgs) -> Result<SessionConfig, Failure> {
+    let password = args
+        .password_file
+        .as_ref()
+        .map(|path| first_line(path, "--password-file"))
+        .transpose()?;
+    Ok(SessionConfig {
+        auth_mode: if args.auth_mode == "dynamic" {
+            AuthMode::Dynamic
+        } else {
+            AuthMode::Static
+        },
+        guid_interval: args.guid_interval,
+        guid_timeout: args.guid_timeout,
+        idle_sign_out: args.idle_sign_out,
+        poll_wait: args.poll_wait,
+        agent_signed_in: password.is_none(),
+        password,
+        video_call: match (args.no_call, args.call_after) {
+            (true, _) => VideoCall::Never,
+            (false, Some(after)) => VideoCall::AfterSignIn(after),
+            (false, None) => VideoCall::Live,
+        },
+        flow_limit: args.flow_limit,
+    })
+}
+
+/// What `serve` says about its session mode, if it is not the default.
+#[cfg(feature = "gateway")]
+pub fn serve_note(args: &ServeSessionArgs) -> Option<String> {
+    let mut parts = Vec::new();
+    if args.auth_mode == "dynamic" {
+        parts.push(format!(
+            "dynamic Guids (interval {} ms, timeout {} ms, idle sign-out {} ms)",
+            args.guid_interval.as_millis(),
+            args.guid_timeout.as_millis(),
+            args.idle_sign_out.as_millis()
+        ));
+    }
+    if args.password_file.is_some() {
+        parts.push(
+            "the agent starts signed out: sign in with PUT .../onlineagent/{agentid} and {\"password\": ...} (the guid above is not valid)"
+                .to_owned(),
+        );
+    }
+    if let Some(k) = args.flow_limit {
+        parts.push(format!(
+            "call number K, 2K, ... (K = {k}) of an agent's getconnectinfo is answered 000-007"
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("session:      {}", parts.join("; ")))
+}
+
+fn first_line(path: &std::path::Path, flag: &str) -> Result<String, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::config(format!("failed to read {flag} {}: {e}", path.display())))?;
+    Ok(text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end()
+        .to_owned())
+}
+
+/// The password: `--password-file` over `CCGW_PASSWORD`.
+fn password(args: &SessionArgs) -> Result<String, Failure> {
+    if let Some(path) = &args.password_file {
+        return first_line(path, "--password-file");
+    }
+    std::env::var("CCGW_PASSWORD").map_err(|_| {
+        Failure::config(
+            "--sign-in needs the agent's password: --password-file FILE or CCGW_PASSWORD \
+             (an empty password is given as an empty file)",
+        )
+    })
+}
+
+/// Flow control and the session's Guid for the run plan.
+pub fn flow_control(
+    args: &SessionArgs,
+    session: Option<&Session>,
+    no_call: Option<String>,
+) -> FlowControl {
+    FlowControl {
+        guid: session.map(Session::guid),
+        retries: args.retries,
+        retry_pause: args.retry_pause,
+        rate: args.rate.map(Pacer::new),
+        no_call_reason: no_call,
+    }
+}
+
+/// With `--sign-in`: signs the agent in, starts the poll, puts the first
+/// Guid into `credentials` and, with `--wait-for-call`, the call's callid.
+/// Gives the session (if any) and why there is no call (if it waited in vain).
+pub async fn open(
+    args: &SessionArgs,
+    quiet: bool,
+    target: &Target,
+    credentials: &mut Credentials,
+    redactor: &Redactor,
+    interrupt: impl Future<Output = ()>,
+) -> Result<(Option<Session>, Option<String>), Failure> {
+    if !args.sign_in {
+        if args.wait_for_call.is_some() || args.force_login {
+            return Err(Failure::config(
+                "--wait-for-call and --force-login need --sign-in",
+            ));
+        }
+        return Ok((None, None));
+    }
+    let mut options = SessionOptions::new(&credentials.agent_id, &password(args)?);
+    options.force_login = args.force_login;
+    options.guid_interval = args.guid_interval;
+    options.guid_timeout = args.guid_timeout;
+    if let Some(path) = &args.sign_in_body {
+        options.body =
+            SignInBody::from_file(path).map_err(|e| Failure::config(format!("failed to {e}")))?;
+    }
+    let mut session = Session::sign_in(target, options, redactor)
+        .await
+        .map_err(|e| Failure::config(format!("failed to {e}")))?;
+    credentials.guid = session.current_guid();
+    session.start_polling();
+    let Some(within) = args.wait_for_call else {
+        return Ok((Some(session), None));
+    };
+    if credentials.callid.is_some() {
+        return Ok((Some(session), None));
+    }
+    let agent = credentials.agent_id.clone();
+    let secs = within.as_secs_f64().ceil() as u64;
+    let terminal = !quiet && std::io::stderr().is_terminal();
+    if !quiet {
+        eprintln!("waiting up to {secs} s for an H5 video call to agent {agent}");
+    }
+    let tick = |left: u64| {
+        if terminal {
+            eprint!("\r  {left:>4} s left ");
+        }
+    };
+    let callid = tokio::select! {
+        callid = session.wait_for_call(within, tick) => callid,
+        () = interrupt => None,
+    };
+    if terminal {
+        eprintln!("");
+    }
+    let no_call = match &callid {
+        Some(_) => None,
+        None => Some(format!(
+            "no H5 video call to agent {agent} within {secs} s (--wait-for-call): expects connection info, which needs a live video call"
+        )),
+    };
+    credentials.callid = callid;
+    Ok((Some(session), no_call))
+}
+
+/// Says how the session ended: signed out, or the refused sign-out.
+pub fn announce(session: Option<&SessionReport>, quiet: bool) {
+    let Some(session) = session else {
+        return;
+    };
+    if session.sign_out_refused {
+        eprintln!("warning: agent {}: {}", session.agent_id, session.sign_out);
+    } else if !quiet {
+        eprintln!("agent {} signed out", session.agent_id);
+    }
+}

@@ -1,0 +1,88 @@
+//! The agent session's options: `run --sign-in` and flow control, and the
+//! dynamic-mode flags of `serve` (kept apart from `session.rs` so that the
+//! parser compiles on its own, as the tests of the command line use it).
+
+use super::units::parse_duration as parse_seconds;
+use clap::Args;
+use clap::builder::BoolishValueParser;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `run` options of the agent session and of flow control.
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    /// Sign the agent in, keep it polling events (the heartbeat, following
+    /// the dynamic Guid) for the whole run, and sign it out at the end.
+    #[arg(long, env = "CCGW_SIGN_IN", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub sign_in: bool,
+    /// With --sign-in: a file whose first line is the password (or CCGW_PASSWORD).
+    #[arg(long, env = "CCGW_PASSWORD_FILE", value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// With --sign-in: a JSON object of the other sign-in fields (phonenum, agenttype, status, ...).
+    #[arg(long, env = "CCGW_SIGN_IN_BODY", value_name = "FILE")]
+    pub sign_in_body: Option<PathBuf>,
+    /// With --sign-in: sign in with .../forcelogin, taking over a session elsewhere.
+    #[arg(long, env = "CCGW_FORCE_LOGIN", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub force_login: bool,
+    /// With --sign-in: wait up to SECS for an H5 video call (AgentEvent_RequestConnect) and use its callid.
+    #[arg(long, env = "CCGW_WAIT_FOR_CALL", value_name = "SECS", value_parser = parse_seconds)]
+    pub wait_for_call: Option<Duration>,
+    /// Retries of a case answered 000-007 (flow control).
+    #[arg(long, env = "CCGW_RETRIES", value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub retries: u32,
+    /// Pause before such a retry, in seconds.
+    #[arg(long, env = "CCGW_RETRY_PAUSE", value_name = "SECS", default_value = "1", value_parser = parse_seconds)]
+    pub retry_pause: Duration,
+    /// Pace every request of the cases to at most N per second (`5` or `5/s`).
+    #[arg(long, env = "CCGW_RATE", value_name = "N/s", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// With --sign-in: the gateway's Guid interval (GUIDINTERVAL); checks that polls rotate the Guid.
+    #[arg(long, env = "CCGW_GUID_INTERVAL", value_name = "SECS", value_parser = parse_seconds)]
+    pub guid_interval: Option<Duration>,
+    /// With --sign-in: the gateway's Guid timeout (GUIDTIMEOUT); checks that the first Guid dies
+    /// (the run waits until it has).
+    #[arg(long, env = "CCGW_GUID_TIMEOUT", value_name = "SECS", value_parser = parse_seconds)]
+    pub guid_timeout: Option<Duration>,
+}
+
+/// `serve` options of the agent session.
+#[derive(Debug, Args)]
+pub struct ServeSessionArgs {
+    /// Guid mode: static (AUTHMODE=1) or dynamic (AUTHMODE=2: rotating, expiring Guids).
+    #[arg(long, value_name = "MODE", default_value = "static", value_parser = ["static", "dynamic"])]
+    pub auth_mode: String,
+    /// Dynamic mode: a poll this long after the current Guid was issued hands out a new one.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_seconds)]
+    pub guid_interval: Duration,
+    /// Dynamic mode: a Guid dies this long after it was issued.
+    #[arg(long, value_name = "SECS", default_value = "120", value_parser = parse_seconds)]
+    pub guid_timeout: Duration,
+    /// Dynamic mode: an agent that polls nothing this long is signed out.
+    #[arg(long, value_name = "SECS", default_value = "120", value_parser = parse_seconds)]
+    pub idle_sign_out: Duration,
+    /// Longest wait of an event poll without an event.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds)]
+    pub poll_wait: Duration,
+    /// Check sign-in passwords against the first line of FILE (100-002 for a second sign-in).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// The agent's video call starts SECS after it signs in (default: live from the start).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, conflicts_with = "no_call")]
+    pub call_after: Option<Duration>,
+    /// The agent has no video call.
+    #[arg(long)]
+    pub no_call: bool,
+    /// Refuse every K-th getconnectinfo call of an agent with 000-007.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+    pub flow_limit: Option<u32>,
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let number = text.trim().trim_end_matches("/s");
+    match number.parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate <= 10_000.0 => Ok(rate),
+        _ => Err(format!(
+            "`{text}` is not a rate: a number of requests per second in 0..=10000, e.g. 5 or 5/s"
+        )),
+    }
+}

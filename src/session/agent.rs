@@ -1,0 +1,609 @@
+//! Driving one agent: sign-in (`PUT .../onlineagent/{agentid}`, or
+//! `.../forcelogin`), the background event poll (`GET .../agentevent/{agentid}`,
+//! a pause of [`SessionOptions::poll_pause`] between polls) whose `Set-GUID`
+//! feeds the [`GuidSource`], the `AgentEvent_RequestConnect` callid, and the
+//! sign-out (`DELETE .../onlineagent/{agentid}/logout`). Every request goes
+//! into the timeline, with the Guid generation and never a secret.
+
+use super::checks::{
+    EXPIRED_GUID_REFUSED, GUID_REFUSED, GUID_ROTATED, SIGNED_OUT_REFUSED, SessionCheck,
+};
+use super::guid::{GuidSource, guid_of_set_guid};
+use crate::redact::Redactor;
+use crate::report::{CaseResult, SessionEntry, SessionReport, Status};
+use crate::runner::{Clients, ConnectionPolicy, Prepared, Target};
+use serde_json::{Map, Value};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Largest answer read from a session route.
+const BODY_CAP: usize = 256 * 1024;
+/// Pause after a poll that failed, so a broken gateway is not hammered.
+const FAILED_POLL_PAUSE: Duration = Duration::from_secs(1);
+/// Retries of a session check's request answered 000-007, and the pause.
+const FLOW_RETRIES: usize = 3;
+const FLOW_PAUSE: Duration = Duration::from_millis(500);
+/// Safety net on top of the computed wait of a session check.
+const CHECK_SLACK: Duration = Duration::from_secs(2);
+
+/// The sign-in body besides `password`: `phonenum`, `agenttype`, `status`,
+/// ... (cec_07_1224). Empty by default: the gateway's documented defaults
+/// apply (agenttype 4, PC+phone).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SignInBody(pub Map<String, Value>);
+
+impl SignInBody {
+    /// Reads a JSON object from `path`; a mistake names the file, line and
+    /// column, and a `password` key is refused (it has its own sources).
+    pub fn from_file(path: &Path) -> Result<SignInBody, SessionError> {
+        let bad = |why: String| SessionError::BodyFile(format!("{}: {why}", path.display()));
+        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        let value: Value = serde_json::from_str(&text)
+            .map_err(|e| bad(format!("{}:{}: {e}", e.line(), e.column())))?;
+        let Value::Object(map) = value else {
+            return Err(bad("expected a JSON object of sign-in fields".to_owned()));
+        };
+        if map.contains_key("password") {
+            return Err(bad(
+                "key `password`: give it with --password-file or CCGW_PASSWORD instead".to_owned(),
+            ));
+        }
+        Ok(SignInBody(map))
+    }
+}
+
+/// How to drive the session.
+#[derive(Clone)]
+pub struct SessionOptions {
+    /// The agent to sign in.
+    pub agent_id: String,
+    /// The sign-in password (a secret; may be empty).
+    pub password: String,
+    /// The other sign-in fields.
+    pub body: SignInBody,
+    /// Use `.../forcelogin` (signs out a session elsewhere).
+    pub force_login: bool,
+    /// Pause between two polls (documented: 200-500 ms).
+    pub poll_pause: Duration,
+    /// Timeout of one request; a poll waits up to about 10 s for an event.
+    pub timeout: Duration,
+    /// Longest time the gateway holds a poll without an event (about 10 s).
+    pub long_poll: Duration,
+    /// The gateway's declared Guid interval: enables `session/guid-rotated`.
+    pub guid_interval: Option<Duration>,
+    /// The gateway's declared Guid timeout: enables `session/expired-guid-refused`.
+    pub guid_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for SessionOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionOptions")
+            .field("agent_id", &self.agent_id)
+            .field("force_login", &self.force_login)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionOptions {
+    /// The documented pacing for `agent_id` with `password`.
+    pub fn new(agent_id: &str, password: &str) -> SessionOptions {
+        SessionOptions {
+            agent_id: agent_id.to_owned(),
+            password: password.to_owned(),
+            body: SignInBody::default(),
+            force_login: false,
+            poll_pause: Duration::from_millis(300),
+            timeout: Duration::from_secs(30),
+            long_poll: Duration::from_secs(10),
+            guid_interval: None,
+            guid_timeout: None,
+        }
+    }
+}
+
+/// Why the session could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The sign-in body file is unusable.
+    #[error("read the sign-in body file {0}")]
+    BodyFile(String),
+    /// The HTTP client could not be built.
+    #[error("build the session's HTTP client: {0}")]
+    Client(String),
+    /// 100-002: signed in elsewhere.
+    #[error(
+        "sign in agent {0}: it is already signed in elsewhere (100-002); --force-login takes the session over"
+    )]
+    AlreadySignedIn(String),
+    /// Another refusal.
+    #[error("sign in agent {agent}: refused with retcode {retcode} ({message})")]
+    Refused {
+        agent: String,
+        retcode: String,
+        message: String,
+    },
+    /// Success without a `Set-GUID` header.
+    #[error("sign in agent {0}: the answer carries no Set-GUID header")]
+    NoGuid(String),
+    /// No answer.
+    #[error("sign in agent {agent}: {message}")]
+    Transport { agent: String, message: String },
+}
+
+struct Shared {
+    clients: Clients,
+    target: Target,
+    options: SessionOptions,
+    redactor: Redactor,
+    guid: GuidSource,
+    /// The sign-in's Guid (generation 1), for the expiry check.
+    first_guid: String,
+    started: Instant,
+    timeline: Mutex<Vec<SessionEntry>>,
+    call: watch::Sender<Option<String>>,
+}
+
+/// A signed-in agent, polling in the background until [`Session::finish`].
+pub struct Session {
+    shared: Arc<Shared>,
+    poller: Option<JoinHandle<()>>,
+}
+
+/// One answer of a session route.
+struct Answer {
+    status: u16,
+    retcode: Option<String>,
+    message: Option<String>,
+    set_guid: Option<String>,
+    json: Value,
+}
+
+impl Shared {
+    fn prepared(
+        &self,
+        method: &str,
+        path: String,
+        guid: Option<String>,
+        body: Option<Vec<u8>>,
+    ) -> Prepared {
+        let mut headers = vec![(
+            "Content-Type".to_owned(),
+            "application/json; charset=UTF-8".to_owned(),
+        )];
+        if let Some(guid) = guid {
+            headers.push(("Guid".to_owned(), guid));
+        }
+        Prepared {
+            method: method.to_owned(),
+            path,
+            headers,
+            body,
+            lowercase_names: false,
+            agent_id: self.options.agent_id.clone(),
+        }
+    }
+
+    async fn send(&self, request: &Prepared) -> Result<Answer, String> {
+        let raw = self
+            .clients
+            .send(&self.target, request, false, self.options.timeout, BODY_CAP)
+            .await
+            .map_err(|e| self.redactor.text(&e.message))?;
+        let json: Value = serde_json::from_slice(&raw.body).unwrap_or(Value::Null);
+        let text = |key: &str| {
+            json.get(key)
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+        };
+        let set_guid = raw
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("set-guid"))
+            .and_then(|(_, v)| guid_of_set_guid(v).map(str::to_owned));
+        Ok(Answer {
+            status: raw.status,
+            retcode: text("retcode"),
+            message: text("message"),
+            set_guid,
+            json,
+        })
+    }
+
+    fn record(
+        &self,
+        request: &Prepared,
+        answer: Result<&Answer, &str>,
+        generation: Option<u32>,
+        note: Option<String>,
+    ) {
+        let entry = SessionEntry {
+            at_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            request: format!("{} /{}", request.method, request.path),
+            http_status: answer.ok().map(|a| a.status),
+            retcode: answer.ok().and_then(|a| a.retcode.clone()),
+            event_type: answer.ok().and_then(|a| {
+                a.json
+                    .pointer("/event/eventType")
+                    .and_then(Value::as_str)
+                    .map(|t| self.redactor.text(t))
+            }),
+            guid_generation: generation,
+            note: note
+                .or_else(|| answer.err().map(str::to_owned))
+                .map(|n| self.redactor.text(&n)),
+        };
+        if let Ok(mut timeline) = self.timeline.lock() {
+            timeline.push(entry);
+        }
+    }
+
+    /// One poll: the new Guid and the call are taken, the entry recorded.
+    /// `false` when it failed.
+    async fn poll_once(&self) -> bool {
+        let (guid, generation) = self.guid.current();
+        let request = self.prepared(
+            "GET",
+            format!("agentgateway/resource/agentevent/{}", self.options.agent_id),
+            Some(guid),
+            None,
+        );
+        match self.send(&request).await {
+            Ok(answer) => {
+                let mut note = None;
+                if let Some(new) = answer.set_guid.as_deref().and_then(|g| self.guid.offer(g)) {
+                    note = Some(format!("new Guid: generation {new}"));
+                }
+                if answer
+                    .json
+                    .pointer("/event/eventType")
+                    .and_then(Value::as_str)
+                    == Some("AgentEvent_RequestConnect")
+                    && let Some(callid) = answer
+                        .json
+                        .pointer("/event/content/callid")
+                        .and_then(Value::as_str)
+                {
+                    self.redactor.add_secret(callid, "<callid>");
+                    self.call.send_replace(Some(callid.to_owned()));
+                }
+                let ok = answer.retcode.as_deref() == Some("0");
+                self.record(&request, Ok(&answer), Some(generation), note);
+                ok
+            }
+            Err(message) => {
+                self.record(&request, Err(&message), Some(generation), None);
+                false
+            }
+        }
+    }
+}
+
+impl Shared {
+    /// Sends getconnectinfo with `guid` and expects a Guid refusal.
+    async fn check_refused(
+        &self,
+        check: SessionCheck,
+        guid: String,
+        generation: u32,
+        when: &str,
+    ) -> CaseResult {
+        let callid = self
+            .call
+            .borrow()
+            .clone()
+            .unwrap_or_else(|| crate::runner::EXAMPLE_CALLID.to_owned());
+        let body = serde_json::json!({"callid": callid, "userType": "agent"});
+        let request = self.prepared(
+            "POST",
+            format!(
+                "agentgateway/resource/mediacall/{}/getconnectinfo",
+                self.options.agent_id
+            ),
+            Some(guid),
+            Some(body.to_string().into_bytes()),
+        );
+        let expected = format!("refused with {}", GUID_REFUSED.join(" or "));
+        let note = Some(format!("{}: Guid generation {generation} {when}", check.id));
+        let mut sent = self.send(&request).await;
+        // Flow control (000-007) is no answer to the check: retry, bounded.
+        for _ in 0..FLOW_RETRIES {
+            match &sent {
+                Ok(answer)
+                    if answer.retcode.as_deref() == Some(crate::runner::FLOW_CONTROL_RETCODE) =>
+                {
+                    self.record(&request, Ok(answer), Some(generation), note.clone());
+                    tokio::time::sleep(FLOW_PAUSE).await;
+                    sent = self.send(&request).await;
+                }
+                _ => break,
+            }
+        }
+        match sent {
+            Ok(answer) => {
+                self.record(&request, Ok(&answer), Some(generation), note);
+                let retcode = answer
+                    .retcode
+                    .clone()
+                    .unwrap_or_else(|| "(none)".to_owned());
+                if GUID_REFUSED.contains(&retcode.as_str()) {
+                    check.result(Status::Passed, &expected, None)
+                } else {
+                    check.result(
+                        Status::Failed,
+                        &expected,
+                        Some(format!(
+                            "Guid generation {generation} {when} was answered HTTP {} retcode {retcode}",
+                            answer.status
+                        )),
+                    )
+                }
+            }
+            Err(message) => {
+                self.record(&request, Err(&message), Some(generation), note);
+                check.result(Status::Errored, &expected, Some(message))
+            }
+        }
+    }
+}
+
+impl Session {
+    /// Signs the agent in and returns the session (not polling yet).
+    pub async fn sign_in(
+        target: &Target,
+        options: SessionOptions,
+        redactor: &Redactor,
+    ) -> Result<Session, SessionError> {
+        redactor.add_secret(&options.password, "<password>");
+        let clients = Clients::new(target, options.timeout, ConnectionPolicy::Reuse)
+            .map_err(|e| SessionError::Client(e.to_string()))?;
+        let agent = options.agent_id.clone();
+        let mut body = options.body.0.clone();
+        body.insert("password".to_owned(), Value::from(options.password.clone()));
+        let path = if options.force_login {
+            format!("agentgateway/resource/onlineagent/{agent}/forcelogin")
+        } else {
+            format!("agentgateway/resource/onlineagent/{agent}")
+        };
+        let started = Instant::now();
+        // A placeholder source until the first Guid is known.
+        let placeholder = GuidSource::new("", redactor);
+        let shared = Shared {
+            clients,
+            target: target.clone(),
+            options,
+            redactor: redactor.clone(),
+            guid: placeholder,
+            first_guid: String::new(),
+            started,
+            timeline: Mutex::new(Vec::new()),
+            call: watch::channel(None).0,
+        };
+        let request = shared.prepared(
+            "PUT",
+            path,
+            None,
+            Some(Value::Object(body).to_string().into_bytes()),
+        );
+        let answer = match shared.send(&request).await {
+            Ok(answer) => answer,
+            Err(message) => return Err(SessionError::Transport { agent, message }),
+        };
+        let guid = match (answer.retcode.as_deref(), &answer.set_guid) {
+            (Some("0"), Some(guid)) => guid.clone(),
+            (Some("0"), None) => return Err(SessionError::NoGuid(agent)),
+            (Some("100-002"), _) => return Err(SessionError::AlreadySignedIn(agent)),
+            (retcode, _) => {
+                return Err(SessionError::Refused {
+                    agent,
+                    retcode: retcode.unwrap_or("(none)").to_owned(),
+                    message: redactor.text(answer.message.as_deref().unwrap_or_default()),
+                });
+            }
+        };
+        let shared = Shared {
+            guid: GuidSource::new(&guid, redactor),
+            first_guid: guid,
+            ..shared
+        };
+        shared.record(
+            &request,
+            Ok(&answer),
+            Some(1),
+            Some("signed in: Guid generation 1".to_owned()),
+        );
+        Ok(Session {
+            shared: Arc::new(shared),
+            poller: None,
+        })
+    }
+
+    /// The session's Guid, for the runner.
+    pub fn guid(&self) -> GuidSource {
+        self.shared.guid.clone()
+    }
+
+    /// The first Guid (generation 1) or the current one.
+    pub fn current_guid(&self) -> String {
+        self.shared.guid.current().0
+    }
+
+    /// Starts the background poll (the heartbeat).
+    pub fn start_polling(&mut self) {
+        if self.poller.is_some() {
+            return;
+        }
+        let shared = Arc::clone(&self.shared);
+        self.poller = Some(tokio::spawn(async move {
+            loop {
+                let ok = shared.poll_once().await;
+                let pause = if ok {
+                    shared.options.poll_pause
+                } else {
+                    FAILED_POLL_PAUSE.max(shared.options.poll_pause)
+                };
+                tokio::time::sleep(pause).await;
+            }
+        }));
+    }
+
+    /// Waits up to `within` for an `AgentEvent_RequestConnect` and gives its
+    /// callid; `tick` is called about once a second with the seconds left.
+    pub async fn wait_for_call(
+        &self,
+        within: Duration,
+        mut tick: impl FnMut(u64),
+    ) -> Option<String> {
+        let mut calls = self.shared.call.subscribe();
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(callid) = calls.borrow_and_update().clone() {
+                return Some(callid);
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            tick(left.as_secs_f64().ceil() as u64);
+            let step = left.min(Duration::from_secs(1));
+            // A change or a second, whichever first.
+            let _ = tokio::time::timeout(step, calls.changed()).await;
+        }
+    }
+
+    /// Runs the session checks, stops polling, signs out, and gives the
+    /// session's report and the checks' results.
+    /// Without `with_checks` (an interrupted run) it only signs out.
+    pub async fn finish(mut self, with_checks: bool) -> (SessionReport, Vec<CaseResult>) {
+        let mut checks = Vec::new();
+        if let Some(interval) = self.shared.options.guid_interval.filter(|_| with_checks) {
+            checks.push(self.check_rotation(interval).await);
+        }
+        if let Some(timeout) = self.shared.options.guid_timeout.filter(|_| with_checks) {
+            checks.push(self.check_expiry(timeout).await);
+        }
+        if let Some(poller) = self.poller.take() {
+            poller.abort();
+            let _ = poller.await;
+        }
+        let shared = &self.shared;
+        let (guid, generation) = shared.guid.current();
+        let request = shared.prepared(
+            "DELETE",
+            format!(
+                "agentgateway/resource/onlineagent/{}/logout",
+                shared.options.agent_id
+            ),
+            Some(guid),
+            None,
+        );
+        let (sign_out, refused) = match shared.send(&request).await {
+            Ok(answer) => {
+                let refused = answer.retcode.as_deref() != Some("0");
+                shared.record(&request, Ok(&answer), Some(generation), None);
+                if refused {
+                    (
+                        format!(
+                            "sign-out refused: retcode {} ({})",
+                            answer.retcode.as_deref().unwrap_or("(none)"),
+                            shared
+                                .redactor
+                                .text(answer.message.as_deref().unwrap_or_default())
+                        ),
+                        true,
+                    )
+                } else {
+                    ("signed out".to_owned(), false)
+                }
+            }
+            Err(message) => {
+                shared.record(&request, Err(&message), Some(generation), None);
+                (format!("sign-out failed: {message}"), true)
+            }
+        };
+        checks.push(if !with_checks {
+            SIGNED_OUT_REFUSED.result(
+                Status::Skipped,
+                "not run",
+                Some("not run: interrupted".to_owned()),
+            )
+        } else if refused {
+            SIGNED_OUT_REFUSED.result(
+                Status::Skipped,
+                "not run",
+                Some(format!("not assessed: {sign_out}")),
+            )
+        } else {
+            let (guid, _) = shared.guid.current();
+            shared
+                .check_refused(
+                    SIGNED_OUT_REFUSED,
+                    guid,
+                    generation,
+                    "after an accepted sign-out",
+                )
+                .await
+        });
+        let report = SessionReport {
+            agent_id: shared.options.agent_id.clone(),
+            force_login: shared.options.force_login,
+            guid_generations: generation,
+            sign_out,
+            sign_out_refused: refused,
+            timeline: shared
+                .timeline
+                .lock()
+                .map(|t| t.clone())
+                .unwrap_or_default(),
+        };
+        (report, checks)
+    }
+
+    /// `session/guid-rotated`: generation 2 must come within the interval,
+    /// one long poll and one pause of the sign-in (plus a safety net).
+    async fn check_rotation(&self, interval: Duration) -> CaseResult {
+        let options = &self.shared.options;
+        let within = interval + options.long_poll + options.poll_pause + CHECK_SLACK;
+        let deadline = self.shared.started + within;
+        let expected = "a new Guid in a poll's Set-GUID";
+        loop {
+            if self.shared.guid.current().1 > 1 {
+                return GUID_ROTATED.result(Status::Passed, expected, None);
+            }
+            if Instant::now() >= deadline {
+                return GUID_ROTATED.result(
+                    Status::Failed,
+                    expected,
+                    Some(format!(
+                        "no new Guid within {} ms of the sign-in (Guid interval {} ms)",
+                        within.as_millis(),
+                        interval.as_millis()
+                    )),
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `session/expired-guid-refused`: once the timeout has passed since
+    /// the sign-in, its Guid must be refused while the agent still polls.
+    async fn check_expiry(&self, timeout: Duration) -> CaseResult {
+        // The Guid was issued before the sign-in's answer came: past this
+        // point it is older than the timeout.
+        let due = self.shared.started + timeout + Duration::from_millis(100);
+        tokio::time::sleep_until(due.into()).await;
+        let first = self.shared.first_guid.clone();
+        self.shared
+            .check_refused(EXPIRED_GUID_REFUSED, first, 1, "after its timeout")
+            .await
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(poller) = self.poller.take() {
+            poller.abort();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The shared Guid of a run with `--sign-in`: every `Set-GUID` the event poll
+//! sees replaces it for the next request; requests in flight keep theirs.
+//! Each generation is registered with the redactor the moment it is learnt.
+
+use crate::redact::Redactor;
+use std::sync::{Arc, RwLock};
+
+/// The current Guid and its generation (1 = the sign-in's), shared by the
+/// session and the runner. `Debug` never shows the value.
+#[derive(Clone)]
+pub struct GuidSource {
+    current: Arc<RwLock<(String, u32)>>,
+    redactor: Redactor,
+}
+
+impl std::fmt::Debug for GuidSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuidSource")
+            .field("generation", &self.current().1)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GuidSource {
+    /// Generation 1: `guid`, registered with `redactor` (and its clones).
+    pub fn new(guid: &str, redactor: &Redactor) -> GuidSource {
+        redactor.add_secret(guid, "<guid>");
+        GuidSource {
+            current: Arc::new(RwLock::new((guid.to_owned(), 1))),
+            redactor: redactor.clone(),
+        }
+    }
+
+    /// The Guid for the next request and its generation.
+    pub fn current(&self) -> (String, u32) {
+        self.current
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// Takes `guid` if it differs from the current one; the new generation.
+    pub fn offer(&self, guid: &str) -> Option<u32> {
+        let guid = guid.trim();
+        if guid.is_empty() {
+            return None;
+        }
+        self.redactor.add_secret(guid, "<guid>");
+        let mut current = self.current.write().ok()?;
+        if current.0 == guid {
+            return None;
+        }
+        current.0 = guid.to_owned();
+        current.1 += 1;
+        Some(current.1)
+    }
+}
+
+/// The Guid in a `Set-GUID` header value (`JSESSIONID=<guid>`).
+pub fn guid_of_set_guid(value: &str) -> Option<&str> {
+    let value = value.trim();
+    let guid = value.strip_prefix("JSESSIONID=").unwrap_or(value);
+    let guid = guid.split(';').next().unwrap_or_default().trim();
+    (!guid.is_empty()).then_some(guid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generations_count_changes_and_register_secrets() {
+        let redactor = Redactor::new();
+        let source = GuidSource::new("first-guid.AgentGateway0", &redactor);
+        assert_eq!(source.current().1, 1);
+        assert_eq!(source.offer("first-guid.AgentGateway0"), None);
+        assert_eq!(source.offer("second-guid.AgentGateway0"), Some(2));
+        assert_eq!(
+            source.current(),
+            ("second-guid.AgentGateway0".to_owned(), 2)
+        );
+        let text = redactor.text("first-guid.AgentGateway0 second-guid.AgentGateway0");
+        assert_eq!(text, "<guid> <guid>");
+        assert!(!format!("{source:?}").contains("second"));
+    }
+
+    #[test]
+    fn set_guid_values() {
+        assert_eq!(
+            guid_of_set_guid("JSESSIONID=abc.AgentGateway0"),
+            Some("abc.AgentGateway0")
+        );
+        assert_eq!(guid_of_set_guid("JSESSIONID=abc; Path=/"), Some("abc"));
+        assert_eq!(guid_of_set_guid("JSESSIONID="), None);
+    }
+}

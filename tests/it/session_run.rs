@@ -1,0 +1,404 @@
+//! `run --sign-in` end to end, the binary against a reference gateway in fast
+//! dynamic mode: a run across several Guid intervals, waiting for a call,
+//! Ctrl-C signing the agent out, flow control at concurrency 16; the
+//! password and every Guid generation never written anywhere.
+
+use crate::session_gateway::{PASSWORD, dynamic, start};
+use crate::support::{self, BinOutput, assert_no_secret, bin, files_below};
+use ccgw_conformance::gateway::{RunningGateway, SessionConfig, VideoCall};
+use ccgw_conformance::report::{RunReport, Status, Verdict};
+use std::io::BufRead;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// `run --sign-in` against `gw` (plain HTTP), with the other agent's
+/// credentials, writing to `out`.
+fn sign_in_run(gw: &RunningGateway, out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = bin();
+    cmd.args([
+        "run",
+        "--target",
+        &gw.base_url,
+        "--agent-id",
+        &gw.agent.agent_id,
+        "--other-agent-id",
+        &gw.other_agent.agent_id,
+        "--other-callid",
+        &gw.other_agent.callid,
+        "--sign-in",
+        "--retry-pause",
+        "0.05",
+    ])
+    .args(extra)
+    .env("CCGW_OTHER_GUID", &gw.other_agent.guid)
+    .env("CCGW_PASSWORD", PASSWORD)
+    .arg("--out")
+    .arg(out);
+    cmd
+}
+
+/// report.json of `out`, checked against `schemas/report.schema.json`.
+fn report(out: &Path) -> RunReport {
+    let text = std::fs::read_to_string(out.join("report.json")).expect("report.json");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("report.json parses");
+    let errors = crate::render::schema_errors(&value);
+    assert!(errors.is_empty(), "{errors:#?}");
+    serde_json::from_value(value).expect("report.json reads back")
+}
+
+/// Every secret of the session: the password, every Guid the gateway
+/// issued to the agent, the other agent's Guid.
+fn secrets(gw: &RunningGateway) -> Vec<String> {
+    let mut all = gw.agent_session(&gw.agent.agent_id).unwrap().guids;
+    all.push(gw.other_agent.guid.clone());
+    all.push(PASSWORD.to_owned());
+    all
+}
+
+fn assert_nothing_leaks(gw: &RunningGateway, out: &Path, run: &BinOutput) {
+    let secrets = secrets(gw);
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let mut texts = files_below(out);
+    texts.push(("the console".to_owned(), run.console()));
+    assert_no_secret(&texts, &secrets);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_across_several_guid_intervals_passes_with_sign_in() {
+    let gw = start(
+        SessionConfig {
+            guid_interval: Duration::from_secs(1),
+            guid_timeout: Duration::from_secs(4),
+            idle_sign_out: Duration::from_secs(4),
+            poll_wait: Duration::from_millis(200),
+            ..dynamic()
+        },
+        &[],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = sign_in_run(
+        &gw,
+        dir.path(),
+        &["--callid", &gw.agent.callid.clone(), "--rate", "8"],
+    );
+    let run = support::run_bin_async(cmd, Duration::from_secs(120)).await;
+    assert_eq!(run.code, Some(0), "{}", run.console());
+    let report = report(dir.path());
+    assert_eq!(report.summary.verdict, Verdict::Conformant);
+    let session = report
+        .session
+        .as_ref()
+        .expect("the session is in the report");
+    assert!(session.guid_generations >= 3, "{session:?}");
+    assert_eq!(session.sign_out, "signed out");
+    assert!(session.timeline.len() >= 4);
+    assert_eq!(session.timeline[0].guid_generation, Some(1));
+    // The cases carried several generations, each shown as a number only.
+    let generations: std::collections::BTreeSet<u32> = report
+        .cases
+        .iter()
+        .filter_map(|c| c.request.as_ref()?.guid_generation)
+        .collect();
+    assert!(generations.len() >= 2, "{generations:?}");
+    for file in ["report.md", "report.html"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        assert!(text.contains("Agent session"), "{file} shows the timeline");
+    }
+    let state = gw.agent_session(&gw.agent.agent_id).unwrap();
+    assert!(!state.signed_in, "signed out at the end");
+    assert_eq!(state.sign_outs, 1);
+    assert_nothing_leaks(&gw, dir.path(), &run);
+    gw.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_for_call_takes_the_callid_of_request_connect() {
+    let gw = start(
+        SessionConfig {
+            video_call: VideoCall::AfterSignIn(Duration::from_millis(300)),
+            poll_wait: Duration::from_millis(200),
+            ..dynamic()
+        },
+        &[],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = sign_in_run(
+        &gw,
+        dir.path(),
+        &["--wait-for-call", "60", "--only", "success/*"],
+    );
+    let run = support::run_bin_async(cmd, Duration::from_secs(120)).await;
+    assert_eq!(run.code, Some(0), "{}", run.console());
+    assert!(
+        run.stderr.contains(&format!(
+            "waiting up to 60 s for an H5 video call to agent {}",
+            gw.agent.agent_id
+        )),
+        "{}",
+        run.stderr
+    );
+    let report = report(dir.path());
+    let success = support::case(&report, "success/connect-info");
+    assert_eq!(success.status, Status::Passed, "{:?}", success.reason);
+    assert!(report.environment.has_callid);
+    let timeline = &report.session.as_ref().unwrap().timeline;
+    assert!(
+        timeline
+            .iter()
+            .any(|e| e.event_type.as_deref() == Some("AgentEvent_RequestConnect"))
+    );
+    let mut secrets = secrets(&gw);
+    secrets.push(gw.agent.callid.clone());
+    let mut texts = files_below(dir.path());
+    texts.push(("the console".to_owned(), run.console()));
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    assert_no_secret(&texts, &secrets);
+    gw.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_call_the_success_cases_are_skipped_with_that_reason() {
+    let gw = start(
+        SessionConfig {
+            video_call: VideoCall::Never,
+            poll_wait: Duration::from_millis(100),
+            ..dynamic()
+        },
+        &[],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = sign_in_run(
+        &gw,
+        dir.path(),
+        &["--wait-for-call", "0.5", "--only", "success/*"],
+    );
+    let run = support::run_bin_async(cmd, Duration::from_secs(60)).await;
+    let report = report(dir.path());
+    let success = support::case(&report, "success/connect-info");
+    assert_eq!(success.status, Status::Skipped);
+    let reason = success.reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains(&format!("no H5 video call to agent {}", gw.agent.agent_id)),
+        "{reason}"
+    );
+    assert_eq!(report.summary.verdict, Verdict::NotAssessed);
+    assert!(!gw.agent_session(&gw.agent.agent_id).unwrap().signed_in);
+    assert_nothing_leaks(&gw, dir.path(), &run);
+    gw.shutdown().await;
+}
+
+#[cfg(unix)]
+#[rstest::rstest]
+#[case::ctrl_c("-INT")]
+#[case::ci_cancel("-TERM")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupt_signs_the_agent_out_and_writes_the_report(#[case] signal: &'static str) {
+    let gw = start(
+        SessionConfig {
+            poll_wait: Duration::from_millis(100),
+            ..dynamic()
+        },
+        &[],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    // Paced slowly: the run is still going when the signal comes.
+    let mut cmd = sign_in_run(&gw, dir.path(), &["--rate", "2"]);
+    let console = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().expect("the binary starts");
+        let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
+        let mut seen = String::new();
+        // The first case line: signed in, polling, the run under way.
+        while !seen.contains("PASS ") && !seen.contains("FAIL ") {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).expect("read") == 0 {
+                break;
+            }
+            seen.push_str(&line);
+        }
+        let killed = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+        let status = child.wait().expect("wait");
+        let mut stdout = String::new();
+        let _ = std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout);
+        (status.code(), format!("{stdout}\n{seen}{rest}"))
+    })
+    .await
+    .unwrap();
+    let (code, console) = console;
+    assert_eq!(code, Some(130), "{console}");
+    let state = gw.agent_session(&gw.agent.agent_id).unwrap();
+    assert!(!state.signed_in, "{signal} signed the agent out: {state:?}");
+    assert_eq!(state.sign_outs, 1);
+    let report = report(dir.path());
+    assert!(report.interrupted);
+    assert_eq!(report.session.as_ref().unwrap().sign_out, "signed out");
+    let run = BinOutput {
+        code,
+        stdout: console,
+        stderr: String::new(),
+        elapsed: Duration::ZERO,
+    };
+    assert_nothing_leaks(&gw, dir.path(), &run);
+    gw.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_concurrency_16_against_a_flow_limit_no_case_fails_for_000_007() {
+    let gw = start(
+        SessionConfig {
+            flow_limit: Some(3),
+            poll_wait: Duration::from_millis(200),
+            ..dynamic()
+        },
+        &[],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = sign_in_run(
+        &gw,
+        dir.path(),
+        &["--callid", &gw.agent.callid.clone(), "--concurrency", "16"],
+    );
+    let run = support::run_bin_async(cmd, Duration::from_secs(120)).await;
+    assert_eq!(run.code, Some(0), "{}", run.console());
+    let report = report(dir.path());
+    assert_eq!(report.summary.verdict, Verdict::Conformant);
+    let retried: Vec<_> = report
+        .cases
+        .iter()
+        .filter(|c| c.attempts.len() >= 2)
+        .collect();
+    assert!(!retried.is_empty(), "some case was refused and retried");
+    for case in &retried {
+        assert_eq!(case.attempts[0].retcode.as_deref(), Some("000-007"));
+        assert_ne!(case.status, Status::Failed, "{}", case.id);
+    }
+    assert!(gw.agent_session(&gw.agent.agent_id).unwrap().flow_refusals >= 1);
+    assert_nothing_leaks(&gw, dir.path(), &run);
+    gw.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sign_in_fails_clearly_unless_forced() {
+    let gw = start(dynamic(), &[]).await;
+    let agent = crate::session_gateway::Agent::new(&gw);
+    agent.sign_in_ok().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = sign_in_run(&gw, dir.path(), &["--only", "method/*"]);
+    let run = support::run_bin_async(cmd, Duration::from_secs(60)).await;
+    assert_eq!(run.code, Some(2), "{}", run.console());
+    assert!(
+        run.stderr
+            .contains("already signed in elsewhere (100-002); --force-login"),
+        "{}",
+        run.stderr
+    );
+    let cmd = sign_in_run(&gw, dir.path(), &["--only", "method/*", "--force-login"]);
+    let run = support::run_bin_async(cmd, Duration::from_secs(60)).await;
+    assert_eq!(run.code, Some(0), "{}", run.console());
+    assert!(report(dir.path()).session.unwrap().force_login);
+    assert_nothing_leaks(&gw, dir.path(), &run);
+    gw.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_sign_out_is_reported_not_hidden() {
+    // The Guid is never rotated and dies after 300 ms: the run outlasts it
+    // (6 cases paced at 10/s), so the sign-out carries a dead Guid.
+    let gw = start(
+        SessionConfig {
+            guid_timeout: Duration::from_millis(300),
+            poll_wait: Duration::from_millis(100),
+            ..dynamic()
+        },
+        &[ccgw_conformance::gateway::Fault::GuidNotRotated],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = sign_in_run(&gw, dir.path(), &["--only", "method/*", "--rate", "10"]);
+    let run = support::run_bin_async(cmd, Duration::from_secs(60)).await;
+    assert!(
+        run.stderr.contains("sign-out refused: retcode 100-006"),
+        "{}",
+        run.stderr
+    );
+    let report = report(dir.path());
+    let session = report.session.as_ref().unwrap();
+    assert!(session.sign_out_refused);
+    assert!(
+        session.sign_out.starts_with("sign-out refused"),
+        "{}",
+        session.sign_out
+    );
+    let check = support::case(&report, "session/signed-out-refused");
+    assert_eq!(check.status, Status::Skipped);
+    assert_nothing_leaks(&gw, dir.path(), &run);
+    gw.shutdown().await;
+}
+
+/// The same gateway as the sign-in run, driven with its first Guid only:
+/// once that Guid is past its timeout the control request is refused, and
+/// the run ends not assessed (session lost), never not conformant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_sign_in_the_first_guid_dies_and_the_session_is_lost() {
+    let gw = start(
+        SessionConfig {
+            guid_interval: Duration::from_secs(1),
+            guid_timeout: Duration::from_secs(2),
+            poll_wait: Duration::from_millis(200),
+            password: None,
+            agent_signed_in: true,
+            ..dynamic()
+        },
+        &[],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = bin();
+    cmd.args([
+        "run",
+        "--target",
+        &gw.base_url,
+        "--agent-id",
+        &gw.agent.agent_id,
+        "--callid",
+        &gw.agent.callid,
+        "--other-agent-id",
+        &gw.other_agent.agent_id,
+        "--other-callid",
+        &gw.other_agent.callid,
+        "--rate",
+        "8",
+        "--control-every",
+        "5",
+    ])
+    .env("CCGW_GUID", &gw.agent.guid)
+    .env("CCGW_OTHER_GUID", &gw.other_agent.guid)
+    .arg("--out")
+    .arg(dir.path());
+    let run = support::run_bin_async(cmd, Duration::from_secs(120)).await;
+    let report = report(dir.path());
+    assert_eq!(
+        report.summary.verdict,
+        Verdict::NotAssessed,
+        "{}",
+        run.console()
+    );
+    assert_eq!(
+        report.assessment.cause,
+        Some(ccgw_conformance::report::NotAssessedCause::SessionLost)
+    );
+    assert!(report.session.is_none(), "no session without --sign-in");
+    assert_nothing_leaks(&gw, dir.path(), &run);
+    gw.shutdown().await;
+}
