@@ -2,6 +2,11 @@
 //! command's default target, the per-case tests and the fault matrix.
 
 #[cfg(feature = "gateway")]
+mod session;
+#[cfg(feature = "gateway")]
+pub use session::fast_dynamic;
+
+#[cfg(feature = "gateway")]
 use crate::contract::Profile;
 use crate::gateway::Fault;
 #[cfg(feature = "gateway")]
@@ -319,8 +324,7 @@ pub async fn run_embedded(
     if faults.iter().any(|f| f.is_session()) {
         let all: Vec<&crate::suite::Case> = suite.cases.iter().collect();
         let cases = only.unwrap_or(&all);
-        return crate::session::run_with_session(suite, schemas, profile, faults, cases, &options)
-            .await;
+        return session::run_with_session(suite, schemas, profile, faults, cases, &options).await;
     }
     let embedded = start_embedded(profile, faults, options.slow_delay).await?;
     let mut plan = crate::runner::RunPlan::new(
