@@ -3,14 +3,14 @@
 //! reference gateway in fast dynamic mode and the session checks join the
 //! report.
 
-use super::agent::{Session, SessionOptions};
-use super::run::run_with_agent;
+use super::{SelfTestError, SelfTestOptions, start_embedded_with};
 use crate::contract::Profile;
 use crate::gateway::{AuthMode, Fault, GatewayConfig, SessionConfig};
 use crate::pipeline::RunSession;
 use crate::report::{RunInfo, RunReport};
 use crate::runner::FlowControl;
-use crate::selftest::{SelfTestError, SelfTestOptions, start_embedded_with};
+use crate::session::run_with_agent;
+use crate::session::{Session, SessionOptions};
 use crate::suite::{Case, Suite};
 use std::time::Duration;
 
