@@ -20,8 +20,7 @@ use ccgw_conformance::selftest;
 use ccgw_conformance::suite::{
     Case, SelectError, Suite, SuiteSource, load_expectations_file, load_suite,
 };
-#[cfg(feature = "gateway")]
-use futures_util::StreamExt;
+use std::io::Write as _;
 
 pub type Failure = CliError;
 type Outcome = Result<u8, CliError>;
@@ -361,9 +360,13 @@ pub fn list(args: ListArgs) -> Outcome {
         println!("{}", super::listing::cases_json(&cases));
         return Ok(exit::OK);
     }
+    // One write for many lines: stdout alone writes each line on its own.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for case in cases {
         let severity = format!("{:?}", case.severity).to_lowercase();
-        println!(
+        // A closed pipe (`| head`) is not an error of the listing.
+        let _ = writeln!(
+            out,
             "{:<34} {:<9} {:<40} {}",
             case.id,
             severity,
@@ -371,6 +374,7 @@ pub fn list(args: ListArgs) -> Outcome {
             case.title
         );
     }
+    let _ = out.flush();
     Ok(exit::OK)
 }
 
@@ -490,10 +494,6 @@ pub async fn faults(_: FaultsArgs) -> Outcome {
     Err(super::embedded::not_compiled_in("faults"))
 }
 
-/// How many fault runs of `faults` go at once.
-#[cfg(feature = "gateway")]
-const FAULT_RUNS_AT_ONCE: usize = 4;
-
 /// `faults`: the fault matrix (mutation score of the suite).
 #[cfg(feature = "gateway")]
 pub async fn faults(args: FaultsArgs) -> Outcome {
@@ -509,21 +509,23 @@ pub async fn faults(args: FaultsArgs) -> Outcome {
         ..Default::default()
     };
     let mut matrix = selftest::FaultMatrix::default();
-    // The runs are independent (one gateway each): a few at once, so that a
-    // run that waits (the `slow` fault times out) overlaps with the others.
-    // Results come back in fault order.
-    let (suite, schemas, profile, options) = (&suite, &schemas, &profile, &options);
-    let mut runs = futures_util::stream::iter(faults)
-        .map(|fault| async move {
-            eprintln!("running the suite against fault {}", fault.name());
-            let report =
-                selftest::run_embedded(suite, schemas, profile, &[fault], None, options).await;
-            (fault, report)
-        })
-        .buffered(FAULT_RUNS_AT_ONCE);
-    while let Some((fault, report)) = runs.next().await {
-        let report = report.map_err(|e| Failure::config(format!("fault {}: {e}", fault.name())))?;
-        matrix.rows.push(selftest::fault_row(suite, fault, &report));
+    for fault in faults {
+        eprintln!("running the suite against fault {}", fault.name());
+        // `slow` delays every answer past the timeout, so its run lasts one
+        // timeout per wave of cases: all of its cases go in one wave.
+        let options = match fault {
+            Fault::Slow => selftest::SelfTestOptions {
+                concurrency: suite.cases.len().max(1),
+                ..options.clone()
+            },
+            _ => options.clone(),
+        };
+        let report = selftest::run_embedded(&suite, &schemas, &profile, &[fault], None, &options)
+            .await
+            .map_err(|e| Failure::config(format!("fault {}: {e}", fault.name())))?;
+        matrix
+            .rows
+            .push(selftest::fault_row(&suite, fault, &report));
     }
     let problems = matrix.problems();
     if args.format == ListFormat::Json {
