@@ -2,10 +2,9 @@
 //! command's default target, the per-case tests and the fault matrix.
 
 #[cfg(feature = "gateway")]
-mod with_session;
-
+mod session;
 #[cfg(feature = "gateway")]
-pub use with_session::{fast_dynamic, run_with_session};
+pub use session::fast_dynamic;
 
 #[cfg(feature = "gateway")]
 use crate::contract::Profile;
@@ -325,7 +324,7 @@ pub async fn run_embedded(
     if faults.iter().any(|f| f.is_session()) {
         let all: Vec<&crate::suite::Case> = suite.cases.iter().collect();
         let cases = only.unwrap_or(&all);
-        return run_with_session(suite, schemas, profile, faults, cases, &options).await;
+        return session::run_with_session(suite, schemas, profile, faults, cases, &options).await;
     }
     let embedded = start_embedded(profile, faults, options.slow_delay).await?;
     let mut plan = crate::runner::RunPlan::new(

@@ -9,8 +9,7 @@ use crate::gateway::{AuthMode, Fault, GatewayConfig, SessionConfig};
 use crate::pipeline::RunSession;
 use crate::report::{RunInfo, RunReport};
 use crate::runner::FlowControl;
-use crate::session::run_with_agent;
-use crate::session::{Session, SessionOptions};
+use crate::session::{Session, SessionOptions, run_with_agent};
 use crate::suite::{Case, Suite};
 use std::time::Duration;
 
