@@ -1,5 +1,6 @@
 #!/bin/sh
-# Takes a full-page screenshot of a report.html with headless Chromium, offline.
+# Takes a screenshot of a whole report.html, at the page's real height, with
+# headless Chromium, offline.
 #
 #   scripts/screenshot-report.sh reports/report.html /tmp/report.png [WIDTH]
 #
@@ -31,26 +32,17 @@ if [ -z "$browser" ]; then
     exit 2
 fi
 
-profile=$(mktemp -d)
-trap 'rm -rf "$profile"' EXIT INT TERM
-
 abs_report=$(cd "$(dirname "$report")" && pwd)/$(basename "$report")
 case "$out" in
     /*) abs_out=$out ;;
     *) abs_out=$(pwd)/$out ;;
 esac
 
-# A tall window captures the whole page; Chromium cuts the picture at the
-# window's height, so measure the page first (its DOM length is a cheap proxy).
-height=${HEIGHT:-$(( $(wc -c <"$report") / 12 + 2000 ))}
-[ "$height" -gt 30000 ] && height=30000
-
-"$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --host-resolver-rules="MAP * ~NOTFOUND" --hide-scrollbars \
-    --user-data-dir="$profile" --window-size="$width,$height" \
-    --screenshot="$abs_out" "file://$abs_report" >/dev/null 2>"$profile/stderr" || {
-    cat "$profile/stderr" >&2
+# The page's real height: Chromium measures its layout and captures beyond
+# the window (DevTools over a pipe, scripts/screenshot-report.py).
+# HEIGHT=N crops the picture to at most N pixels.
+command -v python3 >/dev/null 2>&1 || { echo "error: python3 is needed" >&2; exit 2; }
+python3 "$(dirname "$0")/screenshot-report.py" "$browser" "$abs_report" "$abs_out" "$width" "${HEIGHT:-}" >/dev/null || {
     echo "error: chromium failed" >&2
     exit 1
 }

@@ -38,6 +38,17 @@ pub enum ReadError {
     },
 }
 
+impl ReadError {
+    /// As an `io::Error` for error types that hold one: the OS error itself,
+    /// or the limit or encoding problem as its message.
+    pub fn into_io(self) -> std::io::Error {
+        match self {
+            ReadError::Io { source, .. } => source,
+            other => std::io::Error::other(other.to_string()),
+        }
+    }
+}
+
 fn human(bytes: u64) -> String {
     match bytes {
         b if b >= 1024 * 1024 && b % (1024 * 1024) == 0 => format!("{} MiB", b / (1024 * 1024)),

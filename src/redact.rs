@@ -328,17 +328,29 @@ impl Redactor {
         }
     }
 
-    /// The final pass over a rendered file: long secrets (at least
-    /// [`LEARNED_MIN_CHARS`] characters) in any spelling are replaced. Short
-    /// ones were replaced in the model already; replacing them in markup
-    /// could break it.
-    pub fn rendered(&self, text: &str) -> String {
+    /// The final pass over a rendered file (the model was redacted already):
+    /// long secrets (at least [`LEARNED_MIN_CHARS`] characters) made only of
+    /// token characters (letters, digits, `-._~+/=`) are replaced wherever
+    /// they still appear. Others are left to the model's redaction: replacing
+    /// markup-like text could break the file. With `markup` (HTML, XML) the
+    /// placeholder is written escaped (`&lt;guid&gt;`), so it stays text.
+    pub fn rendered(&self, text: &str, markup: bool) -> String {
         let mut registry = self.snapshot();
-        registry
-            .secrets
-            .retain(|(s, _)| s.chars().count() >= LEARNED_MIN_CHARS);
+        registry.secrets.retain(|(s, _)| {
+            s.chars().count() >= LEARNED_MIN_CHARS
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-._~+/=".contains(c))
+        });
         if registry.secrets.is_empty() {
             return text.to_owned();
+        }
+        if markup {
+            for (_, placeholder) in &mut registry.secrets {
+                *placeholder = html_escape(placeholder);
+            }
+            for placeholder in &mut registry.placeholders {
+                *placeholder = html_escape(placeholder);
+            }
         }
         let mut out = replace_secrets(text, &registry);
         for (secret, placeholder) in &registry.secrets {
@@ -347,6 +359,46 @@ impl Redactor {
             }
         }
         out
+    }
+}
+
+impl Redactor {
+    /// The final pass over a rendered JSON file: every string and key run
+    /// through [`Redactor::rendered`]; the file is written again only when
+    /// something was still there (a field the model's pass does not know).
+    pub fn rendered_json(&self, text: &str) -> String {
+        fn walk(r: &Redactor, value: &mut serde_json::Value, changed: &mut bool) {
+            use serde_json::Value;
+            match value {
+                Value::String(s) => {
+                    let out = r.rendered(s, false);
+                    if out != *s {
+                        *s = out;
+                        *changed = true;
+                    }
+                }
+                Value::Array(items) => items.iter_mut().for_each(|v| walk(r, v, changed)),
+                Value::Object(map) => {
+                    let old = std::mem::take(map);
+                    for (key, mut item) in old {
+                        walk(r, &mut item, changed);
+                        let new_key = r.rendered(&key, false);
+                        *changed |= new_key != key;
+                        map.insert(new_key, item);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(text) else {
+            return self.rendered(text, false);
+        };
+        let mut changed = false;
+        walk(self, &mut value, &mut changed);
+        if !changed {
+            return text.to_owned();
+        }
+        serde_json::to_string_pretty(&value).map_or_else(|_| text.to_owned(), |t| t + "\n")
     }
 }
 
@@ -729,6 +781,23 @@ mod tests {
             r#"{"callid": "x", "userType": "ag"#
         );
         assert_eq!(r.text(r#"{"a": "5f3c2a71-9d4e"#), r#"{"a": "<guid>"#);
+    }
+
+    #[test]
+    fn the_final_pass_never_breaks_a_file() {
+        let r = Redactor::new();
+        r.add_secret("5f3c2a71-9d4e-4b8a.AgentGateway1", "<guid>");
+        // A learned value that looks like markup is left to the model's pass.
+        r.learn_from_response(&[], br#"{"signature":"</testcase></testsuite>"}"#);
+        let xml = "<testcase><system-out>5f3c2a71-9d4e-4b8a.AgentGateway1</system-out></testcase></testsuite>";
+        assert_eq!(
+            r.rendered(xml, true),
+            "<testcase><system-out>&lt;guid&gt;</system-out></testcase></testsuite>"
+        );
+        assert_eq!(
+            r.rendered("x 5f3c2a71-9d4e-4b8a.AgentGateway1", false),
+            "x <guid>"
+        );
     }
 
     #[test]

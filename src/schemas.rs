@@ -160,10 +160,14 @@ impl Schemas {
                 })?
                 .path();
             if path.extension().is_some_and(|e| e == "json") {
-                let text = std::fs::read(&path).map_err(|source| SchemaError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
+                // Bounded, like every file the user names (`/dev/zero` ends in a message).
+                let text =
+                    crate::input::read_capped(&path, crate::input::CONFIG_LIMIT).map_err(|e| {
+                        SchemaError::Read {
+                            path: path.clone(),
+                            source: e.into_io(),
+                        }
+                    })?;
                 let value = serde_json::from_slice(&text).map_err(|source| SchemaError::Json {
                     path: path.clone(),
                     source,

@@ -214,6 +214,9 @@ pub struct RunArgs {
     /// Name this run in every report, e.g. "R23.200 staging, node 2".
     #[arg(long, env = "CCGW_LABEL", value_name = "TEXT")]
     pub label: Option<String>,
+    /// A sign-off block as the reports' last section: "tester=NAME,organisation=ORG[,date=DATE]".
+    #[arg(long, env = "CCGW_SIGN_OFF", value_name = "FIELDS", value_parser = super::units::parse_sign_off)]
+    pub sign_off: Option<ccgw_conformance::report::SignOff>,
     /// Switch on a fault of the embedded gateway (self-test; repeatable; not with --target).
     // Conflicts (--guid/--guid-file, --ca-cert/--insecure, --fault/--target)
     // are settled in `inputs`: a flag wins over a variable the user never typed.

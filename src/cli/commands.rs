@@ -20,8 +20,7 @@ use ccgw_conformance::selftest;
 use ccgw_conformance::suite::{
     Case, SelectError, Suite, SuiteSource, load_expectations_file, load_suite,
 };
-#[cfg(feature = "gateway")]
-use futures_util::StreamExt;
+use std::io::Write as _;
 
 pub type Failure = CliError;
 type Outcome = Result<u8, CliError>;
@@ -120,6 +119,10 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     };
     let redactor = selftest::redactor_for(&credentials);
     console::set_redactor(&redactor);
+    // Credentials written into the target URL are secrets too.
+    if let Some(password) = target.base_url.password() {
+        redactor.add_secret(password, "<password>");
+    }
     if target.base_url.scheme() == "http" && args.target.is_some() {
         eprintln!(
             "warning: {} is plain http://: the Guid travels in clear to the target; use https://",
@@ -184,6 +187,7 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     let mut report =
         result.map_err(|e| Failure::config(format!("failed to start the run: {e}")))?;
     report.environment.label = args.label.clone();
+    report.environment.sign_off = args.sign_off.clone();
 
     // Every string, the comparison's too, with every secret learned in the run
     // (run_session redacts the report; the writer checks it once more).
@@ -198,6 +202,15 @@ pub async fn run(mut args: RunArgs) -> Outcome {
     console::write_styled(console::Stream::Stderr, &closing, false);
     let summary = summary_line(&report);
     console::write_styled(console::Stream::Stdout, &summary, true);
+    if let Some(comparison) = &report.comparison {
+        println!(
+            "compared with the baseline: {}",
+            render::comparison::headline(comparison)
+        );
+        for warning in &comparison.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
     println!(
         "reports: {}",
         written
@@ -347,9 +360,13 @@ pub fn list(args: ListArgs) -> Outcome {
         println!("{}", super::listing::cases_json(&cases));
         return Ok(exit::OK);
     }
+    // One write for many lines: stdout alone writes each line on its own.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for case in cases {
         let severity = format!("{:?}", case.severity).to_lowercase();
-        println!(
+        // A closed pipe (`| head`) is not an error of the listing.
+        let _ = writeln!(
+            out,
             "{:<34} {:<9} {:<40} {}",
             case.id,
             severity,
@@ -357,6 +374,7 @@ pub fn list(args: ListArgs) -> Outcome {
             case.title
         );
     }
+    let _ = out.flush();
     Ok(exit::OK)
 }
 
@@ -475,9 +493,6 @@ pub async fn serve(args: ServeArgs) -> Outcome {
 pub async fn faults(_: FaultsArgs) -> Outcome {
     Err(super::embedded::not_compiled_in("faults"))
 }
-/// How many fault runs of `faults` go at once.
-#[cfg(feature = "gateway")]
-const FAULT_RUNS_AT_ONCE: usize = 4;
 
 /// `faults`: the fault matrix (mutation score of the suite).
 #[cfg(feature = "gateway")]
@@ -494,21 +509,23 @@ pub async fn faults(args: FaultsArgs) -> Outcome {
         ..Default::default()
     };
     let mut matrix = selftest::FaultMatrix::default();
-    // The runs are independent (one gateway each): a few at once, so that a
-    // run that waits (the `slow` fault times out) overlaps with the others.
-    // Results come back in fault order.
-    let (suite, schemas, profile, options) = (&suite, &schemas, &profile, &options);
-    let mut runs = futures_util::stream::iter(faults)
-        .map(|fault| async move {
-            eprintln!("running the suite against fault {}", fault.name());
-            let report =
-                selftest::run_embedded(suite, schemas, profile, &[fault], None, options).await;
-            (fault, report)
-        })
-        .buffered(FAULT_RUNS_AT_ONCE);
-    while let Some((fault, report)) = runs.next().await {
-        let report = report.map_err(|e| Failure::config(format!("fault {}: {e}", fault.name())))?;
-        matrix.rows.push(selftest::fault_row(suite, fault, &report));
+    for fault in faults {
+        eprintln!("running the suite against fault {}", fault.name());
+        // `slow` delays every answer past the timeout, so its run lasts one
+        // timeout per wave of cases: all of its cases go in one wave.
+        let options = match fault {
+            Fault::Slow => selftest::SelfTestOptions {
+                concurrency: suite.cases.len().max(1),
+                ..options.clone()
+            },
+            _ => options.clone(),
+        };
+        let report = selftest::run_embedded(&suite, &schemas, &profile, &[fault], None, &options)
+            .await
+            .map_err(|e| Failure::config(format!("fault {}: {e}", fault.name())))?;
+        matrix
+            .rows
+            .push(selftest::fault_row(&suite, fault, &report));
     }
     let problems = matrix.problems();
     if args.format == ListFormat::Json {
@@ -534,12 +551,15 @@ pub fn compare(args: CompareArgs) -> Outcome {
         .map_err(|e| Failure::config(format!("failed to load {e}")))?;
     let new = compare::load_report(&args.new)
         .map_err(|e| Failure::config(format!("failed to load {e}")))?;
-    let comparison = compare::compare(
+    let mut comparison = compare::compare(
         &old,
         &new,
         &args.old.display().to_string(),
         &args.new.display().to_string(),
     );
+    // The reports were redacted when written; secret-named keys are hidden
+    // again here in case one was edited by hand.
+    ccgw_conformance::redact::Redactor::new().comparison(&mut comparison);
     let written = compare::write_comparison(&comparison, &args.out).map_err(|e| {
         CliError::Write(format!(
             "failed to write the comparison to {}: {}",
@@ -547,13 +567,11 @@ pub fn compare(args: CompareArgs) -> Outcome {
             console::chain(&e)
         ))
     })?;
-    let counts: Vec<String> = comparison
-        .counts
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(k, n)| format!("{n} {k:?}"))
-        .collect();
-    println!("{}", counts.join(", "));
+    // The documented change names ("2 regressions, 1 changed answer, 49 unchanged").
+    println!("{}", render::comparison::headline(&comparison));
+    for warning in &comparison.warnings {
+        eprintln!("warning: {warning}");
+    }
     println!(
         "comparison: {}",
         written

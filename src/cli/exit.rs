@@ -57,8 +57,8 @@ pub const CODES: &[ExitDoc] = &[
     },
     ExitDoc {
         code: WRITE_FAILED,
-        meaning: "the reports or the comparison could not be written",
-        example: "ccgw-conformance run --out /proc/reports",
+        meaning: "the reports or the comparison cannot be written (an --out that cannot take them is found before any request)",
+        example: "mkdir -p out/report.json/x && ccgw-conformance run --out out",
     },
     ExitDoc {
         code: INTERRUPTED,

@@ -59,9 +59,59 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
     Ok(bytes)
 }
 
+/// Parses `tester=Jane Doe,organisation=ACME GmbH[,date=2026-11-25]` for `--sign-off`.
+pub fn parse_sign_off(text: &str) -> Result<ccgw_conformance::report::SignOff, String> {
+    let (mut tester, mut organisation, mut date) = (None, None, None);
+    for field in text.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+        let (key, value) = field.split_once('=').ok_or_else(|| {
+            format!("`{field}` is not KEY=VALUE (keys: tester, organisation, date)")
+        })?;
+        let slot = match key.trim() {
+            "tester" => &mut tester,
+            "organisation" | "organization" => &mut organisation,
+            "date" => &mut date,
+            other => {
+                return Err(format!(
+                    "unknown sign-off field `{other}`; expected tester, organisation or date"
+                ));
+            }
+        };
+        *slot = Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+    }
+    match (tester, organisation) {
+        (Some(tester), Some(organisation)) => Ok(ccgw_conformance::report::SignOff {
+            tester,
+            organisation,
+            date,
+        }),
+        _ => Err("a sign-off needs tester=... and organisation=...".to_owned()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_off_takes_named_fields() {
+        let s = parse_sign_off("tester=Jane Doe, organisation=ACME GmbH").unwrap();
+        assert_eq!(
+            (s.tester.as_str(), s.organisation.as_str()),
+            ("Jane Doe", "ACME GmbH")
+        );
+        assert_eq!(s.date, None);
+        let s = parse_sign_off("date=2026-11-25,tester=J,organization=O").unwrap();
+        assert_eq!(s.date.as_deref(), Some("2026-11-25"));
+        for bad in [
+            "",
+            "tester=J",
+            "tester=J,organisation=",
+            "tester=J,org=O",
+            "Jane",
+        ] {
+            assert!(parse_sign_off(bad).is_err(), "{bad} was accepted");
+        }
+    }
 
     #[test]
     fn durations_take_units_or_seconds() {

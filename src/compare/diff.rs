@@ -20,8 +20,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::report::{
-    CaseChange, CaseDigest, CaseResult, ChangeKind, CheckId, Comparison, RunReport, Severity,
-    Status,
+    CaseChange, CaseDigest, CaseResult, ChangeKind, CheckId, ComparedRuns, Comparison, RunDigest,
+    RunReport, Severity, Status,
 };
 
 /// Reduces a case to what a comparison looks at.
@@ -72,11 +72,70 @@ pub fn compare(
     Comparison {
         baseline: baseline_label.to_owned(),
         current: current_label.to_owned(),
+        warnings: warnings(baseline, current, &counts),
         cases,
         counts,
+        runs: Some(ComparedRuns {
+            baseline: digest_run(baseline),
+            current: digest_run(current),
+        }),
         baseline_verdict: Some(crate::render::text::headline(baseline)),
         current_verdict: Some(crate::render::text::headline(current)),
     }
+}
+
+/// The facts of one run that a comparison shows.
+fn digest_run(report: &RunReport) -> RunDigest {
+    let env = &report.environment;
+    RunDigest {
+        label: env.label.clone(),
+        target: env.target.clone(),
+        started_at: env.started_at.clone(),
+        profile: env.profile.clone(),
+        tool_version: report.tool.version.clone(),
+        verdict: report.summary.verdict,
+        cases: report.cases.len(),
+        only: env.only.clone(),
+    }
+}
+
+/// What makes two runs compare other than like for like.
+fn warnings(
+    baseline: &RunReport,
+    current: &RunReport,
+    counts: &BTreeMap<ChangeKind, usize>,
+) -> Vec<String> {
+    let (old, new) = (&baseline.environment, &current.environment);
+    let mut out = Vec::new();
+    if old.profile != new.profile {
+        out.push(format!(
+            "the runs used different profiles ({} in the baseline, {} now): cases that follow the profile expect different answers",
+            old.profile, new.profile
+        ));
+    }
+    let (added, removed) = (
+        counts.get(&ChangeKind::Added).copied().unwrap_or(0),
+        counts.get(&ChangeKind::Removed).copied().unwrap_or(0),
+    );
+    if old.only != new.only || added + removed > 0 {
+        let pattern = |only: &Option<String>| {
+            only.as_deref()
+                .map_or_else(|| "all cases".to_owned(), |p| format!("--only {p}"))
+        };
+        let selections = if old.only == new.only {
+            String::new()
+        } else {
+            format!(
+                " (the baseline ran {}, this run {})",
+                pattern(&old.only),
+                pattern(&new.only)
+            )
+        };
+        out.push(format!(
+            "the runs had different cases{selections}: {removed} only in the baseline are listed as removed, {added} only in this run as added; that says nothing about the gateway"
+        ));
+    }
+    out
 }
 
 /// True when a case fails now that did not fail in the baseline: a

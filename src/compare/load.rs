@@ -87,10 +87,7 @@ pub fn load_report(path: &Path) -> Result<RunReport, LoadError> {
     let bytes = crate::input::read_capped(path, crate::input::REPORT_LIMIT).map_err(|e| {
         LoadError::Read {
             path: path.to_owned(),
-            cause: match e {
-                crate::input::ReadError::Io { source, .. } => source,
-                other => std::io::Error::other(other.to_string()),
-            },
+            cause: e.into_io(),
         }
     })?;
     let probe: VersionProbe =

@@ -33,7 +33,53 @@ use std::fmt::Write as _;
 use super::html::escape_html;
 use super::markdown::cell;
 use super::text::change_kind;
-use crate::report::{CaseChange, CaseDigest, ChangeKind, Comparison};
+use crate::report::{CaseChange, CaseDigest, ChangeKind, Comparison, RunDigest};
+
+/// The comparison in one line, e.g. "2 regressions, 1 changed answer, 49
+/// unchanged": the non-zero kinds in [`ChangeKind::ALL`] order.
+pub fn headline(c: &Comparison) -> String {
+    let parts: Vec<String> = ChangeKind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let n = count(c, kind);
+            let plural = if n == 1 { "" } else { "s" };
+            let words = match kind {
+                ChangeKind::NewFailure => format!("regression{plural}"),
+                ChangeKind::Changed => format!("changed answer{plural}"),
+                other => change_kind(other).to_owned(),
+            };
+            (n > 0).then(|| format!("{n} {words}"))
+        })
+        .collect();
+    if parts.is_empty() {
+        "no case to compare".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The rows of the "what was compared" table: a name, then the baseline's
+/// and the current run's value.
+fn compared_rows(c: &Comparison) -> Vec<(&'static str, String, String)> {
+    let Some(runs) = &c.runs else {
+        return Vec::new();
+    };
+    let row = |name, f: &dyn Fn(&RunDigest) -> String| (name, f(&runs.baseline), f(&runs.current));
+    vec![
+        row("label", &|d| {
+            d.label.clone().unwrap_or_else(|| "-".to_owned())
+        }),
+        row("target", &|d| d.target.clone()),
+        row("date", &|d| d.started_at.clone()),
+        row("profile", &|d| d.profile.clone()),
+        row("cases", &|d| match &d.only {
+            Some(only) => format!("{} (--only {only})", d.cases),
+            None => d.cases.to_string(),
+        }),
+        row("tool version", &|d| d.tool_version.clone()),
+        row("verdict", &|d| super::text::verdict(d.verdict).to_owned()),
+    ]
+}
 
 /// ` (verdict: ...)` after a report's label, escaped for the format.
 fn verdict_suffix(verdict: Option<&str>, escape: fn(&str) -> String) -> String {
@@ -67,6 +113,18 @@ pub fn markdown(c: &Comparison) -> String {
 /// The counts table and the table of changed cases, under a heading of
 /// level `level` (`##` in `comparison.md`, `###` inside `report.md`).
 pub(crate) fn markdown_body(out: &mut String, c: &Comparison, level: &str) {
+    let _ = writeln!(out, "**{}**\n", headline(c));
+    for warning in &c.warnings {
+        let _ = writeln!(out, "> **Warning:** {}\n", cell(warning));
+    }
+    let rows = compared_rows(c);
+    if !rows.is_empty() {
+        out.push_str("| compared | baseline | current |\n|---|---|---|\n");
+        for (name, before, after) in rows {
+            let _ = writeln!(out, "| {name} | {} | {} |", cell(&before), cell(&after));
+        }
+        out.push('\n');
+    }
     out.push_str("| change | cases |\n|---|---:|\n");
     for kind in ChangeKind::ALL {
         let _ = writeln!(out, "| {} | {} |", change_kind(kind), count(c, kind));
@@ -149,6 +207,31 @@ pub(crate) fn html_body(
     heading: &str,
     link: &dyn Fn(&str) -> Option<String>,
 ) {
+    let _ = writeln!(
+        out,
+        "<p class=\"headline\"><strong>{}</strong></p>",
+        escape_html(&headline(c))
+    );
+    for warning in &c.warnings {
+        let _ = writeln!(
+            out,
+            "<p class=\"warn\">Warning: {}</p>",
+            escape_html(warning)
+        );
+    }
+    let rows = compared_rows(c);
+    if !rows.is_empty() {
+        out.push_str("<table class=\"compared\">\n<thead><tr><th>Compared</th><th>Baseline</th><th>Current</th></tr></thead>\n<tbody>\n");
+        for (name, before, after) in rows {
+            let _ = writeln!(
+                out,
+                "<tr><th scope=\"row\">{name}</th><td>{}</td><td>{}</td></tr>",
+                escape_html(&before),
+                escape_html(&after)
+            );
+        }
+        out.push_str("</tbody>\n</table>\n");
+    }
     let _ = writeln!(
         out,
         "<{heading}>Counts</{heading}>\n<table class=\"counts\">\n<thead><tr><th>Change</th><th>Cases</th></tr></thead>\n<tbody>"
@@ -279,6 +362,7 @@ th{background:#f0f0f0}\
 td ul{margin:0;padding-left:1.2em}\
 code{font-family:ui-monospace,monospace}\
 .kind{font-weight:600}\
+.warn{color:#b3261e;font-weight:600}\
 .kind.new_failure{color:#a00000}\
 .kind.fixed{color:#006400}\
 .kind.still_failing{color:#8a4b00}\

@@ -154,6 +154,7 @@ mod tests {
     fn environment(tls: TlsMode) -> Environment {
         Environment {
             label: None,
+            sign_off: None,
             target: "https://10.0.0.5:8043/prefix".into(),
             embedded_gateway: false,
             gateway_faults: Vec::new(),

@@ -3,12 +3,17 @@
 //! Content-Security-Policy `<meta>` makes the browser refuse any load the page
 //! might still attempt (`tests/it/browser.rs` opens it in headless Chromium).
 //!
-//! Verdict banner (naming the required cases that failed or were skipped),
-//! environment (with `--insecure` flagged), expectations, the
-//! requirement traceability matrix (cases linked by anchor), the comparison
-//! with a baseline when there is one, then one `<section id="case-...">` per
-//! case with its status, expectation, findings and evidence, and last the
-//! assumptions. Every piece of report data goes through [`escape_html`].
+//! The first screen answers a reader's questions in order: the verdict banner
+//! (naming the required cases that failed or were skipped), what was tested
+//! (label, target, profile, date, tool), the requirement traceability matrix
+//! (cases linked by anchor), then the failures, expanded, each with the
+//! `curl` line that replays it. Then the comparison with a baseline when
+//! there is one, every case in one table, the passed and skipped cases
+//! collapsed (`<details>`, no script), and last the environment,
+//! expectations, assumptions and the sign-off block when there is one. JSON evidence is re-indented, token for
+//! token. Printed (`@media print`), the collapsed cases are left out: the
+//! summary, the failures and the table of all cases. Every piece of report
+//! data goes through [`escape_html`].
 //!
 //! From a run against the reference gateway with the fault `guid-optional`:
 //!
@@ -29,8 +34,18 @@
 //! ...
 //! <tr><td><code class="nowrap">REQ-GUID</code></td><td>Every request carries the Guid of a signed-in agent in the Guid header</td>...</tr>
 //! ...
+//! <section id="tested">
+//! <h2>What was tested</h2>
+//! ...
+//! <section id="failures">
+//! ...
 //! <section class="case failed" id="case-guid/missing">
 //! <h4><span class="status failed">FAIL</span> <code>guid/missing</code></h4>
+//! ...
+//! <pre class="repro"><code>curl -sS -i --path-as-is --cacert &quot;$CCGW_CA_CERT&quot; -X POST ...</code></pre>
+//! ...
+//! <details class="case passed" id="case-method/get">
+//! <summary><h4><span class="status passed">PASS</span> <code>method/get</code></h4></summary>
 //! ...
 //! ```
 
@@ -76,7 +91,11 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}
 dt{font-weight:bold}
 dd{margin:0}
 dd,td,li{white-space:pre-line}
-@media print{body{max-width:none;padding:0;font-size:10pt}.case,tr,pre{break-inside:avoid}a{color:inherit;text-decoration:none}.banner,.status,th{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
+details.case>summary{cursor:pointer;padding:.3rem 0}
+details.case>summary h4{display:inline;margin:0}
+pre.repro{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85em}
+table.sign-off td{height:2.2rem;width:70%}
+@media print{@page{margin:12mm}body{max-width:none;padding:0;font-size:8.5pt;line-height:1.3}h2{margin-top:1rem}tr{break-inside:avoid}pre{font-size:7.5pt;padding:.2rem}a{color:inherit;text-decoration:none}.banner,.status,th{print-color-adjust:exact;-webkit-print-color-adjust:exact}details.case,details.shape,.screen-only,.all-cases td:nth-child(3),.all-cases th:nth-child(3){display:none}}
 ";
 
 /// The page's Content-Security-Policy: nothing but its own inline style
@@ -96,10 +115,12 @@ pub fn render(report: &RunReport) -> String {
          <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
         escape_html(&title)
     );
+    // The reader's questions in order: the verdict, what was tested, the
+    // requirements, the failures; the details after.
     banner(&mut out, report);
-    environment(&mut out, report);
-    expectations(&mut out, report);
+    tested(&mut out, report);
     requirements(&mut out, report);
+    failures(&mut out, report);
     if let Some(comparison) = &report.comparison {
         comparison_section(&mut out, comparison, report);
     }
@@ -107,7 +128,10 @@ pub fn render(report: &RunReport) -> String {
     if let Some(session) = &report.session {
         super::session::html(&mut out, session);
     }
+    environment(&mut out, report);
+    expectations(&mut out, report);
     assumptions(&mut out, report);
+    sign_off(&mut out, report);
     let _ = write!(
         out,
         "<footer><p>Written by {} {}.</p></footer>\n</body>\n</html>\n",
@@ -264,9 +288,17 @@ fn row(out: &mut String, name: &str, value_html: &str) {
     );
 }
 
-fn environment(out: &mut String, report: &RunReport) {
+/// What was tested: the run's label, target, profile, date and tool.
+fn tested(out: &mut String, report: &RunReport) {
     let env = &report.environment;
-    out.push_str("<section id=\"environment\">\n<h2>Environment</h2>\n<table>\n");
+    out.push_str("<section id=\"tested\">\n<h2>What was tested</h2>\n<table>\n");
+    if let Some(label) = &env.label {
+        row(
+            out,
+            "Run",
+            &format!("<strong>{}</strong>", escape_html(label)),
+        );
+    }
     let mut target = escape_html(&env.target);
     if env.embedded_gateway {
         target.push_str(" (embedded reference gateway)");
@@ -281,6 +313,22 @@ fn environment(out: &mut String, report: &RunReport) {
             escape_html(&env.profile_title)
         ),
     );
+    row(out, "Date", &escape_html(&env.started_at));
+    row(
+        out,
+        "Tool",
+        &format!(
+            "{} {}",
+            escape_html(&report.tool.name),
+            escape_html(&report.tool.version)
+        ),
+    );
+    out.push_str("</table>\n</section>\n");
+}
+
+fn environment(out: &mut String, report: &RunReport) {
+    let env = &report.environment;
+    out.push_str("<section id=\"environment\">\n<h2>Environment</h2>\n<table>\n");
     let tls = text::tls(env.tls);
     if env.tls == TlsMode::Insecure {
         row(out, "TLS", &format!("<span class=\"warn\">{tls}</span>"));
@@ -316,16 +364,6 @@ fn environment(out: &mut String, report: &RunReport) {
         let faults: Vec<_> = env.gateway_faults.iter().map(|f| escape_html(f)).collect();
         row(out, "Gateway faults", &faults.join(", "));
     }
-    row(
-        out,
-        "Tool",
-        &format!(
-            "{} {}",
-            escape_html(&report.tool.name),
-            escape_html(&report.tool.version)
-        ),
-    );
-    row(out, "Date", &escape_html(&env.started_at));
     out.push_str("</table>\n</section>\n");
 }
 
@@ -412,21 +450,31 @@ fn requirements(out: &mut String, report: &RunReport) {
         .map(|case| (case.id.as_str(), case.status))
         .collect();
     for requirement in &report.requirements {
-        let links: Vec<String> = requirement
-            .cases
-            .iter()
-            .map(|id| {
-                let status = status_of
-                    .get(id.as_str())
-                    .map(|status| format!("{} ", status_badge(*status)))
-                    .unwrap_or_default();
-                format!(
-                    "<li class=\"nowrap\">{status}<a href=\"#{}\"><code>{}</code></a></li>",
-                    escape_html(&case_anchor(id)),
-                    escape_html(id)
-                )
-            })
-            .collect();
+        // Cases that did not pass are listed; the passes fold into one line.
+        let mut shown = Vec::new();
+        let mut passed = Vec::new();
+        for id in &requirement.cases {
+            let status = status_of.get(id.as_str()).copied();
+            let link = format!(
+                "<li class=\"nowrap\">{}<a href=\"#{}\"><code>{}</code></a></li>",
+                status.map(|s| status_badge(s) + " ").unwrap_or_default(),
+                escape_html(&case_anchor(id)),
+                escape_html(id)
+            );
+            if status == Some(Status::Passed) {
+                passed.push(link);
+            } else {
+                shown.push(link);
+            }
+        }
+        if !passed.is_empty() {
+            shown.push(format!(
+                "<li><details><summary>{} passed</summary><ul class=\"cases\">{}</ul></details></li>",
+                passed.len(),
+                passed.join("")
+            ));
+        }
+        let links = shown;
         let _ = writeln!(
             out,
             "<tr><td><code class=\"nowrap\">{}</code></td><td>{}</td><td>{}</td>\
@@ -455,28 +503,91 @@ fn comparison_section(out: &mut String, comparison: &Comparison, report: &RunRep
     out.push_str("</section>\n");
 }
 
+/// Whether a case is shown open (failed or errored) or collapsed.
+fn is_open(case: &CaseResult) -> bool {
+    matches!(case.status, Status::Failed | Status::Errored)
+}
+
+/// The failed and errored cases, expanded, with the evidence and the `curl`
+/// line that replays each.
+fn failures(out: &mut String, report: &RunReport) {
+    let failed: Vec<&CaseResult> = report.cases.iter().filter(|c| is_open(c)).collect();
+    out.push_str("<section id=\"failures\">\n<h2>Failures</h2>\n");
+    if failed.is_empty() {
+        out.push_str("<p>No case failed or errored.</p>\n</section>\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<p>{} case(s) failed or errored. Each has a <code>curl</code> line that replays it \
+         ({}).</p>",
+        failed.len(),
+        escape_html(super::curl::VARIABLES_NOTE)
+    );
+    for case in failed {
+        case_section(out, case, report);
+    }
+    out.push_str("</section>\n");
+}
+
+/// Every case in one table (the printed list of passes), then the passed
+/// and skipped cases collapsed with their evidence.
 fn cases(out: &mut String, report: &RunReport) {
     out.push_str("<section id=\"cases\">\n<h2>Cases</h2>\n");
     if report.cases.is_empty() {
-        out.push_str("<p>No case was selected.</p>\n");
+        out.push_str("<p>No case was selected.</p>\n</section>\n");
+        return;
     }
+    out.push_str(
+        "<table class=\"all-cases\">\n<tr><th>Status</th><th>Case</th><th>Title</th>\
+         <th>Requirements</th></tr>\n",
+    );
+    for case in &report.cases {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td><a href=\"#{}\"><code>{}</code></a></td><td>{}</td><td>{}</td></tr>",
+            status_badge(case.status),
+            escape_html(&case_anchor(&case.id)),
+            escape_html(&case.id),
+            escape_html(&case.title),
+            escape_html(&case.requirements.join(", "))
+        );
+    }
+    out.push_str("</table>\n");
     for (family, cases) in text::by_family(&report.cases) {
-        let _ = writeln!(out, "<h3>{}</h3>", escape_html(family));
-        for case in cases {
-            case_section(out, case);
+        let collapsed: Vec<&&CaseResult> = cases.iter().filter(|c| !is_open(c)).collect();
+        if collapsed.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "<h3 class=\"screen-only\">{}</h3>",
+            escape_html(family)
+        );
+        for case in collapsed {
+            case_section(out, case, report);
         }
     }
     out.push_str("</section>\n");
 }
 
-fn case_section(out: &mut String, case: &CaseResult) {
+fn case_section(out: &mut String, case: &CaseResult, report: &RunReport) {
+    let heading = format!(
+        "<h4>{} <code>{}</code></h4>",
+        status_badge(case.status),
+        escape_html(&case.id)
+    );
+    let (open, head) = if is_open(case) {
+        ("section", heading)
+    } else {
+        // Collapsed: the heading is the summary, the rest opens on a click.
+        ("details", format!("<summary>{heading}</summary>"))
+    };
     let _ = writeln!(
         out,
-        "<section class=\"case {}\" id=\"{}\">\n<h4>{} <code>{}</code></h4>\n<p>{}</p>\n<dl>",
+        "<{open} class=\"case {}\" id=\"{}\">\n{head}\n<p>{}</p>\n<dl>",
         case.status.as_str(),
         escape_html(&case_anchor(&case.id)),
-        status_badge(case.status),
-        escape_html(&case.id),
         escape_html(&case.title)
     );
     let severity = match case.severity {
@@ -531,13 +642,20 @@ fn case_section(out: &mut String, case: &CaseResult) {
         }
         out.push_str("</ul>\n");
     }
+    if let Some(line) = super::curl::repro_for_failure(case, &report.environment) {
+        let _ = writeln!(
+            out,
+            "<p><strong>Replay</strong></p>\n<pre class=\"repro\"><code>{}</code></pre>",
+            escape_html(&line)
+        );
+    }
     if let Some(request) = &case.request {
         request_evidence(out, request);
     }
     if let Some(response) = &case.response {
         response_evidence(out, response);
     }
-    out.push_str("</section>\n");
+    let _ = writeln!(out, "</{open}>");
 }
 
 fn request_evidence(out: &mut String, request: &RequestEvidence) {
@@ -546,7 +664,7 @@ fn request_evidence(out: &mut String, request: &RequestEvidence) {
         let _ = writeln!(text, "{}: {}", header.name, header.value);
     }
     if let Some(body) = &request.body {
-        let _ = write!(text, "\n{body}");
+        let _ = write!(text, "\n{}", super::pretty::json(body));
     }
     let _ = writeln!(
         out,
@@ -560,7 +678,8 @@ fn response_evidence(out: &mut String, response: &ResponseEvidence) {
     for header in &response.headers {
         let _ = writeln!(text, "{}: {}", header.name, header.value);
     }
-    let _ = write!(text, "\n{}", response.body);
+    // A cut body is not valid JSON, so it stays as received.
+    let _ = write!(text, "\n{}", super::pretty::json(&response.body));
     let mut summary = format!("{} bytes", response.body_bytes);
     if response.truncated {
         summary.push_str(", body cut");
@@ -580,10 +699,28 @@ fn response_evidence(out: &mut String, response: &ResponseEvidence) {
         let shape: Vec<_> = response.shape.iter().map(|s| escape_html(s)).collect();
         let _ = writeln!(
             out,
-            "<p><strong>Shape</strong></p>\n<pre>{}</pre>",
+            "<details class=\"shape\"><summary><strong>Shape</strong></summary>\n<pre>{}</pre>\n</details>",
             shape.join("\n")
         );
     }
+}
+
+/// The sign-off block, last, when `--sign-off` gave one: the names, the
+/// date (or a line to write it on) and a line for the signature.
+fn sign_off(out: &mut String, report: &RunReport) {
+    let Some(s) = &report.environment.sign_off else {
+        return;
+    };
+    out.push_str("<section id=\"sign-off\">\n<h2>Sign-off</h2>\n<table class=\"sign-off\">\n");
+    row(out, "Tester", &escape_html(&s.tester));
+    row(out, "Organisation", &escape_html(&s.organisation));
+    row(
+        out,
+        "Date",
+        &s.date.as_deref().map(escape_html).unwrap_or_default(),
+    );
+    row(out, "Signature", "");
+    out.push_str("</table>\n</section>\n");
 }
 
 fn assumptions(out: &mut String, report: &RunReport) {

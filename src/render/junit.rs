@@ -56,7 +56,12 @@ pub fn render(report: &RunReport) -> String {
     suite.set_time(Duration::from_millis(total_ms));
     suite.add_properties(suite_properties(report));
     let strict = report.assessment.strict;
-    suite.add_test_cases(report.cases.iter().map(|case| test_case(case, strict)));
+    suite.add_test_cases(
+        report
+            .cases
+            .iter()
+            .map(|case| test_case(case, strict, report)),
+    );
 
     let mut junit = Report::new(report.tool.name.as_str());
     junit.set_time(Duration::from_millis(total_ms));
@@ -81,6 +86,9 @@ fn suite_properties(report: &RunReport) -> Vec<Property> {
         Property::new("tool_version", report.tool.version.as_str()),
         Property::new("started_at", env.started_at.as_str()),
     ];
+    if let Some(label) = &env.label {
+        properties.insert(0, Property::new("label", label.as_str()));
+    }
     for case in &report.cases {
         for requirement in &case.requirements {
             properties.push(Property::new(
@@ -110,7 +118,7 @@ fn is_advisory_only(case: &CaseResult, strict: bool) -> bool {
 }
 
 /// One `<testcase>`.
-fn test_case(case: &CaseResult, strict: bool) -> TestCase {
+fn test_case(case: &CaseResult, strict: bool, report: &RunReport) -> TestCase {
     let advisory_only = is_advisory_only(case, strict);
     let status = match case.status {
         Status::Passed => TestCaseStatus::success(),
@@ -150,7 +158,7 @@ fn test_case(case: &CaseResult, strict: bool) -> TestCase {
     test_case
         .set_classname(format!("{SUITE_NAME}.{}", case.family))
         .set_time(Duration::from_millis(case.duration_ms))
-        .set_system_out(text::visible(&system_out(case, advisory_only)));
+        .set_system_out(text::visible(&system_out(case, advisory_only, report)));
     test_case
 }
 
@@ -166,10 +174,13 @@ fn findings_text(case: &CaseResult) -> String {
     out
 }
 
-/// What CI shows beside the case: severity, requirements, expectation, notes
-/// and the evidence.
-fn system_out(case: &CaseResult, advisory_only: bool) -> String {
+/// What CI shows beside the case: for a failure first the `curl` line that
+/// replays it, then severity, requirements, expectation, notes and the evidence.
+fn system_out(case: &CaseResult, advisory_only: bool, report: &RunReport) -> String {
     let mut out = String::new();
+    if let Some(line) = super::curl::repro_for_failure(case, &report.environment) {
+        let _ = writeln!(out, "replay: {line}\n({})\n", super::curl::VARIABLES_NOTE);
+    }
     if advisory_only {
         let _ = writeln!(
             out,

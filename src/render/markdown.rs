@@ -1,7 +1,10 @@
-//! The Markdown report, fit for a pull-request comment: verdict, environment,
-//! counts, one table per family, the findings of every failed or errored
-//! case, then the expectations and assumptions the verdicts rest on, and the
-//! comparison with a baseline when there is one.
+//! The Markdown report, fit for a pull-request comment, in the order a
+//! reader asks: the verdict and counts, what was tested (label, target,
+//! profile, date, tool), the requirements matrix (documentation reference,
+//! verdict, counts), the failures (findings, and a `curl` line that replays
+//! each), the comparison with a baseline when there is one, every case in
+//! tables per family folded into `<details>`, then the environment,
+//! expectations and assumptions the verdicts rest on.
 //!
 //! Text from the report is escaped for Markdown so that data (which may come
 //! from the gateway) never turns into markup, links or images: identifiers are
@@ -11,21 +14,26 @@
 //!
 //! From a run against the reference gateway with the fault `guid-optional`:
 //!
-//! ```markdown
+//! ````markdown
 //! # getconnectinfo conformance: Not conformant
 //!
-//! - Target: https://127.0.0.1:41103 (embedded reference gateway)
-//! - Profile: cec-23 (CEC API reference 2023/2024 (agentid 101..59999))
-//! - TLS: verified (custom CA)
-//! ...
 //! **52 cases**: 50 passed, 2 failed, 0 errored, 0 skipped (2 required failed, 0 required skipped)
-//! ...
-//! ### guid
 //!
-//! | Case | Status | Severity | Requirements | Reason |
-//! |---|---|---|---|---|
-//! | `guid/empty` | FAIL | required | `REQ-GUID` | outcome.refused: served with retcode "0" although the request must be refused |
+//! ## What was tested
+//!
+//! - Run: **R23.200 staging, node 2**
+//! - Target: https://127.0.0.1:41103 (embedded reference gateway)
+//! ...
+//! ## Failures
+//!
+//! ### FAIL `guid/empty` (required)
+//! ...
+//! Replay:
+//!
+//! ```sh
+//! curl -sS -i --path-as-is --cacert "$CCGW_CA_CERT" -X POST 'https://127.0.0.1:41103/agentgateway/resource/mediacall/1001/getconnectinfo' ...
 //! ```
+//! ````
 
 use super::text;
 use crate::report::{CaseResult, Comparison, RunReport, Status};
@@ -34,19 +42,24 @@ use std::fmt::Write as _;
 /// Renders the report as Markdown.
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
+    // The reader's questions in order: the verdict, what was tested, the
+    // requirements, the failures; the details after.
     header(&mut out, report);
-    environment(&mut out, report);
     counts(&mut out, report);
-    case_tables(&mut out, report);
+    tested(&mut out, report);
+    requirements(&mut out, report);
     findings(&mut out, report);
-    if let Some(session) = &report.session {
-        super::session::markdown(&mut out, session);
-    }
-    expectations(&mut out, report);
-    assumptions(&mut out, report);
     if let Some(comparison) = &report.comparison {
         comparison_section(&mut out, comparison);
     }
+    case_tables(&mut out, report);
+    if let Some(session) = &report.session {
+        super::session::markdown(&mut out, session);
+    }
+    environment(&mut out, report);
+    expectations(&mut out, report);
+    assumptions(&mut out, report);
+    sign_off(&mut out, report);
     // One trailing newline, whatever the last section wrote.
     while out.ends_with("\n\n") {
         out.pop();
@@ -88,8 +101,13 @@ fn header(out: &mut String, report: &RunReport) {
     }
 }
 
-fn environment(out: &mut String, report: &RunReport) {
+/// What was tested: the run's label, target, profile, date and tool.
+fn tested(out: &mut String, report: &RunReport) {
     let env = &report.environment;
+    out.push_str("## What was tested\n\n");
+    if let Some(label) = &env.label {
+        let _ = writeln!(out, "- Run: **{}**", inline(label));
+    }
     let gateway = if env.embedded_gateway {
         " (embedded reference gateway)"
     } else {
@@ -102,6 +120,51 @@ fn environment(out: &mut String, report: &RunReport) {
         inline(&env.profile),
         inline(&env.profile_title)
     );
+    let _ = writeln!(out, "- Date: {}", inline(&env.started_at));
+    let _ = writeln!(
+        out,
+        "- Tool: {} {}\n",
+        inline(&report.tool.name),
+        inline(&report.tool.version)
+    );
+}
+
+/// The traceability matrix: requirement, documentation, verdict, counts.
+fn requirements(out: &mut String, report: &RunReport) {
+    out.push_str("## Requirements\n\n");
+    if report.requirements.is_empty() {
+        out.push_str("No requirement was checked.\n\n");
+        return;
+    }
+    out.push_str("| Requirement | Documentation | Verdict | Cases |\n|---|---|---|---|\n");
+    for requirement in &report.requirements {
+        let mut counts = std::collections::BTreeMap::new();
+        for case in report
+            .cases
+            .iter()
+            .filter(|c| requirement.cases.contains(&c.id))
+        {
+            *counts.entry(case.status).or_insert(0usize) += 1;
+        }
+        let counts: Vec<String> = counts
+            .iter()
+            .map(|(status, n)| format!("{n} {}", status.as_str()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            pipes(code(&requirement.id)),
+            cell(&requirement.spec_ref),
+            text::verdict(requirement.verdict),
+            counts.join(", ")
+        );
+    }
+    out.push('\n');
+}
+
+fn environment(out: &mut String, report: &RunReport) {
+    let env = &report.environment;
+    out.push_str("## Environment\n\n");
     let tls = text::tls(env.tls);
     if env.tls == crate::report::TlsMode::Insecure {
         let _ = writeln!(out, "- TLS: **{tls}**");
@@ -120,13 +183,7 @@ fn environment(out: &mut String, report: &RunReport) {
         let faults: Vec<_> = env.gateway_faults.iter().map(|f| inline(f)).collect();
         let _ = writeln!(out, "- Gateway faults: {}", faults.join(", "));
     }
-    let _ = writeln!(
-        out,
-        "- Tool: {} {}",
-        inline(&report.tool.name),
-        inline(&report.tool.version)
-    );
-    let _ = writeln!(out, "- Date: {}\n", inline(&env.started_at));
+    out.push('\n');
 }
 
 fn counts(out: &mut String, report: &RunReport) {
@@ -139,12 +196,19 @@ fn counts(out: &mut String, report: &RunReport) {
     );
 }
 
+/// Every case, one table per family, collapsed (`<details>`): the failures
+/// are above.
 fn case_tables(out: &mut String, report: &RunReport) {
     out.push_str("## Cases\n\n");
     if report.cases.is_empty() {
         out.push_str("No case was selected.\n\n");
         return;
     }
+    let _ = writeln!(
+        out,
+        "<details><summary>All {} cases, by family</summary>\n",
+        report.cases.len()
+    );
     for (family, cases) in text::by_family(&report.cases) {
         let _ = writeln!(out, "### {}\n", inline(family));
         out.push_str("| Case | Status | Severity | Requirements | Reason |\n");
@@ -162,6 +226,7 @@ fn case_tables(out: &mut String, report: &RunReport) {
         }
         out.push('\n');
     }
+    out.push_str("</details>\n\n");
 }
 
 fn findings(out: &mut String, report: &RunReport) {
@@ -170,7 +235,7 @@ fn findings(out: &mut String, report: &RunReport) {
         .iter()
         .filter(|case| matches!(case.status, Status::Failed | Status::Errored))
         .collect();
-    out.push_str("## Findings\n\n");
+    out.push_str("## Failures\n\n");
     if cases.is_empty() {
         out.push_str("No case failed or errored.\n\n");
         return;
@@ -216,8 +281,31 @@ fn findings(out: &mut String, report: &RunReport) {
         for note in &case.notes {
             let _ = writeln!(out, "- Note: {}", inline(note));
         }
+        if let Some(line) = super::curl::repro_for_failure(case, &report.environment) {
+            let _ = writeln!(out, "\nReplay:\n\n{}", fenced(&line));
+        }
         out.push('\n');
     }
+    let _ = writeln!(out, "To replay: {}.\n", inline(super::curl::VARIABLES_NOTE));
+}
+
+/// The sign-off block, last, when `--sign-off` gave one.
+fn sign_off(out: &mut String, report: &RunReport) {
+    let Some(s) = &report.environment.sign_off else {
+        return;
+    };
+    out.push_str("## Sign-off\n\n| | |\n|---|---|\n");
+    let _ = writeln!(out, "| Tester | {} |", cell(&s.tester));
+    let _ = writeln!(out, "| Organisation | {} |", cell(&s.organisation));
+    let _ = writeln!(out, "| Date | {} |", cell(s.date.as_deref().unwrap_or("")));
+    out.push_str("| Signature | |\n\n");
+}
+
+/// A fenced code block that no backtick run inside `text` can close.
+fn fenced(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}sh\n{text}\n{fence}")
 }
 
 fn expectations(out: &mut String, report: &RunReport) {

@@ -21,6 +21,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+mod pretty;
 mod session;
 pub(crate) mod text;
 mod write;

@@ -117,9 +117,16 @@ pub fn write_report_set(
         .comparison
         .iter()
         .flat_map(super::comparison::render_files);
-    let files = reports
-        .chain(comparison)
-        .map(|(name, text)| (name, redactor.rendered(&text)));
+    // The final pass: JSON by its strings and keys (the file stays valid),
+    // markup with its placeholders escaped.
+    let files = reports.chain(comparison).map(|(name, text)| {
+        let text = match name.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("json") => redactor.rendered_json(&text),
+            Some("html" | "xml") => redactor.rendered(&text, true),
+            _ => redactor.rendered(&text, false),
+        };
+        (name, text)
+    });
     let owned: Vec<&str> = REPORT_FILES
         .iter()
         .chain(COMPARISON_FILES.iter())

@@ -443,6 +443,7 @@ pub fn display_target(url: &reqwest::Url) -> String {
 fn environment(suite: &Suite, facts: &PlanFacts, info: &RunInfo) -> Environment {
     Environment {
         label: None,
+        sign_off: None,
         target: facts.target.clone(),
         embedded_gateway: info.embedded_gateway,
         gateway_faults: info.gateway_faults.clone(),

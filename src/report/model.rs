@@ -55,7 +55,7 @@ pub struct Assessment {
     /// Advisory cases that failed or errored, sorted by id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub advisory_findings: Vec<String>,
-    /// How many cases ran (were selected) and how many the suite has.
+    /// How many cases were selected for the run.
     #[serde(default)]
     pub selected: usize,
     /// How many cases the suite has (`selected` of them ran).
@@ -149,6 +149,9 @@ pub struct Environment {
     /// What the run is called (`--label`), e.g. "R23.200 staging, node 2".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// Who signs the report off (`--sign-off`), printed as its last section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_off: Option<SignOff>,
     /// Base URL of the target (no credentials, no query).
     pub target: String,
     /// True when the target was the embedded reference gateway.
@@ -181,6 +184,18 @@ pub struct Environment {
     pub expectations: Vec<ExpectationRecord>,
     /// What the tool assumed where the documentation is silent.
     pub assumptions: Vec<String>,
+}
+
+/// The sign-off block of a report: who tested, for which organisation, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignOff {
+    /// Who ran and checked the suite.
+    pub tester: String,
+    /// For whom.
+    pub organisation: String,
+    /// Left blank (to be written by hand) when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
 }
 
 /// How the TLS certificate of the target was checked.
@@ -435,12 +450,52 @@ pub struct Comparison {
     pub cases: Vec<CaseChange>,
     /// How many cases of each kind.
     pub counts: BTreeMap<ChangeKind, usize>,
+    /// What was compared: the two runs side by side (absent in comparisons
+    /// written by earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<ComparedRuns>,
+    /// Why the two runs may not compare like for like: different profiles,
+    /// different case selections (their cases show as added or removed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// The baseline's verdict, as its reports state it (its headline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline_verdict: Option<String>,
     /// The compared report's verdict, as its reports state it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_verdict: Option<String>,
+}
+
+/// The baseline and the current run of a comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComparedRuns {
+    /// The earlier run (e.g. the old release).
+    pub baseline: RunDigest,
+    /// The run compared with it.
+    pub current: RunDigest,
+}
+
+/// What a reader needs to know of one compared run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunDigest {
+    /// `--label` of the run, if it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Base URL of the target.
+    pub target: String,
+    /// Start of the run, RFC 3339 UTC.
+    pub started_at: String,
+    /// Spec profile name.
+    pub profile: String,
+    /// Version of the tool that wrote the report.
+    pub tool_version: String,
+    /// The run's verdict.
+    pub verdict: Verdict,
+    /// How many cases the run had.
+    pub cases: usize,
+    /// Its `--only` pattern, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only: Option<String>,
 }
 
 /// How one case changed between two reports.

@@ -14,7 +14,6 @@
 
 use super::plan::{Target, TlsSetup};
 use super::request::Prepared;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -40,7 +39,7 @@ pub struct Clients {
     after_anomaly: AtomicBool,
     /// Clients without a pool, built when first needed (building a client
     /// can cost tens of milliseconds: it may load the system's trust store).
-    fresh: OnceLock<Result<Pair, String>>,
+    fresh: tokio::sync::OnceCell<Result<Pair, String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,7 +59,7 @@ impl Pair {
 }
 
 /// What every client of a run is built from.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Recipe {
     target: Target,
     connect_timeout: Duration,
@@ -139,8 +138,8 @@ impl Clients {
         // Built now, so that a bad CA file fails before any case runs.
         let first = recipe.pair(policy == ConnectionPolicy::Reuse)?;
         let (pooled, fresh) = match policy {
-            ConnectionPolicy::Reuse => (Some(first), OnceLock::new()),
-            ConnectionPolicy::Fresh => (None, OnceLock::from(Ok(first))),
+            ConnectionPolicy::Reuse => (Some(first), tokio::sync::OnceCell::new()),
+            ConnectionPolicy::Fresh => (None, tokio::sync::OnceCell::new_with(Some(Ok(first)))),
         };
         Ok(Clients {
             recipe,
@@ -152,23 +151,31 @@ impl Clients {
 
     /// The client for `request`: pooled, unless the run or the case wants a
     /// fresh connection, or the previous answer was broken.
-    fn client_for(
+    async fn client_for(
         &self,
         request: &Prepared,
         fresh_connection: bool,
     ) -> Result<reqwest::Client, ClientError> {
         let after_anomaly = self.after_anomaly.swap(false, Ordering::SeqCst);
-        match &self.pooled {
-            Some(pair) if !fresh_connection && !after_anomaly => {
-                Ok(pair.get(request.lowercase_names).clone())
+        if let Some(pair) = &self.pooled {
+            if !fresh_connection && !after_anomaly {
+                return Ok(pair.get(request.lowercase_names).clone());
             }
-            _ => match self
-                .fresh
-                .get_or_init(|| self.recipe.pair(false).map_err(|e| e.to_string()))
-            {
-                Ok(pair) => Ok(pair.get(request.lowercase_names).clone()),
-                Err(message) => Err(ClientError::Build(message.clone())),
-            },
+        }
+        let fresh = self
+            .fresh
+            .get_or_init(|| async {
+                // Off the runtime's threads: building a client can take long
+                // (a trust store to load), and would stall every case in flight.
+                let recipe = self.recipe.clone();
+                tokio::task::spawn_blocking(move || recipe.pair(false).map_err(|e| e.to_string()))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()))
+            })
+            .await;
+        match fresh {
+            Ok(pair) => Ok(pair.get(request.lowercase_names).clone()),
+            Err(message) => Err(ClientError::Build(message.clone())),
         }
     }
 
@@ -202,6 +209,7 @@ impl Clients {
         let url = url_for(&target.base_url, &request.path);
         let client = self
             .client_for(request, fresh_connection)
+            .await
             .map_err(|e| TransportError {
                 is_connect: false,
                 is_timeout: false,

@@ -28,7 +28,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The headless browser: `CHROMIUM`, else `chromium` on PATH or in /usr/bin.
-fn chromium() -> PathBuf {
+pub(crate) fn chromium() -> PathBuf {
     if let Some(path) = std::env::var_os("CHROMIUM") {
         return PathBuf::from(path);
     }
@@ -54,15 +54,15 @@ fn chromium() -> PathBuf {
 }
 
 /// What one headless load of a page showed.
-struct Load {
-    dom: String,
+pub(crate) struct Load {
+    pub(crate) dom: String,
     console: Vec<String>,
     page_requests: Vec<String>,
 }
 
 /// Opens `page` in headless Chromium with a fresh profile, offline, and
 /// collects the DOM, the console lines and the requests the page made.
-fn load(page: &Path, work: &Path) -> Load {
+pub(crate) fn load(page: &Path, work: &Path) -> Load {
     let profile = work.join("profile");
     let net_log = work.join("net-log.json");
     let mut child = Command::new(chromium())
@@ -165,7 +165,7 @@ fn bin() -> Command {
 }
 
 /// A real report: a clean baseline, then a run with a fault compared with it.
-fn faulty_report(dir: &Path) -> PathBuf {
+pub(crate) fn faulty_report(dir: &Path) -> PathBuf {
     let clean = dir.join("clean");
     let status = bin()
         .args(["run", "--quiet", "--out"])
@@ -176,7 +176,8 @@ fn faulty_report(dir: &Path) -> PathBuf {
     assert_eq!(status.code(), Some(0));
     let out = dir.join("faulty");
     let status = bin()
-        .args(["run", "--quiet", "--fault", "guid-optional", "--baseline"])
+        .args(["run", "--quiet", "--label", "R23.200 staging, node 2"])
+        .args(["--fault", "guid-optional", "--baseline"])
         .arg(clean.join("report.json"))
         .arg("--out")
         .arg(&out)

@@ -80,17 +80,8 @@ fn a_suite_folder_whose_links_loop_is_refused_by_name(#[case] target: &str) {
         .status()
         .expect("cp runs");
     assert!(copied.success());
-    let link = suite.join("guid").join("loop");
-    std::os::unix::fs::symlink(target, &link).expect("symlink");
     let started = std::time::Instant::now();
-    let out = bin()
-        .args(["list", "--suite"])
-        .arg(&suite)
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("guid/loop"), "{stderr}");
+    let stderr = list_refused("--suite", &suite, target, "guid/loop");
     assert!(stderr.contains("symbolic link"), "{stderr}");
     // A safety net only: the walk is linear, never exponential.
     assert!(started.elapsed() < Duration::from_secs(60));
@@ -261,4 +252,42 @@ fn a_bad_value_from_the_environment_names_the_variable(#[case] var: &str, #[case
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(var), "{stderr}");
+}
+
+#[cfg(unix)]
+#[rstest]
+#[case::suite_file("--suite", "suites/getconnectinfo", "guid/endless.toml")]
+#[case::schema_file("--schemas", "schemas", "endless.json")]
+fn an_endless_suite_or_schema_file_is_read_up_to_its_limit(
+    #[case] flag: &str,
+    #[case] source: &str,
+    #[case] link: &str,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = dir.path().join("copy");
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(source))
+        .arg(&copy)
+        .status()
+        .expect("cp runs");
+    assert!(copied.success());
+    let stderr = list_refused(flag, &copy, "/dev/zero", link);
+    assert!(stderr.contains("larger than the limit of"), "{stderr}");
+}
+
+/// `list FLAG folder` with a symbolic link `link` (relative to the folder) to
+/// `target` added: exit 2, the link named; returns stderr.
+#[cfg(unix)]
+fn list_refused(flag: &str, folder: &Path, target: &str, link: &str) -> String {
+    std::os::unix::fs::symlink(target, folder.join(link)).expect("symlink");
+    let out = bin()
+        .args(["list", flag])
+        .arg(folder)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(stderr.contains(link), "{stderr}");
+    stderr
 }

@@ -1,6 +1,7 @@
 //! The integration tests, one binary: a change in `src/` relinks one test
 //! executable instead of one per file.
 
+mod architecture;
 mod browser;
 mod cases;
 mod cli;
@@ -15,6 +16,7 @@ mod hostile;
 mod inputs;
 mod keepalive;
 mod render;
+mod report_layout;
 mod report_set;
 mod robustness;
 mod secrets;

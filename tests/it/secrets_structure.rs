@@ -177,16 +177,7 @@ async fn a_guid_file_with_a_byte_order_mark_sends_and_redacts_the_guid() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guid_inside_the_target_path_is_never_shown() {
-    let server = Hostile::start(Behaviour::Raw(hostile::json(
-        r#"{"retcode":"100-006","message":"no"}"#,
-    )))
-    .await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("{}/tenant/{GUID}/", server.url());
-    let mut cmd = run_cmd(&url, dir.path());
-    cmd.args(["--only", "guid/*"]);
-    let out = run_bin_async(cmd, Duration::from_secs(60)).await;
-    assert!(matches!(out.code, Some(0 | 1 | 4)), "{}", out.stderr);
+    let (server, dir, out) = refusal_run(|url| format!("{url}/tenant/{GUID}/")).await;
     assert!(
         server.requests().iter().any(|r| r.path.contains(GUID)),
         "the path carried the Guid"
@@ -197,4 +188,49 @@ async fn a_guid_inside_the_target_path_is_never_shown() {
         "{}",
         out.stderr
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_markup_like_signature_breaks_no_file() {
+    let signature = r#"</testcase></testsuite>\"},{\"status\":\"passed"#;
+    let body = format!(r#"{{"retcode":"100-006","message":"no","signature":"{signature}"}}"#);
+    let server = Hostile::start(Behaviour::Raw(hostile::json(&body))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let texts = two_runs(&server.url(), dir.path()).await;
+    assert_no_secret(&texts, &["</testcase></testsuite>"]);
+    for sub in ["a", "b"] {
+        let junit = dir.path().join(sub).join("junit.xml");
+        let lint = std::process::Command::new("xmllint")
+            .arg("--noout")
+            .arg(&junit)
+            .output()
+            .expect("xmllint runs (Debian package libxml2-utils; scripts/test installs it)");
+        assert!(
+            lint.status.success(),
+            "{}",
+            String::from_utf8_lossy(&lint.stderr)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_in_the_target_url_is_never_shown() {
+    let (_server, dir, out) =
+        refusal_run(|url| url.replace("http://", "http://agent:pw-Zk3v9Qx7Lm@")).await;
+    assert_no_secret(&outputs(&[dir.path()], &[&out]), &["pw-Zk3v9Qx7Lm"]);
+}
+
+/// The `guid/*` cases against a server that refuses everything, with the
+/// target URL made from the server's by `target`.
+async fn refusal_run(target: impl Fn(String) -> String) -> (Hostile, tempfile::TempDir, BinOutput) {
+    let server = Hostile::start(Behaviour::Raw(hostile::json(
+        r#"{"retcode":"100-006","message":"no"}"#,
+    )))
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = run_cmd(&target(server.url()), dir.path());
+    cmd.args(["--only", "guid/*"]);
+    let out = run_bin_async(cmd, Duration::from_secs(60)).await;
+    assert!(matches!(out.code, Some(0 | 1 | 4)), "{}", out.stderr);
+    (server, dir, out)
 }

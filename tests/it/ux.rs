@@ -481,6 +481,19 @@ fn printed_curl_lines_replay_each_failure() {
             .collect();
         assert!(failed.len() >= 4, "{}", run.console());
         let lines: Vec<&str> = run.stderr.lines().map(str::trim).collect();
+        // The same line in report.md, report.html and JUnit's system-out.
+        let unescape = |text: String| {
+            text.replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&#39;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&")
+        };
+        let written: Vec<(&str, String)> = ["report.md", "report.html", "junit.xml"]
+            .into_iter()
+            .map(|f| (f, unescape(std::fs::read_to_string(out.join(f)).unwrap())))
+            .collect();
         for case in failed {
             let id = case["id"].as_str().unwrap();
             let at = lines
@@ -494,6 +507,12 @@ fn printed_curl_lines_replay_each_failure() {
                 })
                 .unwrap_or_else(|| panic!("no curl line for {id}: {}", run.stderr));
             let curl = lines[at];
+            for (file, text) in &written {
+                assert!(
+                    text.contains(curl),
+                    "{file} lacks the replay of {id}: {curl}"
+                );
+            }
             let replay = |guid: &str| {
                 let mut sh = std::process::Command::new("sh");
                 sh.args(["-c", curl])
@@ -520,4 +539,111 @@ fn printed_curl_lines_replay_each_failure() {
         }
         gw.shutdown().await;
     });
+}
+
+#[test]
+fn comparisons_say_what_was_compared_and_warn_when_runs_differ() {
+    use crate::render::reports;
+    use ccgw_conformance::compare::compare;
+    use ccgw_conformance::render::comparison::headline;
+    let mut old = reports::full();
+    old.environment.label = Some("R23.100 staging".to_owned());
+    let new = reports::full();
+    let same = compare(&old, &new, "old", "new");
+    // The fixture has three failing cases (failed or errored in both runs).
+    assert_eq!(headline(&same), "3 still failing, 3 unchanged");
+    assert!(same.warnings.is_empty(), "{:?}", same.warnings);
+    let runs = same.runs.as_ref().unwrap();
+    assert_eq!(runs.baseline.label.as_deref(), Some("R23.100 staging"));
+    assert_eq!(
+        runs.current.label.as_deref(),
+        Some("R23.200 staging, node 2")
+    );
+
+    let mut other_profile = reports::full();
+    other_profile.environment.profile = "aicc-25.200".to_owned();
+    let c = compare(&old, &other_profile, "old", "new");
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert!(c.warnings[0].contains("different profiles (cec-23 in the baseline, aicc-25.200 now)"));
+
+    let mut narrowed = reports::full();
+    narrowed.environment.only = Some("auth/*".to_owned());
+    narrowed.cases.retain(|c| c.id.starts_with("auth/"));
+    let c = compare(&old, &narrowed, "old", "new");
+    let removed = old.cases.len() - narrowed.cases.len();
+    assert!(
+        headline(&c).contains(&format!("{removed} removed")),
+        "{}",
+        headline(&c)
+    );
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert!(
+        c.warnings[0].contains("(the baseline ran all cases, this run --only auth/*)"),
+        "{}",
+        c.warnings[0]
+    );
+}
+
+#[test]
+fn the_compare_command_prints_documented_change_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for (out, fault) in [(&a, None), (&b, Some("guid-optional"))] {
+        let mut cmd = bin();
+        cmd.args(["run", "--quiet", "--label", "a run", "--out"])
+            .arg(out);
+        if let Some(f) = fault {
+            cmd.args(["--fault", f]);
+        }
+        run_bin(cmd, DEADLINE);
+    }
+    let mut cmd = bin();
+    cmd.arg("compare")
+        .arg(a.join("report.json"))
+        .arg(b.join("report.json"))
+        .arg("--out")
+        .arg(dir.path().join("c"));
+    let out = run_bin(cmd, DEADLINE);
+    assert_eq!(out.code, Some(1), "{}", out.console());
+    assert!(
+        out.stdout.starts_with("2 regressions, 50 unchanged\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.console().contains("NewFailure"), "{}", out.console());
+    let md = std::fs::read_to_string(dir.path().join("c/comparison.md")).unwrap();
+    assert!(md.contains("| label | a run | a run |"), "{md}");
+}
+
+#[test]
+fn verbose_prints_a_replay_for_every_case_quiet_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let mut cmd = bin();
+        cmd.args(["run", "--only", "method/*", "--out"])
+            .arg(dir.path())
+            .args(extra);
+        run_bin(cmd, DEADLINE)
+    };
+    let verbose = run(&["--verbose"]);
+    assert_eq!(verbose.code, Some(0), "{}", verbose.console());
+    assert!(verbose.stderr.contains("requests (replay with curl):"));
+    // Six method cases, each replayed; HEAD with -I.
+    assert_eq!(
+        verbose.stderr.matches("\n    curl -sS ").count(),
+        6,
+        "{}",
+        verbose.stderr
+    );
+    assert!(
+        verbose.stderr.contains("curl -sS -I "),
+        "{}",
+        verbose.stderr
+    );
+    assert!(
+        !verbose.stderr.contains("failed or errored"),
+        "nothing failed"
+    );
+    let quiet = run(&["--quiet"]);
+    assert!(!quiet.console().contains("curl"), "{}", quiet.console());
 }

@@ -551,19 +551,20 @@ async fn a_session_lost_mid_run_is_not_assessed_never_a_failure() {
 fn a_configuration_error_exits_2_and_unwritable_reports_exit_5() {
     let out = support::run_args(&["run", "--profile", "nope"]);
     assert_eq!(out.status.code(), Some(2), "{}", support::output_text(&out));
+    // The folder takes reports, but a folder stands where report.json goes:
+    // the run happens, and writing its reports fails.
     let dir = tempfile::tempdir().expect("tempdir");
-    let blocker = dir.path().join("file");
-    std::fs::write(&blocker, "not a folder").expect("write");
+    std::fs::create_dir_all(dir.path().join("report.json").join("x")).expect("mkdir");
     let out = support::run_args(&[
         "run",
         "--only",
         "guid/empty",
         "--out",
-        blocker.join("reports").to_str().expect("utf-8"),
+        dir.path().to_str().expect("utf-8"),
     ]);
     let text = support::output_text(&out);
     assert_eq!(out.status.code(), Some(5), "{text}");
-    assert!(text.contains("cannot take the reports"), "{text}");
+    assert!(text.contains("failed to write the reports"), "{text}");
 }
 
 #[test]
