@@ -3,7 +3,7 @@
 //! and `--rate N/s` paces every request of the cases. With `--sign-in` the
 //! cases take the session's current Guid.
 
-use crate::session::GuidSource;
+use super::guid::GuidSource;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;

@@ -6,6 +6,7 @@ mod control;
 mod events;
 mod execute;
 mod flow;
+mod guid;
 mod http;
 mod plan;
 mod request;
@@ -15,6 +16,7 @@ mod tls;
 pub use control::CONTROL_ID;
 pub use events::{EventListener, NoListener, RunEvent};
 pub use flow::{FLOW_CONTROL_RETCODE, FlowControl, Pacer};
+pub use guid::{GuidSource, guid_of_set_guid};
 pub use http::{ClientError, Clients, ConnectionPolicy};
 pub use plan::{
     Credentials, DEFAULT_BODY_CAP, DEFAULT_CONTROL_EVERY, DEFAULT_TIMEOUT, EXAMPLE_CALLID, RunPlan,

@@ -8,10 +8,10 @@
 use super::checks::{
     EXPIRED_GUID_REFUSED, GUID_REFUSED, GUID_ROTATED, SIGNED_OUT_REFUSED, SessionCheck,
 };
-use super::guid::{GuidSource, guid_of_set_guid};
 use crate::redact::Redactor;
 use crate::report::{CaseResult, SessionEntry, SessionReport, Status};
 use crate::runner::{Clients, ConnectionPolicy, Prepared, Target};
+use crate::runner::{GuidSource, guid_of_set_guid};
 use serde_json::{Map, Value};
 use std::path::Path;
 use std::sync::{Arc, Mutex};

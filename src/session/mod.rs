@@ -4,14 +4,9 @@
 
 mod agent;
 mod checks;
-mod guid;
 mod run;
-#[cfg(feature = "gateway")]
-mod selftest;
 
+pub use crate::runner::{GuidSource, guid_of_set_guid};
 pub use agent::{Session, SessionError, SessionOptions, SignInBody};
 pub use checks::{GUID_REFUSED, SESSION_CHECKS, SessionCheck};
-pub use guid::{GuidSource, guid_of_set_guid};
 pub use run::run_with_agent;
-#[cfg(feature = "gateway")]
-pub use selftest::{fast_dynamic, run_with_session};
