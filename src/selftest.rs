@@ -2,6 +2,11 @@
 //! command's default target, the per-case tests and the fault matrix.
 
 #[cfg(feature = "gateway")]
+mod session;
+#[cfg(feature = "gateway")]
+pub use session::fast_dynamic;
+
+#[cfg(feature = "gateway")]
 use crate::contract::Profile;
 use crate::gateway::Fault;
 #[cfg(feature = "gateway")]
@@ -319,7 +324,7 @@ pub async fn run_embedded(
     if faults.iter().any(|f| f.is_session()) {
         let all: Vec<&crate::suite::Case> = suite.cases.iter().collect();
         let cases = only.unwrap_or(&all);
-        return run_with_session(suite, schemas, profile, faults, cases, &options).await;
+        return session::run_with_session(suite, schemas, profile, faults, cases, &options).await;
     }
     let embedded = start_embedded(profile, faults, options.slow_delay).await?;
     let mut plan = crate::runner::RunPlan::new(
@@ -349,109 +354,6 @@ pub async fn run_embedded(
     };
     let report = crate::pipeline::run_session(
         &session,
-        &mut crate::runner::NoListener,
-        std::future::pending(),
-    )
-    .await;
-    embedded.gateway.shutdown().await;
-    Ok(report?)
-}
-
-/// The password of the self-test's agent (a secret like any other).
-#[cfg(feature = "gateway")]
-const PASSWORD: &str = "self-test-password";
-
-/// The fast dynamic mode of the self-test: a Guid interval of 300 ms, a
-/// timeout of 1.5 s (the Guid a case carries is at most about 0.5 s old).
-#[cfg(feature = "gateway")]
-pub fn fast_dynamic() -> crate::gateway::SessionConfig {
-    crate::gateway::SessionConfig {
-        auth_mode: crate::gateway::AuthMode::Dynamic,
-        guid_interval: std::time::Duration::from_millis(300),
-        guid_timeout: std::time::Duration::from_millis(1500),
-        idle_sign_out: std::time::Duration::from_secs(10),
-        poll_wait: std::time::Duration::from_millis(100),
-        password: Some(PASSWORD.to_owned()),
-        agent_signed_in: false,
-        ..crate::gateway::SessionConfig::default()
-    }
-}
-
-/// Runs `cases` with a session against a fresh gateway in fast dynamic mode
-/// with `faults` on; the session checks join the report.
-#[cfg(feature = "gateway")]
-pub async fn run_with_session(
-    suite: &crate::suite::Suite,
-    schemas: &crate::schemas::Schemas,
-    profile: &Profile,
-    faults: &[Fault],
-    cases: &[&crate::suite::Case],
-    options: &SelfTestOptions,
-) -> Result<crate::report::RunReport, SelfTestError> {
-    let session_config = fast_dynamic();
-    let config = GatewayConfig {
-        faults: faults.to_vec(),
-        agent_id_min: profile.agent_id_min,
-        agent_id_max: profile.agent_id_max,
-        slow_delay: options.slow_delay,
-        session: session_config.clone(),
-        ..GatewayConfig::default()
-    };
-    let mut embedded = start_embedded_with(config).await?;
-    let redactor = embedded.redactor();
-    let mut session_options =
-        crate::session::SessionOptions::new(&embedded.credentials.agent_id, PASSWORD);
-    session_options.poll_pause = std::time::Duration::from_millis(100);
-    session_options.long_poll = session_config.poll_wait;
-    session_options.guid_interval = Some(session_config.guid_interval);
-    session_options.guid_timeout = Some(session_config.guid_timeout);
-    session_options.timeout = options.timeout.max(std::time::Duration::from_secs(5));
-    let mut session = match crate::session::Session::sign_in(
-        &embedded.target,
-        session_options,
-        &redactor,
-    )
-    .await
-    {
-        Ok(session) => session,
-        Err(e) => {
-            embedded.gateway.shutdown().await;
-            return Err(SelfTestError::Session(e.to_string()));
-        }
-    };
-    session.start_polling();
-    embedded.credentials.guid = session.current_guid();
-    let mut plan = crate::runner::RunPlan::new(
-        embedded.target.clone(),
-        embedded.credentials.clone(),
-        profile.clone(),
-        suite.expectations_for(profile),
-    );
-    plan.timeout = options.timeout;
-    plan.concurrency = options.concurrency;
-    plan.body_cap = options.body_cap;
-    plan.connections = options.connections;
-    plan.flow = crate::runner::FlowControl {
-        guid: Some(session.guid()),
-        ..crate::runner::FlowControl::default()
-    };
-    let run = crate::pipeline::RunSession {
-        suite,
-        schemas,
-        cases: cases.to_vec(),
-        plan,
-        info: crate::report::RunInfo {
-            started_at: options.started_at.clone(),
-            embedded_gateway: true,
-            gateway_faults: faults.iter().map(|f| f.name().to_owned()).collect(),
-            ..Default::default()
-        },
-        redactor,
-        baseline: None,
-    };
-    let (report, _) = crate::session::run_with_agent(
-        &run,
-        Some(session),
         &mut crate::runner::NoListener,
         std::future::pending(),
     )

@@ -125,10 +125,10 @@ pub fn render(report: &RunReport) -> String {
         comparison_section(&mut out, comparison, report);
     }
     cases(&mut out, report);
+    environment(&mut out, report);
     if let Some(session) = &report.session {
         super::session::html(&mut out, session);
     }
-    environment(&mut out, report);
     expectations(&mut out, report);
     assumptions(&mut out, report);
     sign_off(&mut out, report);

@@ -1,4 +1,4 @@
-//! The shared Guid of a run with `--sign-in`: every `Set-GUID` the event poll
+//! The shared Guid of a run (rotating with `--sign-in`): every `Set-GUID` the event poll
 //! sees replaces it for the next request; requests in flight keep theirs.
 //! Each generation is registered with the redactor the moment it is learnt.
 //! (It lives in the runner, which reads it; the session feeds it.)
