@@ -369,6 +369,8 @@ pub enum Cause {
     /// Skipped: refused for authentication after the last good control
     /// request, or not sent after the session was lost.
     SessionLost,
+    /// Skipped: still answered 000-007 (flow control) after every retry.
+    FlowControl,
 }
 
 /// One check that did not hold.

@@ -109,6 +109,7 @@ impl CaseRunner<'_> {
         if retcode_of(&response).as_deref() == Some(super::FLOW_CONTROL_RETCODE) {
             // Refused by flow control after every retry: no verdict on the case.
             result.status = Status::Skipped;
+            result.cause = Some(Cause::FlowControl);
             result.findings.clear();
             result.reason = Some(format!(
                 "not assessed (flow control): still answered {} after {} attempt(s)",

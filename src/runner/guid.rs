@@ -1,6 +1,7 @@
 //! The shared Guid of a run (rotating with `--sign-in`): every `Set-GUID` the event poll
 //! sees replaces it for the next request; requests in flight keep theirs.
 //! Each generation is registered with the redactor the moment it is learnt.
+//! (It lives in the runner, which reads it; the session feeds it.)
 
 use crate::redact::Redactor;
 use std::sync::{Arc, RwLock};

@@ -402,3 +402,57 @@ async fn without_sign_in_the_first_guid_dies_and_the_session_is_lost() {
     assert_nothing_leaks(&gw, dir.path(), &run);
     gw.shutdown().await;
 }
+
+/// Every call over the limit and no retry: each case ends not assessed
+/// (flow control), none fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_still_refused_by_flow_control_is_not_assessed() {
+    let gw = start(
+        SessionConfig {
+            flow_limit: Some(1),
+            ..dynamic()
+        },
+        &[],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = sign_in_run(&gw, dir.path(), &["--only", "method/*", "--retries", "0"]);
+    let run = support::run_bin_async(cmd, Duration::from_secs(60)).await;
+    let report = report(dir.path());
+    let methods: Vec<_> = report
+        .cases
+        .iter()
+        // A HEAD answer has no body, so no retcode to see: left out.
+        .filter(|c| c.family == "method" && c.id != "method/head")
+        .collect();
+    assert!(!methods.is_empty());
+    for case in methods {
+        assert_eq!(
+            case.status,
+            Status::Skipped,
+            "{}: {:?}",
+            case.id,
+            case.reason
+        );
+        assert_eq!(
+            case.cause,
+            Some(ccgw_conformance::report::Cause::FlowControl)
+        );
+        assert!(
+            case.reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with("not assessed (flow control)")),
+            "{:?}",
+            case.reason
+        );
+        assert_eq!(case.attempts.len(), 1);
+    }
+    assert_eq!(
+        report.summary.verdict,
+        Verdict::NotAssessed,
+        "{}",
+        run.console()
+    );
+    assert_nothing_leaks(&gw, dir.path(), &run);
+    gw.shutdown().await;
+}
