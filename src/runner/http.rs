@@ -155,11 +155,11 @@ impl Clients {
         &self,
         request: &Prepared,
         fresh_connection: bool,
-    ) -> Result<reqwest::Client, ClientError> {
+    ) -> Result<(reqwest::Client, bool), ClientError> {
         let after_anomaly = self.after_anomaly.swap(false, Ordering::SeqCst);
         if let Some(pair) = &self.pooled {
             if !fresh_connection && !after_anomaly {
-                return Ok(pair.get(request.lowercase_names).clone());
+                return Ok((pair.get(request.lowercase_names).clone(), true));
             }
         }
         let fresh = self
@@ -174,7 +174,7 @@ impl Clients {
             })
             .await;
         match fresh {
-            Ok(pair) => Ok(pair.get(request.lowercase_names).clone()),
+            Ok(pair) => Ok((pair.get(request.lowercase_names).clone(), false)),
             Err(message) => Err(ClientError::Build(message.clone())),
         }
     }
@@ -189,9 +189,20 @@ impl Clients {
         timeout: Duration,
         cap: usize,
     ) -> Result<RawResponse, TransportError> {
-        let sent = self
+        // A HEAD answer ends with its head even when it announces a body: a
+        // server that sends the body anyway would leave it on a kept-alive
+        // connection for the next case to read, so HEAD never uses the pool.
+        let fresh_connection = fresh_connection || request.method.eq_ignore_ascii_case("HEAD");
+        let (mut sent, pooled) = self
             .send_on(target, request, fresh_connection, timeout, cap)
             .await;
+        // A kept-alive connection can be closed by the server, or spoilt by
+        // an earlier answer, just as it is reused: a transport error there
+        // (not a timeout) is the connection's, not the case's, so the request
+        // goes once more on a fresh connection, whose answer is the case's.
+        if pooled && matches!(&sent, Err(e) if !e.is_timeout) {
+            sent = self.send_on(target, request, true, timeout, cap).await.0;
+        }
         if !matches!(&sent, Ok(response) if !response.over_cap) {
             self.after_anomaly.store(true, Ordering::SeqCst);
         }
@@ -205,16 +216,19 @@ impl Clients {
         fresh_connection: bool,
         timeout: Duration,
         cap: usize,
-    ) -> Result<RawResponse, TransportError> {
+    ) -> (Result<RawResponse, TransportError>, bool) {
         let url = url_for(&target.base_url, &request.path);
-        let client = self
-            .client_for(request, fresh_connection)
-            .await
-            .map_err(|e| TransportError {
-                is_connect: false,
-                is_timeout: false,
-                message: format!("failed to {e}"),
-            })?;
+        let (client, pooled) = match self.client_for(request, fresh_connection).await {
+            Ok(pair) => pair,
+            Err(e) => {
+                let error = TransportError {
+                    is_connect: false,
+                    is_timeout: false,
+                    message: format!("failed to {e}"),
+                };
+                return (Err(error), false);
+            }
+        };
         let work = async {
             let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|_| {
                 TransportError {
@@ -266,7 +280,7 @@ impl Clients {
                 over_cap,
             })
         };
-        match tokio::time::timeout(timeout, work).await {
+        let result = match tokio::time::timeout(timeout, work).await {
             Ok(result) => result,
             Err(_) => Err(TransportError {
                 is_connect: false,
@@ -276,7 +290,8 @@ impl Clients {
                     timeout.as_millis()
                 ),
             }),
-        }
+        };
+        (result, pooled)
     }
 }
 

@@ -141,3 +141,56 @@ async fn a_broken_answer_on_a_reused_connection_does_not_reach_the_next_case(
     assert_ne!(next.status, Status::Errored, "{next:#?}");
     assert_eq!(case(&report, CASES[0]).status, next.status);
 }
+
+/// A HEAD answer ends with its head, even when it announces a body; a server
+/// that sends the body anyway leaves it on the connection. Here that body is
+/// a whole fake answer: on a reused connection it would be the next case's.
+#[tokio::test]
+async fn a_head_request_never_leaves_bytes_for_the_next_case() {
+    const SMUGGLED: &str = "smuggled behind a HEAD answer";
+    let fake = keep_alive(SMUGGLED);
+    let mut head_then_body = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        fake.len()
+    )
+    .into_bytes();
+    head_then_body.extend_from_slice(&fake);
+    let server = Hostile::start(Behaviour::KeepAlive(vec![
+        keep_alive(FIRST),
+        head_then_body,
+        keep_alive(LATER),
+    ]))
+    .await;
+    let knobs = Knobs {
+        concurrency: 1,
+        timeout: Duration::from_secs(3),
+        ..Knobs::default()
+    };
+    let cases = ["guid/empty", "method/head", "guid/malformed"];
+    let report = run_library(&server.url(), &cases, knobs).await;
+    assert_eq!(message(&report, cases[0]).as_deref(), Some(FIRST));
+    let after = case(&report, cases[2]);
+    assert_ne!(
+        message(&report, cases[2]).as_deref(),
+        Some(SMUGGLED),
+        "the bytes behind the HEAD answer reached the next case: {after:#?}"
+    );
+    assert_eq!(server.requests().len(), 3, "one request per case");
+}
+
+/// A kept-alive connection that the server closes as it is reused: the
+/// request goes once more on a fresh connection, whose answer is the case's,
+/// instead of the case erroring for the connection's sake.
+#[tokio::test]
+async fn a_request_on_a_reused_connection_the_server_closed_goes_again_on_a_fresh_one() {
+    let (report, requests) = run_script(Vec::new(), ConnectionPolicy::Reuse).await;
+    assert_eq!(message(&report, CASES[0]).as_deref(), Some(FIRST));
+    let second = case(&report, CASES[1]);
+    assert_ne!(second.status, Status::Errored, "{second:#?}");
+    assert_eq!(
+        message(&report, CASES[1]).as_deref(),
+        Some(FIRST),
+        "answered on a fresh connection: {second:#?}"
+    );
+    assert_eq!(requests, 4, "the second case's request was sent twice");
+}

@@ -42,7 +42,8 @@ pub enum Behaviour {
     EchoGuid,
     /// Keeps each connection open: the n-th request read on a connection is
     /// answered with these bytes' n-th entry (the last one repeats), then the
-    /// next request is awaited on the same connection.
+    /// next request is awaited on the same connection. An empty entry closes
+    /// the connection without an answer.
     KeepAlive(Vec<Vec<u8>>),
 }
 
@@ -212,6 +213,11 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     if let Behaviour::KeepAlive(answers) = behaviour {
         for turn in 0.. {
             let answer = &answers[turn.min(answers.len() - 1)];
+            if answer.is_empty() {
+                // No answer: the connection is closed after the request was read.
+                let _ = stream.shutdown().await;
+                return;
+            }
             if stream.write_all(answer).await.is_err() || stream.flush().await.is_err() {
                 return;
             }
