@@ -308,6 +308,38 @@ pub enum SelfTestError {
     Session(String),
 }
 
+/// The plan of a self-test run against `embedded`, with the knobs of `options`.
+#[cfg(feature = "gateway")]
+fn self_test_plan(
+    embedded: &Embedded,
+    suite: &crate::suite::Suite,
+    profile: &Profile,
+    options: &SelfTestOptions,
+) -> crate::runner::RunPlan {
+    let mut plan = crate::runner::RunPlan::new(
+        embedded.target.clone(),
+        embedded.credentials.clone(),
+        profile.clone(),
+        suite.expectations_for(profile),
+    );
+    plan.timeout = options.timeout;
+    plan.concurrency = options.concurrency;
+    plan.body_cap = options.body_cap;
+    plan.connections = options.connections;
+    plan
+}
+
+/// What the report of a self-test run with `faults` says about it.
+#[cfg(feature = "gateway")]
+fn self_test_info(options: &SelfTestOptions, faults: &[Fault]) -> crate::report::RunInfo {
+    crate::report::RunInfo {
+        started_at: options.started_at.clone(),
+        embedded_gateway: true,
+        gateway_faults: faults.iter().map(|f| f.name().to_owned()).collect(),
+        ..Default::default()
+    }
+}
+
 #[cfg(feature = "gateway")]
 /// Runs `cases` (all of the suite when `None`) against a fresh reference
 /// gateway with `faults` on, and stops the gateway. The options are adjusted
@@ -327,28 +359,12 @@ pub async fn run_embedded(
         return session::run_with_session(suite, schemas, profile, faults, cases, &options).await;
     }
     let embedded = start_embedded(profile, faults, options.slow_delay).await?;
-    let mut plan = crate::runner::RunPlan::new(
-        embedded.target.clone(),
-        embedded.credentials.clone(),
-        profile.clone(),
-        suite.expectations_for(profile),
-    );
-    plan.timeout = options.timeout;
-    plan.concurrency = options.concurrency;
-    plan.body_cap = options.body_cap;
-    plan.connections = options.connections;
-    let info = crate::report::RunInfo {
-        started_at: options.started_at.clone(),
-        embedded_gateway: true,
-        gateway_faults: faults.iter().map(|f| f.name().to_owned()).collect(),
-        ..Default::default()
-    };
     let session = crate::pipeline::RunSession {
         suite,
         schemas,
         cases: only.map_or_else(|| suite.cases.iter().collect(), <[_]>::to_vec),
-        plan,
-        info,
+        plan: self_test_plan(&embedded, suite, profile, &options),
+        info: self_test_info(&options, faults),
         redactor: embedded.redactor(),
         baseline: None,
     };

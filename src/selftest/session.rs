@@ -7,7 +7,7 @@ use super::{SelfTestError, SelfTestOptions, start_embedded_with};
 use crate::contract::Profile;
 use crate::gateway::{AuthMode, Fault, GatewayConfig, SessionConfig};
 use crate::pipeline::RunSession;
-use crate::report::{RunInfo, RunReport};
+use crate::report::RunReport;
 use crate::runner::FlowControl;
 use crate::session::{Session, SessionOptions, run_with_agent};
 use crate::suite::{Case, Suite};
@@ -67,16 +67,7 @@ pub async fn run_with_session(
     };
     session.start_polling();
     embedded.credentials.guid = session.current_guid();
-    let mut plan = crate::runner::RunPlan::new(
-        embedded.target.clone(),
-        embedded.credentials.clone(),
-        profile.clone(),
-        suite.expectations_for(profile),
-    );
-    plan.timeout = options.timeout;
-    plan.concurrency = options.concurrency;
-    plan.body_cap = options.body_cap;
-    plan.connections = options.connections;
+    let mut plan = super::self_test_plan(&embedded, suite, profile, options);
     plan.flow = FlowControl {
         guid: Some(session.guid()),
         ..FlowControl::default()
@@ -86,12 +77,7 @@ pub async fn run_with_session(
         schemas,
         cases: cases.to_vec(),
         plan,
-        info: RunInfo {
-            started_at: options.started_at.clone(),
-            embedded_gateway: true,
-            gateway_faults: faults.iter().map(|f| f.name().to_owned()).collect(),
-            ..Default::default()
-        },
+        info: super::self_test_info(options, faults),
         redactor,
         baseline: None,
     };
