@@ -38,6 +38,15 @@ fn sign_in_run(gw: &RunningGateway, out: &Path, extra: &[&str]) -> Command {
     cmd
 }
 
+/// `run --sign-in` with `extra` against `gw`, to its end: its output folder
+/// (kept while the `TempDir` lives) and what it printed.
+async fn signed_in_run(gw: &RunningGateway, extra: &[&str]) -> (tempfile::TempDir, BinOutput) {
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = sign_in_run(gw, dir.path(), extra);
+    let run = support::run_bin_async(cmd, Duration::from_secs(120)).await;
+    (dir, run)
+}
+
 /// report.json of `out`, checked against `schemas/report.schema.json`.
 fn report(out: &Path) -> RunReport {
     let text = std::fs::read_to_string(out.join("report.json")).expect("report.json");
@@ -77,13 +86,8 @@ async fn a_run_across_several_guid_intervals_passes_with_sign_in() {
         &[],
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let cmd = sign_in_run(
-        &gw,
-        dir.path(),
-        &["--callid", &gw.agent.callid.clone(), "--rate", "8"],
-    );
-    let run = support::run_bin_async(cmd, Duration::from_secs(120)).await;
+    let (dir, run) =
+        signed_in_run(&gw, &["--callid", &gw.agent.callid.clone(), "--rate", "8"]).await;
     assert_eq!(run.code, Some(0), "{}", run.console());
     let report = report(dir.path());
     assert_eq!(report.summary.verdict, Verdict::Conformant);
@@ -124,13 +128,7 @@ async fn wait_for_call_takes_the_callid_of_request_connect() {
         &[],
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let cmd = sign_in_run(
-        &gw,
-        dir.path(),
-        &["--wait-for-call", "60", "--only", "success/*"],
-    );
-    let run = support::run_bin_async(cmd, Duration::from_secs(120)).await;
+    let (dir, run) = signed_in_run(&gw, &["--wait-for-call", "60", "--only", "success/*"]).await;
     assert_eq!(run.code, Some(0), "{}", run.console());
     assert!(
         run.stderr.contains(&format!(
@@ -170,13 +168,7 @@ async fn without_a_call_the_success_cases_are_skipped_with_that_reason() {
         &[],
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let cmd = sign_in_run(
-        &gw,
-        dir.path(),
-        &["--wait-for-call", "0.5", "--only", "success/*"],
-    );
-    let run = support::run_bin_async(cmd, Duration::from_secs(60)).await;
+    let (dir, run) = signed_in_run(&gw, &["--wait-for-call", "0.5", "--only", "success/*"]).await;
     let report = report(dir.path());
     let success = support::case(&report, "success/connect-info");
     assert_eq!(success.status, Status::Skipped);
@@ -263,13 +255,11 @@ async fn at_concurrency_16_against_a_flow_limit_no_case_fails_for_000_007() {
         &[],
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let cmd = sign_in_run(
+    let (dir, run) = signed_in_run(
         &gw,
-        dir.path(),
         &["--callid", &gw.agent.callid.clone(), "--concurrency", "16"],
-    );
-    let run = support::run_bin_async(cmd, Duration::from_secs(120)).await;
+    )
+    .await;
     assert_eq!(run.code, Some(0), "{}", run.console());
     let report = report(dir.path());
     assert_eq!(report.summary.verdict, Verdict::Conformant);
@@ -293,9 +283,7 @@ async fn a_second_sign_in_fails_clearly_unless_forced() {
     let gw = start(dynamic(), &[]).await;
     let agent = crate::session_gateway::Agent::new(&gw);
     agent.sign_in_ok().await;
-    let dir = tempfile::tempdir().unwrap();
-    let cmd = sign_in_run(&gw, dir.path(), &["--only", "method/*"]);
-    let run = support::run_bin_async(cmd, Duration::from_secs(60)).await;
+    let (dir, run) = signed_in_run(&gw, &["--only", "method/*"]).await;
     assert_eq!(run.code, Some(2), "{}", run.console());
     assert!(
         run.stderr
@@ -324,9 +312,7 @@ async fn a_refused_sign_out_is_reported_not_hidden() {
         &[ccgw_conformance::gateway::Fault::GuidNotRotated],
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let cmd = sign_in_run(&gw, dir.path(), &["--only", "method/*", "--rate", "10"]);
-    let run = support::run_bin_async(cmd, Duration::from_secs(60)).await;
+    let (dir, run) = signed_in_run(&gw, &["--only", "method/*", "--rate", "10"]).await;
     assert!(
         run.stderr.contains("sign-out refused: retcode 100-006"),
         "{}",
@@ -415,9 +401,7 @@ async fn a_case_still_refused_by_flow_control_is_not_assessed() {
         &[],
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let cmd = sign_in_run(&gw, dir.path(), &["--only", "method/*", "--retries", "0"]);
-    let run = support::run_bin_async(cmd, Duration::from_secs(60)).await;
+    let (dir, run) = signed_in_run(&gw, &["--only", "method/*", "--retries", "0"]).await;
     let report = report(dir.path());
     let methods: Vec<_> = report
         .cases
