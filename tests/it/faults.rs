@@ -293,3 +293,44 @@ fn runs_side_by_side_give_the_rows_of_runs_one_after_another() {
         assert_eq!(row, &alone, "{}", fault.name());
     }
 }
+
+/// The command's runs overlap: each is named once on stderr as it finishes,
+/// with a counter, and the matrix on stdout keeps the order of `--fault`.
+#[test]
+fn the_command_counts_the_runs_and_keeps_the_order_asked() {
+    let asked = ["redirect", "guid-optional", "method-any"];
+    let mut args = vec!["faults"];
+    for fault in asked {
+        args.extend(["--fault", fault]);
+    }
+    let output = support::run_args(&args);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        support::output_text(&output)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|word| asked.contains(word))
+        .collect();
+    assert_eq!(rows, asked, "{stdout}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let finished: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("ran the suite against fault"))
+        .collect();
+    assert_eq!(finished.len(), asked.len(), "{stderr}");
+    for (n, line) in finished.iter().enumerate() {
+        assert!(line.starts_with(&format!("[{}/3] ", n + 1)), "{stderr}");
+    }
+    for fault in asked {
+        let named = finished
+            .iter()
+            .filter(|line| line.ends_with(&format!("fault {fault}")))
+            .count();
+        assert_eq!(named, 1, "{fault}: {stderr}");
+    }
+}
