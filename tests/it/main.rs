@@ -24,6 +24,7 @@ mod secrets_structure;
 mod session_gateway;
 mod session_run;
 mod suite_data;
+mod suite_errors;
 mod suite_load;
 mod support;
 mod tls_trust;
