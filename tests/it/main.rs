@@ -15,6 +15,7 @@ mod gateway;
 mod hostile;
 mod inputs;
 mod keepalive;
+mod listing;
 mod render;
 mod report_layout;
 mod report_set;

@@ -396,3 +396,83 @@ fn a_link_loop_is_reported_as_before() {
     let _ = writeln!(out, "linked folder and file: {}", outcome(dir.path()));
     insta::assert_snapshot!(out);
 }
+
+/// A suite large enough to be loaded on several threads: the default
+/// suite and `copies` copies of its cases in families `copy-00`, ...
+fn large_suite(copies: usize) -> tempfile::TempDir {
+    let dir = suite_copy();
+    let (_, suite) = support::suite();
+    for copy in 0..copies {
+        for case in &suite.cases {
+            let text = std::fs::read_to_string(dir.path().join(&case.file)).unwrap();
+            let (family, name) = case.id.split_once('/').unwrap();
+            let id = format!("copy-{copy:02}-{family}/{name}");
+            let folder = dir.path().join(id.split('/').next().unwrap());
+            std::fs::create_dir_all(&folder).unwrap();
+            let text = text.replacen(
+                &format!("id = \"{}\"", case.id),
+                &format!("id = \"{id}\""),
+                1,
+            );
+            std::fs::write(folder.join(format!("{name}.toml")), text).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn a_large_suite_loads_every_case_in_id_order() {
+    let dir = large_suite(6);
+    let (schemas, embedded) = support::suite();
+    let faults: Vec<&str> = Fault::all().iter().map(|f| f.name()).collect();
+    let suite = load_suite(&SuiteSource::Dir(dir.path().to_owned()), schemas, &faults).unwrap();
+    assert_eq!(suite.cases.len(), embedded.cases.len() * 7);
+    assert!(suite.cases.windows(2).all(|w| w[0].id < w[1].id));
+    for case in &suite.cases {
+        // `copy-NN-family/name` is a copy of `family/name`.
+        let original = case
+            .id
+            .strip_prefix("copy-")
+            .map_or(case.id.as_str(), |rest| &rest[3..]);
+        let from = embedded.cases.iter().find(|c| c.id == original).unwrap();
+        assert_eq!(
+            (&case.title, &case.change, &case.file),
+            (&from.title, &from.change, &format!("{}.toml", case.id))
+        );
+    }
+}
+
+/// Loaded on several threads, a suite still reports the mistake a
+/// one-by-one load reports: the first unreadable file in walk order (each
+/// folder's entries by name, depth first), else the first mistake in path
+/// order, wherever the threads' shares of the files begin and end.
+#[test]
+fn a_large_suite_reports_its_first_mistake() {
+    let dir = large_suite(6);
+    let path = |p: &str| dir.path().join(p);
+    std::fs::write(path("copy-05-success/valid.toml"), "x = ").unwrap();
+    std::fs::write(path("copy-00-method/get.toml"), "[").unwrap();
+    let first = outcome(dir.path());
+    assert!(
+        first.starts_with("<suite>/copy-00-method/get.toml:1:2:"),
+        "{first}"
+    );
+
+    std::fs::write(path("copy-05-success/valid.toml"), b"\xff").unwrap();
+    let unreadable = outcome(dir.path());
+    assert!(
+        unreadable.starts_with("read <suite>/copy-05-success/valid.toml: not UTF-8"),
+        "{unreadable}"
+    );
+
+    // `copy-03-guid-x/` sorts before `copy-03-guid/x.toml` as a path
+    // (`-` before `/`), after it in the walk (`guid` before `guid-x`).
+    std::fs::create_dir(path("copy-03-guid-x")).unwrap();
+    std::fs::write(path("copy-03-guid-x/late.toml"), b"\xff").unwrap();
+    std::fs::write(path("copy-03-guid/missing.toml"), b"\xff").unwrap();
+    let walked = outcome(dir.path());
+    assert!(
+        walked.starts_with("read <suite>/copy-03-guid/missing.toml: not UTF-8"),
+        "{walked}"
+    );
+}
