@@ -60,7 +60,7 @@ pub fn write_cases_json(out: &mut impl Write, cases: &[&Case]) -> std::io::Resul
         .iter()
         .map(|c| Item {
             catches: &c.catches,
-            family: &c.family,
+            family: c.family(),
             file: &c.file,
             id: &c.id,
             requirements: &c.requirements,
@@ -99,6 +99,7 @@ pub fn fault_matrix_json(matrix: &FaultMatrix, problems: &[String]) -> String {
     }))
 }
 
+#[cfg(feature = "gateway")]
 fn pretty(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }

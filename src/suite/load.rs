@@ -267,12 +267,12 @@ fn load_cases(
     ctx: &CaseContext<'_>,
 ) -> Result<Vec<Case>, SuiteError> {
     let case_files: Vec<&SourceFile> = files.iter().filter(|f| is_case_file(&f.path)).collect();
-    let results = super::parallel::map_in_order(&case_files, |file| {
+    let mut results = super::parallel::map_in_order(&case_files, |file| {
         let text = file
             .read()
-            .map_err(|e| CaseFailure::Unreadable(file.walked, e))?;
+            .map_err(|e| Box::new(CaseFailure::Unreadable(file.walked, e)))?;
         load_case(&file.path, &text, schemas, ctx).map_err(|e| {
-            CaseFailure::Invalid(match e {
+            Box::new(CaseFailure::Invalid(match e {
                 SuiteError::Invalid {
                     file,
                     line,
@@ -287,32 +287,32 @@ fn load_cases(
                     message,
                 },
                 other => other,
-            })
+            }))
         })
     });
-    let mut cases = Vec::with_capacity(results.len());
-    let mut unreadable: Option<(usize, ReadError)> = None;
-    let mut invalid: Option<SuiteError> = None;
-    for result in results {
-        match result {
-            Ok(case) => cases.push(case),
-            Err(CaseFailure::Unreadable(walked, e)) => {
-                if unreadable.as_ref().is_none_or(|(first, _)| walked < *first) {
-                    unreadable = Some((walked, e));
-                }
-            }
-            Err(CaseFailure::Invalid(e)) => {
-                invalid.get_or_insert(e);
-            }
-        }
+    let first_unreadable = results
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match r.as_ref().map_err(|e| &**e) {
+            Err(CaseFailure::Unreadable(walked, _)) => Some((*walked, i)),
+            _ => None,
+        })
+        .min();
+    let first_invalid = results
+        .iter()
+        .position(|r| matches!(r.as_ref().map_err(|e| &**e), Err(CaseFailure::Invalid(_))));
+    let first = first_unreadable.map(|(_, i)| i).or(first_invalid);
+    if let Some(Err(failure)) = first.map(|i| results.swap_remove(i)) {
+        return Err(match *failure {
+            CaseFailure::Unreadable(_, e) => e.into(),
+            CaseFailure::Invalid(e) => e,
+        });
     }
-    if let Some((_, e)) = unreadable {
-        return Err(e.into());
-    }
-    if let Some(e) = invalid {
-        return Err(e);
-    }
-    cases.sort_by(|a, b| a.id.cmp(&b.id));
+    // Collected in place: the cases are not copied into a second vector.
+    let mut cases: Vec<Case> = results.into_iter().filter_map(Result::ok).collect();
+    // Ids are unique but for a file `x.toml.toml` next to `x.toml`; the
+    // file breaks the tie as a stable sort of the files' order would.
+    cases.sort_unstable_by(|a, b| (&a.id, &a.file).cmp(&(&b.id, &b.file)));
     Ok(cases)
 }
 
@@ -382,7 +382,6 @@ fn load_case(
             ),
         ));
     }
-    let family = expected_id.split('/').next().unwrap_or_default().to_owned();
     for (i, r) in raw.requirements.iter().enumerate() {
         if !ctx.requirement_ids.contains(r) {
             let known: Vec<&str> = ctx.requirement_ids.iter().map(String::as_str).collect();
@@ -447,7 +446,6 @@ fn load_case(
 
     Ok(Case {
         id: raw.id,
-        family,
         title: raw.title,
         severity: raw.severity,
         requirements: raw.requirements,

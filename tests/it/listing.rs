@@ -45,7 +45,7 @@ fn list_json_is_the_pretty_printed_array() {
         .map(|c| {
             json!({
                 "id": c.id,
-                "family": c.family,
+                "family": c.family(),
                 "title": c.title,
                 "severity": c.severity,
                 "requirements": c.requirements,
