@@ -702,47 +702,67 @@ fn embedded_files() -> Listing {
     }
 }
 
+/// What a folder is, however it is reached: its device and inode (one
+/// `stat`), or its real path where there are no inodes.
+#[cfg(unix)]
+type FolderId = (u64, u64);
+#[cfg(not(unix))]
+type FolderId = PathBuf;
+
+#[cfg(unix)]
+fn folder_identity(dir: &Path) -> std::io::Result<FolderId> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(dir)?;
+    Ok((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn folder_identity(dir: &Path) -> std::io::Result<FolderId> {
+    std::fs::canonicalize(dir)
+}
+
 /// Lists the `.toml` files below `root` without reading them. Links are
-/// followed; `seen` holds the real path of every folder entered, so a link
-/// that loops (or leads to a folder twice) stops the walk with its name
-/// instead of walking forever.
+/// followed; `seen` holds every folder entered, so a link that loops (or
+/// leads to a folder twice) stops the walk with its name instead of
+/// walking forever.
 fn dir_files(root: &Path) -> Listing {
     fn walk(
-        root: &Path,
         dir: &Path,
-        seen: &mut BTreeSet<PathBuf>,
+        rel: &str,
+        seen: &mut BTreeSet<FolderId>,
         out: &mut Vec<SourceFile>,
     ) -> Result<(), SuiteError> {
         let read = |source| SuiteError::Read {
             path: dir.to_owned(),
             source,
         };
-        let real = std::fs::canonicalize(dir).map_err(read)?;
-        if !seen.insert(real.clone()) {
+        if !seen.insert(folder_identity(dir).map_err(read)?) {
             return Err(SuiteError::LinkLoop {
                 link: dir.to_owned(),
-                target: real,
+                target: std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned()),
             });
         }
-        let mut entries: Vec<(PathBuf, std::fs::FileType)> = std::fs::read_dir(dir)
+        let mut entries: Vec<(std::ffi::OsString, std::fs::FileType)> = std::fs::read_dir(dir)
             .map_err(read)?
-            .map(|e| e.and_then(|e| Ok((e.path(), e.file_type()?))))
+            .map(|e| e.and_then(|e| Ok((e.file_name(), e.file_type()?))))
             .collect::<Result<_, _>>()
             .map_err(read)?;
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        for (path, kind) in entries {
+        for (name, kind) in entries {
+            let path = dir.join(&name);
+            let name = name.to_string_lossy().replace('\\', "/");
+            let rel = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
             // The entry's own type costs no `stat`; only a link is followed
             // to learn what it leads to (a broken link is a file that
             // cannot be read).
             let is_dir = kind.is_dir() || (kind.is_symlink() && path.is_dir());
             if is_dir {
-                walk(root, &path, seen, out)?;
+                walk(&path, &rel, seen, out)?;
             } else if path.extension().is_some_and(|e| e == "toml") {
-                let rel = path
-                    .strip_prefix(root)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .replace('\\', "/");
                 out.push(SourceFile {
                     path: rel,
                     walked: out.len(),
@@ -753,7 +773,7 @@ fn dir_files(root: &Path) -> Listing {
         Ok(())
     }
     let mut files = Vec::new();
-    let stopped = walk(root, root, &mut BTreeSet::new(), &mut files).err();
+    let stopped = walk(root, "", &mut BTreeSet::new(), &mut files).err();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Listing { files, stopped }
 }
