@@ -15,9 +15,7 @@ pub(crate) fn map_in_order<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
     let chunk = items.len().div_ceil(threads);
     // Each worker fills its own share of one vector: no per-worker vectors
     // copied into a final one (a second copy of every result at its peak).
-    let mut slots: Vec<Option<R>> = std::iter::repeat_with(|| None)
-        .take(items.len())
-        .collect();
+    let mut slots: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
     let f = &f;
     std::thread::scope(|scope| {
         let handles: Vec<_> = items
