@@ -67,6 +67,8 @@ pub(super) struct Matcher {
     pub(super) fragments: Vec<Fragment>,
     /// Any fragment's head, for a quick look before the fragment passes.
     heads: Option<AhoCorasick>,
+    /// Any secret or fragment head: whether a text needs any pass at all.
+    watch: Option<AhoCorasick>,
 }
 
 /// A secret long enough to be replaced by its start (text cut off at a limit).
@@ -137,7 +139,13 @@ impl Matcher {
                 .collect();
             automaton(&every, MatchKind::LeftmostLongest)
         };
+        let watched: Vec<&[u8]> = patterns
+            .iter()
+            .map(|p| p.as_bytes())
+            .chain(heads.iter().copied())
+            .collect();
         Matcher {
+            watch: automaton(&watched, MatchKind::Standard),
             secrets: automaton(&patterns, MatchKind::LeftmostLongest),
             all,
             replacements: secrets.iter().map(|(_, p)| p.clone()).collect(),
@@ -161,6 +169,12 @@ impl Matcher {
     /// Whether `text` holds the start of a long secret.
     pub(super) fn finds_head(&self, text: &[u8]) -> bool {
         self.heads.as_ref().is_some_and(|ac| ac.is_match(text))
+    }
+
+    /// Whether `text` holds a secret or the start of a long one: when it
+    /// does not, no pass changes it.
+    pub(super) fn finds_anything(&self, text: &[u8]) -> bool {
+        self.watch.as_ref().is_some_and(|ac| ac.is_match(text))
     }
 
     /// `text` with every secret replaced, or `None` when it holds none.
