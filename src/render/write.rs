@@ -3,7 +3,7 @@
 //! e.g. the `compare` command's).
 //!
 //! - Each file is first written whole to a temporary name unique to this
-//!   process and call (`.report.json.ccgw-<pid>-<n>.tmp`), flushed to disk.
+//!   process and call (`.report.json.ccgw-<pid>-<n>.tmp`).
 //! - Only when every file of the set is written are they renamed into place,
 //!   one after the other (each rename is atomic: a reader, or a concurrent run
 //!   into the same folder, never sees half a file).
@@ -12,6 +12,10 @@
 //!   the new reports; temporary files of processes that no longer exist (a
 //!   run killed while writing) are removed too.
 //! - [`prepare_out`] checks the folder before the first request is sent.
+//! - Nothing is forced to the disk (`fsync`): a rename is atomic for every
+//!   process, so a killed run never leaves half a file; only a crash of the
+//!   machine itself before the kernel writes back can lose a report. An
+//!   fsync per file cost more than the rest of a default run.
 
 use super::Format;
 use crate::redact::Redactor;
@@ -84,10 +88,7 @@ pub fn prepare_out(dir: &Path) -> Result<(), WriteError> {
         .write(true)
         .create_new(true)
         .open(&probe)
-        .and_then(|mut f| {
-            f.write_all(b"ccgw-conformance: can this folder take the reports?\n")?;
-            f.sync_all()
-        });
+        .and_then(|mut f| f.write_all(b"ccgw-conformance: can this folder take the reports?\n"));
     let _ = fs::remove_file(&probe);
     written.map_err(|source| WriteError::Write {
         path: dir.to_path_buf(),
@@ -167,10 +168,7 @@ fn write_files<'a, T: AsRef<str>>(
             .write(true)
             .create_new(true)
             .open(&tmp)
-            .and_then(|mut file| {
-                file.write_all(contents.as_ref().as_bytes())?;
-                file.sync_all()
-            });
+            .and_then(|mut file| file.write_all(contents.as_ref().as_bytes()));
         if let Err(source) = written {
             let _ = fs::remove_file(&tmp);
             for (t, _) in &temps {
@@ -196,10 +194,6 @@ fn write_files<'a, T: AsRef<str>>(
         if !names.contains(name) {
             let _ = fs::remove_file(dir.join(name));
         }
-    }
-    // The renames themselves reach the disk with the folder.
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
     }
     Ok(temps.into_iter().map(|(_, path)| path).collect())
 }
