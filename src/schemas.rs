@@ -105,6 +105,8 @@ pub struct Schemas {
     documents: Arc<BTreeMap<String, Value>>,
     dir: PathBuf,
     validators: Arc<BTreeMap<SchemaName, OnceLock<Result<Validator, String>>>>,
+    /// Compiled into the binary (not a `--schemas` folder).
+    embedded: bool,
     /// Where they came from: `embedded` or a folder.
     pub source: String,
 }
@@ -144,7 +146,9 @@ impl Schemas {
                 .map_err(|source| SchemaError::Json { path, source })?;
             documents.insert(file.path().to_string_lossy().into_owned(), value);
         }
-        Schemas::lazy(documents, Path::new("schemas"), "embedded".to_owned())
+        let mut schemas = Schemas::lazy(documents, Path::new("schemas"), "embedded".to_owned())?;
+        schemas.embedded = true;
+        Ok(schemas)
     }
 
     /// The schemas of a folder (`--schemas DIR`).
@@ -210,6 +214,7 @@ impl Schemas {
                     .map(|name| (name, OnceLock::new()))
                     .collect(),
             ),
+            embedded: false,
             source,
         })
     }
@@ -224,6 +229,11 @@ impl Schemas {
                 })?;
         }
         Ok(())
+    }
+
+    /// Whether these are the schemas compiled into the binary.
+    pub fn is_embedded(&self) -> bool {
+        self.embedded
     }
 
     /// Compiles `names` on a thread of their own, while the caller goes on

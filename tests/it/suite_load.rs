@@ -52,6 +52,9 @@ outcome = "not_served"
 http = "wrong_method"
 "#;
 
+/// Also the proof that the embedded suite passes the embedded schemas: a
+/// folder is always checked against them, and the embedded suite, which a
+/// run loads without those checks, is the same files.
 #[test]
 fn the_suite_on_disk_loads_like_the_embedded_one() {
     let dir = suite_copy();
@@ -116,6 +119,34 @@ fn an_expectations_entry_without_reference_is_refused() {
     std::fs::write(&path, text).unwrap();
     let message = load(dir.path()).unwrap_err().to_string();
     assert!(message.contains("expectations.toml"), "{message}");
+}
+
+/// The embedded suite skips only the embedded schemas' checks: with a
+/// `--schemas` folder it is checked like any suite.
+#[test]
+fn a_schema_folder_checks_the_embedded_suite_too() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas"),
+        dir.path(),
+    );
+    let path = dir.path().join("case.schema.json");
+    let mut schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    schema["required"]
+        .as_array_mut()
+        .expect("case.schema.json lists its required keys")
+        .push("never_there".into());
+    std::fs::write(&path, schema.to_string()).unwrap();
+    let schemas = Schemas::from_dir(dir.path()).unwrap();
+    let faults: Vec<&str> = Fault::all().iter().map(|f| f.name()).collect();
+    let error = load_suite(&SuiteSource::Embedded, &schemas, &faults)
+        .expect_err("a stricter case schema refuses the embedded cases")
+        .to_string();
+    assert!(
+        error.contains("suites/getconnectinfo/") && error.contains("never_there"),
+        "{error}"
+    );
 }
 
 #[test]
