@@ -49,13 +49,14 @@
 //! ...
 //! ```
 
-use super::text;
+use super::{FLUSH_AT, ReportView, flush, text};
 use crate::report::{
     CaseResult, Comparison, RequestEvidence, ResponseEvidence, RunReport, Severity, Status,
     TlsMode, Verdict,
 };
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
 /// The page's style sheet: readable on screen and on paper.
 const STYLE: &str = "\
@@ -105,6 +106,12 @@ const CSP: &str =
 
 /// Renders the report as one HTML page.
 pub fn render(report: &RunReport) -> String {
+    super::to_string(|out| write(&ReportView::new(report), out))
+}
+
+/// Writes the report as one HTML page, the cases one at a time.
+pub fn write(view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let report = view.report();
     let mut out = String::new();
     let title = format!("{}: {}", text::TITLE, text::headline(report));
     let _ = write!(
@@ -120,11 +127,11 @@ pub fn render(report: &RunReport) -> String {
     banner(&mut out, report);
     tested(&mut out, report);
     requirements(&mut out, report);
-    failures(&mut out, report);
+    failures(&mut out, view, w)?;
     if let Some(comparison) = &report.comparison {
         comparison_section(&mut out, comparison, report);
     }
-    cases(&mut out, report);
+    cases(&mut out, view, w)?;
     environment(&mut out, report);
     if let Some(session) = &report.session {
         super::session::html(&mut out, session);
@@ -138,7 +145,7 @@ pub fn render(report: &RunReport) -> String {
         escape_html(&report.tool.name),
         escape_html(&report.tool.version)
     );
-    out
+    w.write_all(out.as_bytes())
 }
 
 /// Escapes text for HTML element content and quoted attribute values;
@@ -242,10 +249,17 @@ fn banner(out: &mut String, report: &RunReport) {
     banner_cases(out, "Required cases that failed or errored", &failed);
     let skipped: Vec<&CaseResult> = required(Status::Skipped).collect();
     banner_cases(out, "Required cases not run", &skipped);
+    // By set: a search per case is quadratic in the number of cases.
+    let advisory_ids: HashSet<&str> = report
+        .assessment
+        .advisory_findings
+        .iter()
+        .map(String::as_str)
+        .collect();
     let advisory: Vec<&CaseResult> = report
         .cases
         .iter()
-        .filter(|c| report.assessment.advisory_findings.contains(&c.id))
+        .filter(|c| advisory_ids.contains(c.id.as_str()))
         .collect();
     let label = if report.assessment.strict {
         "Advisory findings (counted as required: --strict)"
@@ -510,12 +524,15 @@ fn is_open(case: &CaseResult) -> bool {
 
 /// The failed and errored cases, expanded, with the evidence and the `curl`
 /// line that replays each.
-fn failures(out: &mut String, report: &RunReport) {
-    let failed: Vec<&CaseResult> = report.cases.iter().filter(|c| is_open(c)).collect();
+fn failures(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let report = view.report();
+    let failed: Vec<usize> = (0..report.cases.len())
+        .filter(|&i| is_open(&report.cases[i]))
+        .collect();
     out.push_str("<section id=\"failures\">\n<h2>Failures</h2>\n");
     if failed.is_empty() {
         out.push_str("<p>No case failed or errored.</p>\n</section>\n");
-        return;
+        return Ok(());
     }
     let _ = writeln!(
         out,
@@ -524,19 +541,23 @@ fn failures(out: &mut String, report: &RunReport) {
         failed.len(),
         escape_html(super::curl::VARIABLES_NOTE)
     );
-    for case in failed {
-        case_section(out, case, report);
+    for index in failed {
+        let case = view.case(index)?;
+        case_section(out, &case, report);
+        flush(out, w)?;
     }
     out.push_str("</section>\n");
+    Ok(())
 }
 
 /// Every case in one table (the printed list of passes), then the passed
 /// and skipped cases collapsed with their evidence.
-fn cases(out: &mut String, report: &RunReport) {
+fn cases(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let report = view.report();
     out.push_str("<section id=\"cases\">\n<h2>Cases</h2>\n");
     if report.cases.is_empty() {
         out.push_str("<p>No case was selected.</p>\n</section>\n");
-        return;
+        return Ok(());
     }
     out.push_str(
         "<table class=\"all-cases\">\n<tr><th>Status</th><th>Case</th><th>Title</th>\
@@ -552,10 +573,16 @@ fn cases(out: &mut String, report: &RunReport) {
             escape_html(&case.title),
             escape_html(&case.requirements.join(", "))
         );
+        if out.len() > FLUSH_AT {
+            flush(out, w)?;
+        }
     }
     out.push_str("</table>\n");
     for (family, cases) in text::by_family(&report.cases) {
-        let collapsed: Vec<&&CaseResult> = cases.iter().filter(|c| !is_open(c)).collect();
+        let collapsed: Vec<usize> = cases
+            .into_iter()
+            .filter(|&i| !is_open(&report.cases[i]))
+            .collect();
         if collapsed.is_empty() {
             continue;
         }
@@ -564,11 +591,14 @@ fn cases(out: &mut String, report: &RunReport) {
             "<h3 class=\"screen-only\">{}</h3>",
             escape_html(family)
         );
-        for case in collapsed {
-            case_section(out, case, report);
+        for index in collapsed {
+            let case = view.case(index)?;
+            case_section(out, &case, report);
+            flush(out, w)?;
         }
     }
     out.push_str("</section>\n");
+    Ok(())
 }
 
 fn case_section(out: &mut String, case: &CaseResult, report: &RunReport) {

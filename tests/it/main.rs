@@ -23,6 +23,7 @@ mod secrets;
 mod secrets_structure;
 mod session_gateway;
 mod session_run;
+mod streaming;
 mod suite_data;
 mod suite_load;
 mod support;

@@ -1,0 +1,277 @@
+//! Case evidence off the heap: [`CaseResults`] keeps what the verdict, the
+//! lists and a comparison need of each case in memory (a *brief*: the
+//! result without its request, its response headers and body, and its
+//! attempts) and writes the rest to a spill file as the case finishes, one
+//! JSON record per case; [`CaseEvidence`] reads a case back whole, one at a
+//! time, for the renderers.
+//!
+//! The spill file lives in a private temporary folder (0700, the file 0600)
+//! that is removed when the last holder drops it: at the end of the run, on
+//! an error, an interrupt or a panic. It holds what the runner recorded,
+//! already redacted with the secrets known when the case finished; a case
+//! read back is redacted again with every secret of the run before it is
+//! shown (see `crate::render::ReportView`).
+
+use super::model::{CaseResult, RequestEvidence, ResponseEvidence};
+use super::session::Attempt;
+use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// Where one case's evidence lies in the spill file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Record {
+    offset: u64,
+    len: u32,
+}
+
+/// The part of a case result that only the renderers show.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Evidence {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    request: Option<RequestEvidence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    response: Option<ResponseEvidence>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    attempts: Vec<Attempt>,
+}
+
+/// The private folder and the file the evidence is spilled to; both are
+/// removed when this is dropped.
+struct SpillFile {
+    file: Mutex<File>,
+    // Dropped after the file: removes the folder and what is in it.
+    _dir: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for SpillFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpillFile").finish_non_exhaustive()
+    }
+}
+
+/// The spill file while cases are written to it.
+#[derive(Debug)]
+struct Writer {
+    out: BufWriter<File>,
+    at: u64,
+    scratch: Vec<u8>,
+    file: Arc<SpillFile>,
+}
+
+/// The case results of a run, in the order they were added: whole in
+/// memory, or as briefs with their evidence spilled to a file.
+#[derive(Debug, Default)]
+pub struct CaseResults {
+    cases: Vec<CaseResult>,
+    /// Aligned with `cases`: where each spilled case's evidence lies.
+    records: Vec<Option<Record>>,
+    writer: Option<Writer>,
+}
+
+impl CaseResults {
+    /// Results kept whole in memory.
+    pub fn in_memory() -> CaseResults {
+        CaseResults::default()
+    }
+
+    /// Results whose evidence is spilled to a new private folder under
+    /// `parent` (the system's temporary folder when `None`), with room for
+    /// `expected` cases.
+    pub fn spilled(parent: Option<&Path>, expected: usize) -> io::Result<CaseResults> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("ccgw-spill-");
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+        let dir = match parent {
+            Some(parent) => builder.tempdir_in(parent)?,
+            None => builder.tempdir()?,
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(dir.path().join("cases.json"))?;
+        let out = BufWriter::new(file.try_clone()?);
+        Ok(CaseResults {
+            cases: Vec::with_capacity(expected),
+            records: Vec::with_capacity(expected),
+            writer: Some(Writer {
+                out,
+                at: 0,
+                scratch: Vec::new(),
+                file: Arc::new(SpillFile {
+                    file: Mutex::new(file),
+                    _dir: dir,
+                }),
+            }),
+        })
+    }
+
+    /// The folder the evidence is spilled to, while there is one.
+    pub fn spill_dir(&self) -> Option<&Path> {
+        self.writer.as_ref().map(|w| w.file._dir.path())
+    }
+
+    /// Adds a finished case. When spilling, its evidence goes to the file
+    /// and a brief stays; when the file cannot be written, the case stays
+    /// whole in memory (nothing is lost, only memory).
+    pub fn push(&mut self, mut case: CaseResult) {
+        let record = match &mut self.writer {
+            Some(writer) if has_evidence(&case) => {
+                let evidence = Evidence {
+                    request: case.request.take(),
+                    response: case.response.take(),
+                    attempts: std::mem::take(&mut case.attempts),
+                };
+                match writer.write(&evidence) {
+                    Ok(record) => {
+                        case.response = evidence.response.as_ref().map(brief_response);
+                        Some(record)
+                    }
+                    Err(_) => {
+                        case.request = evidence.request;
+                        case.response = evidence.response;
+                        case.attempts = evidence.attempts;
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        self.cases.push(case);
+        self.records.push(record);
+    }
+
+    /// The cases (briefs where spilled), in the order added.
+    pub fn iter(&self) -> std::slice::Iter<'_, CaseResult> {
+        self.cases.iter()
+    }
+
+    /// The cases (briefs where spilled), to change what the verdict reads
+    /// (status, cause, reason, findings, notes).
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, CaseResult> {
+        self.cases.iter_mut()
+    }
+
+    /// How many cases.
+    pub fn len(&self) -> usize {
+        self.cases.len()
+    }
+
+    /// No case yet.
+    pub fn is_empty(&self) -> bool {
+        self.cases.is_empty()
+    }
+
+    /// The cases sorted by id (report order) and where their evidence lies;
+    /// the spill file is closed for writing.
+    pub fn sorted_by_id(self) -> (Vec<CaseResult>, CaseEvidence) {
+        let CaseResults {
+            cases,
+            records,
+            writer,
+        } = self;
+        let mut pairs: Vec<(CaseResult, Option<Record>)> = cases.into_iter().zip(records).collect();
+        pairs.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        let (cases, records): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
+        let file = writer.and_then(|mut w| match w.out.flush() {
+            Ok(()) => Some(w.file),
+            // Unreadable evidence: the briefs are all there is.
+            Err(_) => None,
+        });
+        (cases, CaseEvidence { records, file })
+    }
+}
+
+impl Extend<CaseResult> for CaseResults {
+    fn extend<I: IntoIterator<Item = CaseResult>>(&mut self, cases: I) {
+        for case in cases {
+            self.push(case);
+        }
+    }
+}
+
+impl Writer {
+    fn write(&mut self, evidence: &Evidence) -> io::Result<Record> {
+        self.scratch.clear();
+        serde_json::to_writer(&mut self.scratch, evidence)?;
+        let len = u32::try_from(self.scratch.len()).map_err(io::Error::other)?;
+        self.out.write_all(&self.scratch)?;
+        let record = Record {
+            offset: self.at,
+            len,
+        };
+        self.at += u64::from(len);
+        Ok(record)
+    }
+}
+
+fn has_evidence(case: &CaseResult) -> bool {
+    case.request.is_some() || case.response.is_some() || !case.attempts.is_empty()
+}
+
+/// A response as the brief keeps it: what a comparison and the verdict
+/// read (status, retcode, message, shape), without headers and body.
+fn brief_response(response: &ResponseEvidence) -> ResponseEvidence {
+    ResponseEvidence {
+        status: response.status,
+        headers: Vec::new(),
+        body: String::new(),
+        body_bytes: response.body_bytes,
+        truncated: response.truncated,
+        retcode: response.retcode.clone(),
+        message: response.message.clone(),
+        shape: response.shape.clone(),
+    }
+}
+
+/// Where the evidence of each case of a report lies, in report order.
+#[derive(Debug, Default)]
+pub struct CaseEvidence {
+    records: Vec<Option<Record>>,
+    file: Option<Arc<SpillFile>>,
+}
+
+impl CaseEvidence {
+    /// True when some case's evidence is in the spill file.
+    pub fn is_spilled(&self) -> bool {
+        self.file.is_some() && self.records.iter().any(Option::is_some)
+    }
+
+    /// Case `index` of the report whole: `brief` with its evidence read back.
+    pub fn whole(&self, index: usize, brief: &CaseResult) -> io::Result<CaseResult> {
+        let mut case = brief.clone();
+        let (Some(Some(record)), Some(file)) = (self.records.get(index), &self.file) else {
+            return Ok(case);
+        };
+        let mut bytes = vec![0; record.len as usize];
+        {
+            let mut file = file
+                .file
+                .lock()
+                .map_err(|_| io::Error::other("the spill file lock is poisoned"))?;
+            file.seek(SeekFrom::Start(record.offset))?;
+            file.read_exact(&mut bytes)?;
+        }
+        let evidence: Evidence = serde_json::from_slice(&bytes)?;
+        case.request = evidence.request;
+        case.response = evidence.response;
+        case.attempts = evidence.attempts;
+        Ok(case)
+    }
+
+    /// Every case of `briefs` whole (all of them in memory again).
+    pub fn restore(&self, briefs: Vec<CaseResult>) -> Vec<CaseResult> {
+        if !self.is_spilled() {
+            return briefs;
+        }
+        briefs
+            .into_iter()
+            .enumerate()
+            .map(|(i, brief)| self.whole(i, &brief).unwrap_or(brief))
+            .collect()
+    }
+}
