@@ -86,13 +86,17 @@ pub async fn run_cases(
 }
 
 /// [`run_cases`], each result added to `store` as it finishes (e.g.
-/// [`CaseResults::spilled`]).
+/// [`CaseResults::spilled`]; with a baseline, the briefs keep what the
+/// comparison reads).
 pub async fn run_cases_into(
     session: &RunSession<'_>,
     listener: &mut dyn EventListener,
     interrupt: impl Future<Output = ()>,
-    store: CaseResults,
+    mut store: CaseResults,
 ) -> Result<RunResults, RunError> {
+    if session.baseline.is_some() {
+        store = store.for_comparison();
+    }
     crate::runner::run(
         &session.cases,
         &session.plan,

@@ -49,6 +49,9 @@ const SUITE_NAME: &str = "getconnectinfo";
 
 /// Where the test cases go in the serialized report: before the suite's end tag.
 const SUITE_END: &str = "\n    </testsuite>";
+/// Where the cases' properties go: after the run's, before this end tag.
+const PROPERTIES_END: &str = "\n        </properties>";
+const PROPERTIES_START: &str = "<properties>";
 
 /// Renders the report as JUnit XML.
 pub fn render(report: &RunReport) -> String {
@@ -67,7 +70,7 @@ pub fn write(view: &ReportView<'_>, out: &mut dyn Write) -> io::Result<()> {
     }
     let total_ms: u64 = report.cases.iter().map(|case| case.duration_ms).sum();
     suite.set_time(Duration::from_millis(total_ms));
-    suite.add_properties(suite_properties(report));
+    suite.add_properties(run_properties(report));
     // The counts `add_test_case` would keep.
     for case in &report.cases {
         suite.tests += 1;
@@ -84,11 +87,17 @@ pub fn write(view: &ReportView<'_>, out: &mut dyn Write) -> io::Result<()> {
     junit.set_time(Duration::from_millis(total_ms));
     junit.add_test_suite(suite);
     let xml = drop_testsuites_skipped(serialized(&junit));
-    // The suite always has properties, so it has an end tag to put the cases before.
-    let Some(end) = xml.rfind(SUITE_END) else {
+    // The suite always has properties, so it has an end tag to put the
+    // cases before, and the properties have one to put the cases' after.
+    let (Some(end), Some(properties_end)) = (xml.rfind(SUITE_END), xml.find(PROPERTIES_END)) else {
         return out.write_all(xml.as_bytes());
     };
-    out.write_all(&xml.as_bytes()[..end])?;
+    out.write_all(&xml.as_bytes()[..properties_end])?;
+    for cases in report.cases.chunks(256) {
+        let properties = cases.iter().flat_map(|case| case_properties(case, strict));
+        out.write_all(properties_xml(properties).as_bytes())?;
+    }
+    out.write_all(&xml.as_bytes()[properties_end..end])?;
     for index in 0..report.cases.len() {
         let case = view.case(index)?;
         out.write_all(test_case_xml(test_case(&case, strict, report)).as_bytes())?;
@@ -113,9 +122,23 @@ fn test_case_xml(case: TestCase) -> String {
     xml[start..end].to_owned()
 }
 
-/// Run-level facts, then each case's requirements and severity (the XSD
-/// allows properties on the suite only).
-fn suite_properties(report: &RunReport) -> Vec<Property> {
+/// `<property>` elements as they read inside the suite's `<properties>`.
+fn properties_xml(properties: impl IntoIterator<Item = Property>) -> String {
+    let mut suite = TestSuite::new(SUITE_NAME);
+    suite.add_properties(properties);
+    let mut junit = Report::new("");
+    junit.add_test_suite(suite);
+    let xml = serialized(&junit);
+    let start = xml
+        .find(PROPERTIES_START)
+        .map_or(0, |at| at + PROPERTIES_START.len());
+    let end = xml.find(PROPERTIES_END).unwrap_or(xml.len());
+    xml[start..end].to_owned()
+}
+
+/// Run-level facts (the XSD allows properties on the suite only; each
+/// case's follow them, see [`case_properties`]).
+fn run_properties(report: &RunReport) -> Vec<Property> {
     let env = &report.environment;
     let mut properties = vec![
         Property::new("profile", env.profile.as_str()),
@@ -131,23 +154,25 @@ fn suite_properties(report: &RunReport) -> Vec<Property> {
     if let Some(label) = &env.label {
         properties.insert(0, Property::new("label", label.as_str()));
     }
-    for case in &report.cases {
-        for requirement in &case.requirements {
-            properties.push(Property::new(
-                format!("requirement.{}", case.id),
-                requirement.as_str(),
-            ));
-        }
+    properties
+}
+
+/// A case's requirements and severity, and its finding when it is advisory.
+fn case_properties(case: &CaseResult, strict: bool) -> Vec<Property> {
+    let mut properties: Vec<Property> = case
+        .requirements
+        .iter()
+        .map(|requirement| Property::new(format!("requirement.{}", case.id), requirement.as_str()))
+        .collect();
+    properties.push(Property::new(
+        format!("severity.{}", case.id),
+        text::severity(case.severity),
+    ));
+    if is_advisory_only(case, strict) {
         properties.push(Property::new(
-            format!("severity.{}", case.id),
-            text::severity(case.severity),
+            format!("advisory.{}", case.id),
+            one_line(&text::reason(case).unwrap_or_default()),
         ));
-        if is_advisory_only(case, report.assessment.strict) {
-            properties.push(Property::new(
-                format!("advisory.{}", case.id),
-                one_line(&text::reason(case).unwrap_or_default()),
-            ));
-        }
     }
     properties
 }

@@ -5,6 +5,11 @@
 //! JSON record per case; [`CaseEvidence`] reads a case back whole, one at a
 //! time, for the renderers.
 //!
+//! A brief keeps the case's id, title, family, severity, requirements,
+//! status, cause, reason, findings, notes and duration, and of its response
+//! the status and retcode (with [`CaseResults::for_comparison`], also the
+//! message and shape).
+//!
 //! The spill file lives in a private temporary folder (0700, the file 0600)
 //! that is removed when the last holder drops it: at the end of the run, on
 //! an error, an interrupt or a panic. It holds what the runner recorded,
@@ -30,6 +35,8 @@ struct Record {
 /// The part of a case result that only the renderers show.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Evidence {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expected: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     request: Option<RequestEvidence>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,6 +76,8 @@ pub struct CaseResults {
     /// Aligned with `cases`: where each spilled case's evidence lies.
     records: Vec<Option<Record>>,
     writer: Option<Writer>,
+    /// Briefs keep what a comparison reads of a response (message, shape).
+    for_comparison: bool,
 }
 
 impl CaseResults {
@@ -96,6 +105,7 @@ impl CaseResults {
         let file = options.open(dir.path().join("cases.json"))?;
         let out = BufWriter::new(file.try_clone()?);
         Ok(CaseResults {
+            for_comparison: false,
             cases: Vec::with_capacity(expected),
             records: Vec::with_capacity(expected),
             writer: Some(Writer {
@@ -110,6 +120,13 @@ impl CaseResults {
         })
     }
 
+    /// Briefs that keep what a comparison with a baseline reads of each
+    /// response (its message and shape, besides status and retcode).
+    pub fn for_comparison(mut self) -> CaseResults {
+        self.for_comparison = true;
+        self
+    }
+
     /// The folder the evidence is spilled to, while there is one.
     pub fn spill_dir(&self) -> Option<&Path> {
         self.writer.as_ref().map(|w| w.file._dir.path())
@@ -122,16 +139,21 @@ impl CaseResults {
         let record = match &mut self.writer {
             Some(writer) if has_evidence(&case) => {
                 let evidence = Evidence {
+                    expected: Some(std::mem::take(&mut case.expected)),
                     request: case.request.take(),
                     response: case.response.take(),
                     attempts: std::mem::take(&mut case.attempts),
                 };
                 match writer.write(&evidence) {
                     Ok(record) => {
-                        case.response = evidence.response.as_ref().map(brief_response);
+                        case.response = evidence
+                            .response
+                            .as_ref()
+                            .map(|r| brief_response(r, self.for_comparison));
                         Some(record)
                     }
                     Err(_) => {
+                        case.expected = evidence.expected.unwrap_or_default();
                         case.request = evidence.request;
                         case.response = evidence.response;
                         case.attempts = evidence.attempts;
@@ -173,6 +195,7 @@ impl CaseResults {
             cases,
             records,
             writer,
+            for_comparison: _,
         } = self;
         let mut pairs: Vec<(CaseResult, Option<Record>)> = cases.into_iter().zip(records).collect();
         pairs.sort_by(|a, b| a.0.id.cmp(&b.0.id));
@@ -213,9 +236,9 @@ fn has_evidence(case: &CaseResult) -> bool {
     case.request.is_some() || case.response.is_some() || !case.attempts.is_empty()
 }
 
-/// A response as the brief keeps it: what a comparison and the verdict
-/// read (status, retcode, message, shape), without headers and body.
-fn brief_response(response: &ResponseEvidence) -> ResponseEvidence {
+/// A response as the brief keeps it: what the verdict reads (status,
+/// retcode), and what a comparison reads (message, shape) when asked for.
+fn brief_response(response: &ResponseEvidence, for_comparison: bool) -> ResponseEvidence {
     ResponseEvidence {
         status: response.status,
         headers: Vec::new(),
@@ -223,8 +246,12 @@ fn brief_response(response: &ResponseEvidence) -> ResponseEvidence {
         body_bytes: response.body_bytes,
         truncated: response.truncated,
         retcode: response.retcode.clone(),
-        message: response.message.clone(),
-        shape: response.shape.clone(),
+        message: response.message.clone().filter(|_| for_comparison),
+        shape: if for_comparison {
+            response.shape.clone()
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -257,6 +284,9 @@ impl CaseEvidence {
             file.read_exact(&mut bytes)?;
         }
         let evidence: Evidence = serde_json::from_slice(&bytes)?;
+        if let Some(expected) = evidence.expected {
+            case.expected = expected;
+        }
         case.request = evidence.request;
         case.response = evidence.response;
         case.attempts = evidence.attempts;

@@ -150,13 +150,18 @@ fn a_run_compared_with_a_baseline_writes_the_same_files_both_ways() {
     let spill = tempfile::tempdir().expect("tempdir");
     let (spilled, redactor) = support::runtime().block_on(spilled_run(
         &[Fault::GuidOptional],
-        Some(baseline),
+        Some(baseline.clone()),
         None,
         spill.path(),
     ));
-    let report = assert_same_files_both_ways(spilled, &redactor);
-    let comparison = report.comparison.expect("a comparison");
+    let mut report = assert_same_files_both_ways(spilled, &redactor);
+    let comparison = report.comparison.take().expect("a comparison");
     assert!(ccgw_conformance::compare::has_new_failures(&comparison));
+    // The briefs kept what the comparison reads: the same as compared whole.
+    let mut whole =
+        ccgw_conformance::compare::compare(&baseline, &report, "baseline/report.json", "this run");
+    redactor.comparison(&mut whole);
+    assert_eq!(comparison, whole);
 }
 
 /// A case with a response body, as the runner records it.
