@@ -126,7 +126,7 @@ pub fn write(view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
     // requirements, the failures; the details after.
     banner(&mut out, report);
     tested(&mut out, report);
-    requirements(&mut out, report);
+    requirements(&mut out, report, w)?;
     failures(&mut out, view, w)?;
     if let Some(comparison) = &report.comparison {
         comparison_section(&mut out, comparison, report);
@@ -447,11 +447,11 @@ fn expectations(out: &mut String, report: &RunReport) {
     out.push_str("</table>\n</section>\n");
 }
 
-fn requirements(out: &mut String, report: &RunReport) {
+fn requirements(out: &mut String, report: &RunReport, w: &mut dyn Write) -> io::Result<()> {
     out.push_str("<section id=\"requirements\">\n<h2>Requirements</h2>\n");
     if report.requirements.is_empty() {
         out.push_str("<p>No requirement was checked.</p>\n</section>\n");
-        return;
+        return Ok(());
     }
     out.push_str(
         "<table>\n<tr><th>Requirement</th><th>Title</th><th>Documentation</th>\
@@ -463,45 +463,61 @@ fn requirements(out: &mut String, report: &RunReport) {
         .iter()
         .map(|case| (case.id.as_str(), case.status))
         .collect();
+    let status = |id: &String| status_of.get(id.as_str()).copied();
     for requirement in &report.requirements {
-        // Cases that did not pass are listed; the passes fold into one line.
-        let mut shown = Vec::new();
-        let mut passed = Vec::new();
-        for id in &requirement.cases {
-            let status = status_of.get(id.as_str()).copied();
-            let link = format!(
-                "<li class=\"nowrap\">{}<a href=\"#{}\"><code>{}</code></a></li>",
-                status.map(|s| status_badge(s) + " ").unwrap_or_default(),
-                escape_html(&case_anchor(id)),
-                escape_html(id)
-            );
-            if status == Some(Status::Passed) {
-                passed.push(link);
-            } else {
-                shown.push(link);
-            }
-        }
-        if !passed.is_empty() {
-            shown.push(format!(
-                "<li><details><summary>{} passed</summary><ul class=\"cases\">{}</ul></details></li>",
-                passed.len(),
-                passed.join("")
-            ));
-        }
-        let links = shown;
-        let _ = writeln!(
+        let _ = write!(
             out,
             "<tr><td><code class=\"nowrap\">{}</code></td><td>{}</td><td>{}</td>\
-             <td><ul class=\"cases\">{}</ul></td><td class=\"{}\">{}</td></tr>",
+             <td><ul class=\"cases\">",
             escape_html(&requirement.id),
             escape_html(&requirement.title),
             escape_html(&requirement.spec_ref),
-            links.join(""),
+        );
+        // Cases that did not pass are listed; the passes fold into one line.
+        let (passed, shown): (Vec<&String>, Vec<&String>) = requirement
+            .cases
+            .iter()
+            .partition(|id| status(id) == Some(Status::Passed));
+        for id in shown {
+            case_link(out, id, status(id));
+            if out.len() > FLUSH_AT {
+                flush(out, w)?;
+            }
+        }
+        if !passed.is_empty() {
+            let _ = write!(
+                out,
+                "<li><details><summary>{} passed</summary><ul class=\"cases\">",
+                passed.len()
+            );
+            for id in passed {
+                case_link(out, id, Some(Status::Passed));
+                if out.len() > FLUSH_AT {
+                    flush(out, w)?;
+                }
+            }
+            out.push_str("</ul></details></li>");
+        }
+        let _ = writeln!(
+            out,
+            "</ul></td><td class=\"{}\">{}</td></tr>",
             verdict_class(requirement.verdict),
             escape_html(&text::requirement_verdict(requirement))
         );
     }
     out.push_str("</table>\n</section>\n");
+    Ok(())
+}
+
+/// One case of the requirements matrix, linked to its section.
+fn case_link(out: &mut String, id: &str, status: Option<Status>) {
+    let _ = write!(
+        out,
+        "<li class=\"nowrap\">{}<a href=\"#{}\"><code>{}</code></a></li>",
+        status.map(|s| status_badge(s) + " ").unwrap_or_default(),
+        escape_html(&case_anchor(id)),
+        escape_html(id)
+    );
 }
 
 fn comparison_section(out: &mut String, comparison: &Comparison, report: &RunReport) {
