@@ -3,7 +3,8 @@
 //! side in one run, and prints medians and ratios. A benchmark, never a test:
 //! nothing here asserts a duration.
 //!
-//! Usage (built in release by `scripts/bench`):
+//! Usage (built in release by `scripts/bench`; Hurl is `hurl` on PATH, or
+//! the program named by `$HURL`):
 //!
 //! ```text
 //! perf [--base OLD-BINARY] [--runs N] [--quick]
@@ -273,7 +274,8 @@ impl Bench {
         let count = write_requests(serve, &requests);
         let hurl_file = self.tmp.join("suite.hurl");
         write_hurl(serve, &requests, &hurl_file);
-        let has_hurl = Command::new("hurl")
+        let hurl_bin = hurl_program();
+        let has_hurl = Command::new(&hurl_bin)
             .arg("--version")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -298,7 +300,7 @@ impl Bench {
             ));
             if has_hurl {
                 hurl.push(measure(
-                    Command::new("hurl")
+                    Command::new(&hurl_bin)
                         .arg("--test")
                         .arg("--cacert")
                         .arg(&serve.cert)
@@ -435,6 +437,11 @@ impl Bench {
             );
         }
     }
+}
+
+/// The Hurl program: `$HURL` when set (a binary off PATH), else `hurl`.
+fn hurl_program() -> std::ffi::OsString {
+    std::env::var_os("HURL").unwrap_or_else(|| "hurl".into())
 }
 
 fn ratio(a: Sample, b: Sample) -> f64 {

@@ -98,11 +98,13 @@ pub struct Violation {
     pub message: String,
 }
 
-/// Every schema, each compiled on first use.
+/// Every schema, each compiled on first use. Clones share the compiled
+/// validators (a schema compiled by one clone is compiled for all).
+#[derive(Clone)]
 pub struct Schemas {
     documents: Arc<BTreeMap<String, Value>>,
     dir: PathBuf,
-    validators: BTreeMap<SchemaName, OnceLock<Result<Validator, String>>>,
+    validators: Arc<BTreeMap<SchemaName, OnceLock<Result<Validator, String>>>>,
     /// Where they came from: `embedded` or a folder.
     pub source: String,
 }
@@ -202,10 +204,12 @@ impl Schemas {
         Ok(Schemas {
             documents: Arc::new(documents),
             dir: dir.to_owned(),
-            validators: SchemaName::ALL
-                .into_iter()
-                .map(|name| (name, OnceLock::new()))
-                .collect(),
+            validators: Arc::new(
+                SchemaName::ALL
+                    .into_iter()
+                    .map(|name| (name, OnceLock::new()))
+                    .collect(),
+            ),
             source,
         })
     }
@@ -220,6 +224,24 @@ impl Schemas {
                 })?;
         }
         Ok(())
+    }
+
+    /// Compiles `names` on a thread of their own, while the caller goes on
+    /// (a run loads its suite meanwhile): the response schemas are ready, or
+    /// nearly, when the first answer arrives. A caller that needs one of them
+    /// sooner waits for that one; nothing is compiled twice.
+    pub fn warm_up(&self, names: &[SchemaName]) {
+        let schemas = self.clone();
+        let names = names.to_vec();
+        let spawned = std::thread::Builder::new()
+            .name("schemas".to_owned())
+            .spawn(move || {
+                for name in names {
+                    let _ = schemas.validator(name);
+                }
+            });
+        // No thread: each schema still compiles when first used.
+        drop(spawned);
     }
 
     /// The validator of `name`, compiled on first use (once, shared by every

@@ -17,7 +17,7 @@ use ccgw_conformance::report::{
     CaseResults, ExpectationSource, NotAssessedCause, RunInfo, RunReport, Verdict,
 };
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
-use ccgw_conformance::schemas::Schemas;
+use ccgw_conformance::schemas::{SchemaName, Schemas};
 use ccgw_conformance::selftest;
 use ccgw_conformance::suite::{
     Case, SelectError, Suite, SuiteSource, load_expectations_file, load_suite,
@@ -27,12 +27,20 @@ use std::io::Write as _;
 pub type Failure = CliError;
 type Outcome = Result<u8, CliError>;
 
-fn load(args: &SuiteArgs) -> Result<(Schemas, Suite), Failure> {
+/// The schemas a run validates answers with: compiled beside the suite load
+/// (see [`Schemas::warm_up`]).
+const ANSWER_SCHEMAS: [SchemaName; 3] =
+    [SchemaName::Envelope, SchemaName::Result, SchemaName::Error];
+
+/// Loads the schemas and the suite; `warm` are compiled meanwhile on a
+/// thread of their own.
+fn load(args: &SuiteArgs, warm: &[SchemaName]) -> Result<(Schemas, Suite), Failure> {
     let schemas = match &args.schemas {
         Some(dir) => Schemas::from_dir(dir),
         None => Schemas::embedded(),
     }
     .map_err(|e| Failure::config(format!("failed to load schemas: {e}")))?;
+    schemas.warm_up(warm);
     let source = args
         .suite
         .clone()
@@ -72,7 +80,7 @@ fn now_rfc3339() -> String {
 pub async fn run(mut args: RunArgs) -> Outcome {
     let origins = Origins::of_process();
     inputs::settle_conflicts(&mut args, &origins)?;
-    let (schemas, suite) = load(&args.suite)?;
+    let (schemas, suite) = load(&args.suite, &ANSWER_SCHEMAS)?;
     let profile = profile(&suite, &args.profile)?.clone();
     let mut expectations = suite.expectations_for(&profile);
     if let Some(path) = &args.expect {
@@ -372,7 +380,7 @@ fn external_target(
 
 /// `list`: the cases of the suite.
 pub fn list(args: ListArgs) -> Outcome {
-    let (_, suite) = load(&args.suite)?;
+    let (_, suite) = load(&args.suite, &[])?;
     let cases = select(&suite, args.only.as_deref())?;
     if args.format == ListFormat::Json {
         println!("{}", super::listing::cases_json(&cases));
@@ -411,10 +419,13 @@ pub async fn serve(args: ServeArgs) -> Outcome {
         }
         return Ok(exit::OK);
     }
-    let (_, suite) = load(&SuiteArgs {
-        suite: None,
-        schemas: None,
-    })?;
+    let (_, suite) = load(
+        &SuiteArgs {
+            suite: None,
+            schemas: None,
+        },
+        &[],
+    )?;
     let profile = profile(&suite, &args.profile)?;
     let mut config = GatewayConfig {
         plain_http: args.http,
@@ -515,7 +526,7 @@ pub async fn faults(_: FaultsArgs) -> Outcome {
 /// `faults`: the fault matrix (mutation score of the suite).
 #[cfg(feature = "gateway")]
 pub async fn faults(args: FaultsArgs) -> Outcome {
-    let (schemas, suite) = load(&args.suite)?;
+    let (schemas, suite) = load(&args.suite, &ANSWER_SCHEMAS)?;
     let profile = profile(&suite, &args.profile)?.clone();
     let faults: Vec<Fault> = if args.faults.is_empty() {
         Fault::all().to_vec()

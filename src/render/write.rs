@@ -4,7 +4,7 @@
 //!
 //! - Each file is first streamed to a temporary name unique to this
 //!   process and call (`.report.json.ccgw-<pid>-<n>.tmp`), case by case
-//!   through the final redaction pass, and flushed to disk.
+//!   through the final redaction pass.
 //! - Only when every file of the set is written are they renamed into place,
 //!   one after the other (each rename is atomic: a reader, or a concurrent run
 //!   into the same folder, never sees half a file).
@@ -13,6 +13,10 @@
 //!   the new reports; temporary files of processes that no longer exist (a
 //!   run killed while writing) are removed too.
 //! - [`prepare_out`] checks the folder before the first request is sent.
+//! - Nothing is forced to the disk (`fsync`): a rename is atomic for every
+//!   process, so a killed run never leaves half a file; only a crash of the
+//!   machine itself before the kernel writes back can lose a report. An
+//!   fsync per file cost more than the rest of a default run.
 
 use super::{Format, ReportView};
 use crate::redact::Redactor;
@@ -85,10 +89,7 @@ pub fn prepare_out(dir: &Path) -> Result<(), WriteError> {
         .write(true)
         .create_new(true)
         .open(&probe)
-        .and_then(|mut f| {
-            f.write_all(b"ccgw-conformance: can this folder take the reports?\n")?;
-            f.sync_all()
-        });
+        .and_then(|mut f| f.write_all(b"ccgw-conformance: can this folder take the reports?\n"));
     let _ = fs::remove_file(&probe);
     written.map_err(|source| WriteError::Write {
         path: dir.to_path_buf(),
@@ -254,9 +255,7 @@ fn write_files<'a>(
             .and_then(|file| {
                 let mut out = io::BufWriter::new(file);
                 contents(&mut out)?;
-                out.into_inner()
-                    .map_err(io::IntoInnerError::into_error)?
-                    .sync_all()
+                out.flush()
             });
         if let Err(source) = written {
             let _ = fs::remove_file(&tmp);
@@ -283,10 +282,6 @@ fn write_files<'a>(
         if !names.contains(name) {
             let _ = fs::remove_file(dir.join(name));
         }
-    }
-    // The renames themselves reach the disk with the folder.
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
     }
     Ok(temps.into_iter().map(|(_, path)| path).collect())
 }
