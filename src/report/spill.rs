@@ -197,15 +197,36 @@ impl CaseResults {
             writer,
             for_comparison: _,
         } = self;
-        let mut pairs: Vec<(CaseResult, Option<Record>)> = cases.into_iter().zip(records).collect();
-        pairs.sort_by(|a, b| a.0.id.cmp(&b.0.id));
-        let (cases, records): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
+        // Sorted in place by a permutation: a second vector of cases would
+        // double the largest thing in memory.
+        let mut cases = cases;
+        let mut order: Vec<usize> = (0..cases.len()).collect();
+        order.sort_by(|&a, &b| cases[a].id.cmp(&cases[b].id));
+        let records = order.iter().map(|&i| records[i]).collect();
+        permute(&mut cases, order);
         let file = writer.and_then(|mut w| match w.out.flush() {
             Ok(()) => Some(w.file),
             // Unreadable evidence: the briefs are all there is.
             Err(_) => None,
         });
         (cases, CaseEvidence { records, file })
+    }
+}
+
+/// Puts `items[order[k]]` at `k` for every `k`, in place (one cycle at a time).
+fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+    const DONE: usize = usize::MAX;
+    for start in 0..items.len() {
+        let mut at = start;
+        while order[at] != DONE {
+            let from = order[at];
+            order[at] = DONE;
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
     }
 }
 
@@ -303,5 +324,20 @@ impl CaseEvidence {
             .enumerate()
             .map(|(i, brief)| self.whole(i, &brief).unwrap_or(brief))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+
+    #[test]
+    fn permute_puts_each_item_where_the_order_says() {
+        let mut items = vec!['a', 'b', 'c', 'd', 'e'];
+        permute(&mut items, vec![3, 0, 4, 1, 2]);
+        assert_eq!(items, vec!['d', 'a', 'e', 'b', 'c']);
+        let mut same = vec![1, 2, 3];
+        permute(&mut same, vec![0, 1, 2]);
+        assert_eq!(same, vec![1, 2, 3]);
     }
 }
