@@ -148,19 +148,12 @@ fn requirements(out: &mut String, report: &RunReport) {
         return;
     }
     out.push_str("| Requirement | Documentation | Verdict | Cases |\n|---|---|---|---|\n");
-    // By id, once: a search per case and requirement is quadratic.
-    let mut status_of: HashMap<&str, Vec<Status>> = HashMap::new();
-    for case in &report.cases {
-        status_of
-            .entry(case.id.as_str())
-            .or_default()
-            .push(case.status);
-    }
     for requirement in &report.requirements {
         let mut counts = std::collections::BTreeMap::new();
+        // By set: a search per case and requirement is quadratic.
         let ids: HashSet<&str> = requirement.cases.iter().map(String::as_str).collect();
-        for status in ids.iter().filter_map(|id| status_of.get(id)).flatten() {
-            *counts.entry(*status).or_insert(0usize) += 1;
+        for case in report.cases.iter().filter(|c| ids.contains(c.id.as_str())) {
+            *counts.entry(case.status).or_insert(0usize) += 1;
         }
         let counts: Vec<String> = counts
             .iter()
