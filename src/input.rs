@@ -70,8 +70,30 @@ pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
             "is a folder, not a file",
         )));
     }
-    let mut bytes = Vec::new();
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    read_open(file, path, limit)
+}
+
+/// [`read_capped`] as UTF-8 text, for a path already known not to be a
+/// folder (a walk's directory entry said so): no `stat` before the read.
+pub fn read_file_text_capped(path: &Path, limit: u64) -> Result<String, ReadError> {
+    let file = std::fs::File::open(path).map_err(|source| ReadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    text(read_open(file, path, limit)?, path)
+}
+
+/// Most user files are small: one read fills this, the next finds the end.
+const FIRST_READ: usize = 8 * 1024;
+
+fn read_open(file: std::fs::File, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::with_capacity(FIRST_READ.min(limit as usize + 1));
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| ReadError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
     if bytes.len() as u64 > limit {
         return Err(ReadError::TooLarge {
             path: path.to_owned(),
@@ -81,12 +103,16 @@ pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
-/// [`read_capped`] as UTF-8 text.
-pub fn read_text_capped(path: &Path, limit: u64) -> Result<String, ReadError> {
-    String::from_utf8(read_capped(path, limit)?).map_err(|source| ReadError::NotText {
+fn text(bytes: Vec<u8>, path: &Path) -> Result<String, ReadError> {
+    String::from_utf8(bytes).map_err(|source| ReadError::NotText {
         path: path.to_owned(),
         source,
     })
+}
+
+/// [`read_capped`] as UTF-8 text.
+pub fn read_text_capped(path: &Path, limit: u64) -> Result<String, ReadError> {
+    text(read_capped(path, limit)?, path)
 }
 
 #[cfg(all(test, unix))]

@@ -15,10 +15,24 @@
 //!
 //! A [`Redactor`] is cheap to clone: clones share one registry, so a secret
 //! learned by one case (or registered by the session as a new Guid
-//! generation) is redacted by every other holder from then on.
+//! generation) is redacted by every other holder from then on. The registry
+//! is compiled once per change into automata (`matcher`) that every clone
+//! shares; a text that holds no secret is searched once and not copied.
+//! Rendered files get a final pass that streams ([`Redactor::final_pass`]),
+//! so a report of any size is redacted without being held.
+
+mod matcher;
+#[cfg(test)]
+mod oracle;
+mod stream;
+
+pub use stream::{FinalPass, RenderedKind};
 
 use crate::report::{CaseResult, Comparison, Finding, Header, RunReport};
-use std::sync::{Arc, RwLock};
+use matcher::{Compiled, Matcher};
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// The placeholder of values under secret-named keys and headers.
 pub const REDACTED: &str = "<redacted>";
@@ -36,16 +50,27 @@ pub const LEARNED_MIN_CHARS: usize = 8;
 /// Replaces secrets in text and in the report model.
 #[derive(Clone, Default)]
 pub struct Redactor {
-    registry: Arc<RwLock<Registry>>,
+    shared: Arc<RwLock<Shared>>,
 }
 
 impl std::fmt::Debug for Redactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print a secret, even in a debug dump.
+        let shared = self.shared.read().unwrap_or_else(PoisonError::into_inner);
         f.debug_struct("Redactor")
-            .field("secrets", &self.snapshot().secrets.len())
+            .field("secrets", &shared.registry.secrets.len())
             .finish()
     }
+}
+
+/// The registry and its compiled form, behind one lock.
+#[derive(Default)]
+struct Shared {
+    registry: Registry,
+    /// Bumped by every change of the registry.
+    generation: u64,
+    /// The registry compiled at some generation (`None` before first use).
+    compiled: Option<Arc<Compiled>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -78,12 +103,39 @@ const SECRET_NAME_PARTS: [&str; 11] = [
 /// lowercased, contain one of [`SECRET_NAME_PARTS`] (`Signature`,
 /// `x-signature`, `SET_GUID`, `signature_2` alike).
 pub fn is_secret_name(name: &str) -> bool {
-    let folded: String = name
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    SECRET_NAME_PARTS.iter().any(|part| folded.contains(part))
+    let folded = name
+        .bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|b| b.to_ascii_lowercase());
+    // Keys are short: folded on the stack, a longer name on the heap.
+    let mut small = [0u8; MAX_NAME];
+    let mut large = Vec::new();
+    let folded: &[u8] = if name.len() <= MAX_NAME {
+        let mut len = 0;
+        for b in folded {
+            small[len] = b;
+            len += 1;
+        }
+        &small[..len]
+    } else {
+        large.extend(folded);
+        &large
+    };
+    SECRET_NAME_PARTS.iter().any(|part| {
+        folded
+            .windows(part.len())
+            .any(|window| window == part.as_bytes())
+    })
+}
+
+/// Whether a secret is looked for in rendered files: long enough, and made
+/// only of token characters (letters, digits, `-._~+/=`), so that replacing
+/// it cannot break markup.
+fn is_rendered_secret(secret: &str) -> bool {
+    secret.chars().count() >= LEARNED_MIN_CHARS
+        && secret
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~+/=".contains(c))
 }
 
 /// An input secret as it must be sent and registered: without a byte-order
@@ -109,18 +161,34 @@ impl Redactor {
         if secret.is_empty() {
             return;
         }
-        let mut variants = vec![secret.clone()];
         let json = serde_json::to_string(&secret).unwrap_or_default();
-        variants.push(json.trim_matches('"').to_owned());
-        variants.push(percent_encode(&secret));
-        variants.push(html_escape(&secret));
-        let Ok(mut registry) = self.registry.write() else {
-            return;
+        let variants: Vec<String> = [
+            secret.clone(),
+            json.trim_matches('"').to_owned(),
+            percent_encode(&secret),
+            html_escape(&secret),
+        ]
+        .iter()
+        .map(|v| v.to_ascii_lowercase())
+        .collect();
+        let is_known = |registry: &Registry| {
+            variants
+                .iter()
+                .all(|v| registry.secrets.iter().any(|(s, _)| s == v))
+                && registry.placeholders.iter().any(|p| p == placeholder)
         };
+        // A value learned again (a signature in every answer) changes nothing.
+        if is_known(&self.read().registry) {
+            return;
+        }
+        let mut shared = self.shared.write().unwrap_or_else(PoisonError::into_inner);
+        let registry = &mut shared.registry;
+        if is_known(registry) {
+            return;
+        }
         for variant in variants {
-            let lower = variant.to_ascii_lowercase();
-            if !registry.secrets.iter().any(|(s, _)| *s == lower) {
-                registry.secrets.push((lower, placeholder.to_owned()));
+            if !registry.secrets.iter().any(|(s, _)| *s == variant) {
+                registry.secrets.push((variant, placeholder.to_owned()));
             }
         }
         if !registry.placeholders.iter().any(|p| p == placeholder) {
@@ -129,6 +197,7 @@ impl Redactor {
         registry
             .secrets
             .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        shared.generation += 1;
     }
 
     /// Same as [`Redactor::add_secret`] (the older name).
@@ -145,8 +214,30 @@ impl Redactor {
         }
     }
 
-    fn snapshot(&self) -> Registry {
-        self.registry.read().map(|r| r.clone()).unwrap_or_default()
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Shared> {
+        self.shared.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The registry compiled at its current generation, shared by every
+    /// clone: compiled by the first caller after a change.
+    fn compiled(&self) -> Arc<Compiled> {
+        {
+            let shared = self.read();
+            if let Some(c) = &shared.compiled {
+                if c.generation == shared.generation {
+                    return Arc::clone(c);
+                }
+            }
+        }
+        let mut shared = self.shared.write().unwrap_or_else(PoisonError::into_inner);
+        match &shared.compiled {
+            Some(c) if c.generation == shared.generation => Arc::clone(c),
+            _ => {
+                let c = Arc::new(Compiled::new(&shared.registry, shared.generation));
+                shared.compiled = Some(Arc::clone(&c));
+                c
+            }
+        }
     }
 
     /// Learns the secrets a response carries: values under secret-named keys
@@ -166,7 +257,7 @@ impl Redactor {
         }
         // Token by token: also bodies that do not parse (truncated, not JSON).
         let text = String::from_utf8_lossy(body);
-        scan(&text, &Registry::default(), &mut |value| {
+        scan(&text, None, &mut |value| {
             match serde_json::from_str::<serde_json::Value>(value) {
                 // An object or array under a secret key: every leaf is secret.
                 Ok(v @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => {
@@ -201,130 +292,58 @@ impl Redactor {
     /// start of a long secret (at least [`FRAGMENT_CHARS`] of its first
     /// characters) is replaced too: text cut off at a limit may end inside one.
     pub fn text(&self, text: &str) -> String {
-        let registry = self.snapshot();
-        let plain = replace_secrets(text, &registry);
-        let mut out = scan(&plain, &registry, &mut |_| {});
-        for (secret, placeholder) in &registry.secrets {
-            if secret.len() >= 2 * FRAGMENT_CHARS {
-                out = redact_fragments(&out, secret, placeholder);
-            }
-        }
-        out
+        self.redact(text).into_owned()
+    }
+
+    /// [`Redactor::text`] without a copy when there is nothing to replace.
+    pub fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        owned_or(redact_text(&self.compiled().model, text), text)
     }
 
     /// The value of header `name` as it may be shown.
     pub fn header(&self, name: &str, value: &str) -> String {
-        if is_secret_name(name) && !value.is_empty() {
-            // Keep the shape a reader needs (present, empty or not) but never the value.
-            REDACTED.to_owned()
-        } else {
-            self.text(value)
-        }
+        owned_or(redact_header(&self.compiled().model, name, value), value).into_owned()
     }
 
     /// A JSON pointer as it may be shown: each token unescaped, redacted and
     /// escaped again (a Guid used as a key shows as `/<guid>`).
     pub fn pointer(&self, pointer: &str) -> String {
-        let tokens: Vec<String> = pointer
-            .split('/')
-            .map(|token| {
-                let raw = token.replace("~1", "/").replace("~0", "~");
-                let redacted = self.text(&raw);
-                if redacted == raw {
-                    token.to_owned()
-                } else {
-                    redacted.replace('~', "~0").replace('/', "~1")
-                }
-            })
-            .collect();
-        self.text(&tokens.join("/"))
+        owned_or(redact_pointer(&self.compiled().model, pointer), pointer).into_owned()
     }
 
     /// A `shape` entry (`/path/key: type`) as it may be shown.
     pub fn shape_entry(&self, entry: &str) -> String {
-        match entry.rsplit_once(": ") {
-            Some((path, kind)) => format!("{}: {kind}", self.pointer(path)),
-            None => self.text(entry),
-        }
-    }
-
-    fn headers(&self, headers: &mut [Header]) {
-        for h in headers {
-            h.value = self.header(&h.name, &h.value);
-            h.name = self.text(&h.name);
-        }
-    }
-
-    fn finding(&self, f: &mut Finding) {
-        f.message = self.text(&f.message);
-        f.instance_path = f.instance_path.as_deref().map(|p| self.pointer(p));
-        f.schema_path = f.schema_path.as_deref().map(|p| self.pointer(p));
+        owned_or(redact_shape_entry(&self.compiled().model, entry), entry).into_owned()
     }
 
     /// Redacts every string of a case result that came from outside (reason,
     /// findings, evidence). Idempotent.
     pub fn case_result(&self, case: &mut CaseResult) {
-        let opt = |s: &mut Option<String>| *s = s.as_deref().map(|t| self.text(t));
-        opt(&mut case.reason);
-        case.expected = self.text(&case.expected);
-        for note in &mut case.notes {
-            *note = self.text(note);
-        }
-        for f in &mut case.findings {
-            self.finding(f);
-        }
-        if let Some(r) = &mut case.request {
-            r.path = self.text(&r.path);
-            self.headers(&mut r.headers);
-            opt(&mut r.body);
-        }
-        if let Some(r) = &mut case.response {
-            self.headers(&mut r.headers);
-            r.body = self.text(&r.body);
-            opt(&mut r.retcode);
-            opt(&mut r.message);
-            for entry in &mut r.shape {
-                *entry = self.shape_entry(entry);
-            }
-        }
+        Model(&self.compiled().model).case_result(case);
     }
 
     /// Redacts every string of a comparison that came from a report.
     pub fn comparison(&self, c: &mut Comparison) {
-        c.baseline = self.text(&c.baseline);
-        c.current = self.text(&c.current);
-        for change in &mut c.cases {
-            for d in &mut change.details {
-                *d = self.text(d);
-            }
-            for digest in [&mut change.before, &mut change.after]
-                .into_iter()
-                .flatten()
-            {
-                digest.retcode = digest.retcode.as_deref().map(|t| self.text(t));
-                digest.message = digest.message.as_deref().map(|t| self.text(t));
-                for entry in &mut digest.shape {
-                    *entry = self.shape_entry(entry);
-                }
-            }
-        }
+        Model(&self.compiled().model).comparison(c);
     }
 
     /// Redacts every string of a report that came from outside, with every
     /// secret known now (a `signature` learned in the last case is redacted
     /// in the first one too). Run before any report is rendered.
     pub fn report(&self, report: &mut RunReport) {
+        let compiled = self.compiled();
+        let model = Model(&compiled.model);
         let env = &mut report.environment;
-        env.target = self.text(&env.target);
-        env.only = env.only.as_deref().map(|t| self.text(t));
+        model.string(&mut env.target);
+        model.option(&mut env.only);
         for a in &mut env.assumptions {
-            *a = self.text(a);
+            model.string(a);
         }
         for case in &mut report.cases {
-            self.case_result(case);
+            model.case_result(case);
         }
         if let Some(c) = &mut report.comparison {
-            self.comparison(c);
+            model.comparison(c);
         }
     }
 
@@ -335,184 +354,304 @@ impl Redactor {
     /// markup-like text could break the file. With `markup` (HTML, XML) the
     /// placeholder is written escaped (`&lt;guid&gt;`), so it stays text.
     pub fn rendered(&self, text: &str, markup: bool) -> String {
-        let mut registry = self.snapshot();
-        registry.secrets.retain(|(s, _)| {
-            s.chars().count() >= LEARNED_MIN_CHARS
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-._~+/=".contains(c))
-        });
-        if registry.secrets.is_empty() {
-            return text.to_owned();
-        }
-        if markup {
-            for (_, placeholder) in &mut registry.secrets {
-                *placeholder = html_escape(placeholder);
-            }
-            for placeholder in &mut registry.placeholders {
-                *placeholder = html_escape(placeholder);
-            }
-        }
-        let mut out = replace_secrets(text, &registry);
-        for (secret, placeholder) in &registry.secrets {
-            if secret.len() >= 2 * FRAGMENT_CHARS {
-                out = redact_fragments(&out, secret, placeholder);
-            }
-        }
-        out
-    }
-}
-
-impl Redactor {
-    /// The final pass over a rendered JSON file: every string and key run
-    /// through [`Redactor::rendered`]; the file is written again only when
-    /// something was still there (a field the model's pass does not know).
-    pub fn rendered_json(&self, text: &str) -> String {
-        fn walk(r: &Redactor, value: &mut serde_json::Value, changed: &mut bool) {
-            use serde_json::Value;
-            match value {
-                Value::String(s) => {
-                    let out = r.rendered(s, false);
-                    if out != *s {
-                        *s = out;
-                        *changed = true;
-                    }
-                }
-                Value::Array(items) => items.iter_mut().for_each(|v| walk(r, v, changed)),
-                Value::Object(map) => {
-                    let old = std::mem::take(map);
-                    for (key, mut item) in old {
-                        walk(r, &mut item, changed);
-                        let new_key = r.rendered(&key, false);
-                        *changed |= new_key != key;
-                        map.insert(new_key, item);
-                    }
-                }
-                _ => {}
-            }
-        }
-        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(text) else {
-            return self.rendered(text, false);
+        let kind = if markup {
+            RenderedKind::Markup
+        } else {
+            RenderedKind::Text
         };
-        let mut changed = false;
-        walk(self, &mut value, &mut changed);
-        if !changed {
-            return text.to_owned();
-        }
-        serde_json::to_string_pretty(&value).map_or_else(|_| text.to_owned(), |t| t + "\n")
+        self.rendered_as(text, kind)
+    }
+
+    /// The final pass over a rendered JSON file: every string and key run
+    /// through [`Redactor::rendered`], the rest (and the order of keys) kept.
+    /// A text that is not JSON gets the pass of plain text.
+    pub fn rendered_json(&self, text: &str) -> String {
+        let kind = if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+            RenderedKind::Json
+        } else {
+            RenderedKind::Text
+        };
+        self.rendered_as(text, kind)
+    }
+
+    fn rendered_as(&self, text: &str, kind: RenderedKind) -> String {
+        let mut pass = self.final_pass(Vec::with_capacity(text.len()), kind);
+        // Writing to a Vec never fails.
+        let bytes = std::io::Write::write_all(&mut pass, text.as_bytes())
+            .and_then(|()| pass.finish())
+            .unwrap_or_default();
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    /// A writer that passes what is written through it to `inner` with the
+    /// final pass of [`Redactor::rendered`] (`Text`, `Markup`) or
+    /// [`Redactor::rendered_json`] (`Json`, for a text known to be JSON)
+    /// applied, holding back only what a secret split across two writes
+    /// needs. Call [`FinalPass::finish`] at the end: it writes what was held
+    /// back. Uses the secrets registered when it was made.
+    pub fn final_pass<W: std::io::Write>(&self, inner: W, kind: RenderedKind) -> FinalPass<W> {
+        FinalPass::new(self.compiled(), inner, kind)
     }
 }
 
-/// Replaces every registered secret (ASCII case ignored), copying existing
-/// placeholders through untouched. The places are found with std's fast
-/// substring search, then applied leftmost first (the longest secret wins at
-/// one place): linear in the text, also for a body of megabytes.
-fn replace_secrets(text: &str, registry: &Registry) -> String {
-    if registry.secrets.is_empty() {
-        return text.to_owned();
+/// `changed`, else `text` borrowed.
+fn owned_or(changed: Option<String>, text: &str) -> Cow<'_, str> {
+    changed.map_or(Cow::Borrowed(text), Cow::Owned)
+}
+
+/// The model's passes with one compiled registry: each string replaced in
+/// place only when something in it changes.
+struct Model<'m>(&'m Matcher);
+
+impl Model<'_> {
+    fn string(&self, s: &mut String) {
+        if let Some(out) = redact_text(self.0, s) {
+            *s = out;
+        }
     }
-    let lower = text.to_ascii_lowercase();
-    // (start, length, replacement); `None` keeps a placeholder as it is.
-    let mut hits: Vec<(usize, usize, Option<&str>)> = Vec::new();
-    for (secret, placeholder) in &registry.secrets {
-        for (at, _) in lower.match_indices(secret.as_str()) {
-            if text.is_char_boundary(at) && text.is_char_boundary(at + secret.len()) {
-                hits.push((at, secret.len(), Some(placeholder.as_str())));
+
+    fn option(&self, s: &mut Option<String>) {
+        if let Some(s) = s {
+            self.string(s);
+        }
+    }
+
+    fn headers(&self, headers: &mut [Header]) {
+        for h in headers {
+            if let Some(value) = redact_header(self.0, &h.name, &h.value) {
+                h.value = value;
+            }
+            self.string(&mut h.name);
+        }
+    }
+
+    fn pointer(&self, p: &mut Option<String>) {
+        if let Some(p) = p {
+            if let Some(out) = redact_pointer(self.0, p) {
+                *p = out;
             }
         }
     }
-    if hits.is_empty() {
-        return text.to_owned();
-    }
-    for placeholder in &registry.placeholders {
-        for (at, _) in text.match_indices(placeholder.as_str()) {
-            hits.push((at, placeholder.len(), None));
+
+    fn shape(&self, shape: &mut [String]) {
+        for entry in shape {
+            if let Some(out) = redact_shape_entry(self.0, entry) {
+                *entry = out;
+            }
         }
     }
-    hits.sort_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| a.2.is_some().cmp(&b.2.is_some()))
-            .then_with(|| b.1.cmp(&a.1))
-    });
-    let mut out = String::with_capacity(text.len());
-    let mut pos = 0;
-    for (at, len, replacement) in hits {
-        if at < pos {
-            continue;
-        }
-        out.push_str(&text[pos..at]);
-        out.push_str(replacement.unwrap_or(&text[at..at + len]));
-        pos = at + len;
+
+    fn finding(&self, f: &mut Finding) {
+        self.string(&mut f.message);
+        self.pointer(&mut f.instance_path);
+        self.pointer(&mut f.schema_path);
     }
-    out.push_str(&text[pos..]);
-    out
+
+    fn case_result(&self, case: &mut CaseResult) {
+        self.option(&mut case.reason);
+        self.string(&mut case.expected);
+        for note in &mut case.notes {
+            self.string(note);
+        }
+        for f in &mut case.findings {
+            self.finding(f);
+        }
+        if let Some(r) = &mut case.request {
+            self.string(&mut r.path);
+            self.headers(&mut r.headers);
+            self.option(&mut r.body);
+        }
+        if let Some(r) = &mut case.response {
+            self.headers(&mut r.headers);
+            self.string(&mut r.body);
+            self.option(&mut r.retcode);
+            self.option(&mut r.message);
+            self.shape(&mut r.shape);
+        }
+    }
+
+    fn comparison(&self, c: &mut Comparison) {
+        self.string(&mut c.baseline);
+        self.string(&mut c.current);
+        for change in &mut c.cases {
+            for d in &mut change.details {
+                self.string(d);
+            }
+            for digest in [&mut change.before, &mut change.after]
+                .into_iter()
+                .flatten()
+            {
+                self.option(&mut digest.retcode);
+                self.option(&mut digest.message);
+                self.shape(&mut digest.shape);
+            }
+        }
+    }
+}
+
+/// [`Redactor::text`] with one compiled registry: secrets replaced, then the
+/// JSON-ish structure scanned, then the starts of long secrets; `None` when
+/// nothing changes.
+fn redact_text(m: &Matcher, text: &str) -> Option<String> {
+    let plain = m.replace(text);
+    let current = plain.as_deref().unwrap_or(text);
+    // Literals without escapes are parts of the text: they can hold a secret
+    // only when the text still does.
+    let holds_secret = plain.is_some() && m.finds_secret(current.as_bytes());
+    let scanned = scan(current, Some((m, holds_secret)), &mut |_| {});
+    let current = scanned.as_deref().unwrap_or(current);
+    let fragmented = m.fragments(current);
+    fragmented.or(scanned).or(plain).filter(|out| out != text)
+}
+
+fn redact_header(m: &Matcher, name: &str, value: &str) -> Option<String> {
+    if is_secret_name(name) && !value.is_empty() {
+        // Keep the shape a reader needs (present, empty or not) but never the value.
+        (value != REDACTED).then(|| REDACTED.to_owned())
+    } else {
+        redact_text(m, value)
+    }
+}
+
+fn redact_pointer(m: &Matcher, pointer: &str) -> Option<String> {
+    // Without escapes and quotes every token is a part of the pointer: when
+    // the pointer holds no secret and no start of one, neither does a token.
+    if !pointer.contains(['~', '"']) && !m.finds_anything(pointer.as_bytes()) {
+        return None;
+    }
+    let tokens: Vec<Cow<'_, str>> = pointer
+        .split('/')
+        .map(|token| {
+            let raw = token.replace("~1", "/").replace("~0", "~");
+            match redact_text(m, &raw) {
+                Some(redacted) if redacted != raw => {
+                    Cow::Owned(redacted.replace('~', "~0").replace('/', "~1"))
+                }
+                _ => Cow::Borrowed(token),
+            }
+        })
+        .collect();
+    let joined = tokens.join("/");
+    let out = redact_text(m, &joined).unwrap_or(joined);
+    (out != pointer).then_some(out)
+}
+
+fn redact_shape_entry(m: &Matcher, entry: &str) -> Option<String> {
+    match entry.rsplit_once(": ") {
+        Some((path, kind)) => redact_pointer(m, path).map(|p| format!("{p}: {kind}")),
+        None => redact_text(m, entry),
+    }
+}
+
+/// A copy of `text` made only when a part of it changes.
+struct Patch<'t> {
+    text: &'t str,
+    out: Option<String>,
+    copied: usize,
+}
+
+impl<'t> Patch<'t> {
+    fn new(text: &'t str) -> Patch<'t> {
+        Patch {
+            text,
+            out: None,
+            copied: 0,
+        }
+    }
+
+    fn replace(&mut self, range: Range<usize>, with: &str) {
+        if self.text[range.clone()] == *with {
+            return;
+        }
+        let out = self
+            .out
+            .get_or_insert_with(|| String::with_capacity(self.text.len() + 16));
+        out.push_str(&self.text[self.copied..range.start]);
+        out.push_str(with);
+        self.copied = range.end;
+    }
+
+    fn finish(self) -> Option<String> {
+        let mut out = self.out?;
+        out.push_str(&self.text[self.copied..]);
+        Some(out)
+    }
 }
 
 /// Walks JSON-ish text token by token: each string literal is decoded (its
 /// escapes resolved); a value after a secret-named key is replaced by
 /// `"<redacted>"` and handed to `learned`; a literal whose decoded text still
-/// holds a secret is re-encoded redacted. Text outside literals is kept.
-fn scan(text: &str, registry: &Registry, learned: &mut dyn FnMut(&str)) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(quote) = rest.find('"') {
-        out.push_str(&rest[..quote]);
-        let body = &rest[quote + 1..];
+/// holds a secret (with `secrets`: the matcher, and whether the text itself
+/// still holds one) is re-encoded redacted. Text outside literals is kept.
+/// `None` when nothing changes.
+fn scan(
+    text: &str,
+    secrets: Option<(&Matcher, bool)>,
+    learned: &mut dyn FnMut(&str),
+) -> Option<String> {
+    let mut patch = Patch::new(text);
+    let mut at = 0;
+    while let Some(found) = text[at..].find('"') {
+        let quote = at + found;
+        let body = &text[quote + 1..];
         let end = string_end(body);
+        let is_closed = end < body.len();
+        let literal_end = quote + 1 + end + usize::from(is_closed);
         let raw = &body[..end];
         let decoded = decode_json_string(raw);
-        let after = body.get(end + 1..).unwrap_or("");
+        let redacted = secrets.and_then(|(m, holds_secret)| {
+            let may_hold = holds_secret || matches!(decoded, Cow::Owned(_));
+            redact_literal(&decoded, m, may_hold)
+        });
+        let after = &text[literal_end..];
         // A key: the literal is followed by a colon.
         let trimmed = after.trim_start();
-        let value_text = trimmed
-            .strip_prefix(':')
-            .filter(|_| decoded.len() <= MAX_NAME && is_secret_name(&decoded));
-        if let Some(value_text) = value_text {
-            out.push_str(&redact_literal(raw, &decoded, registry));
-            out.push_str(&after[..after.len() - trimmed.len()]);
-            out.push(':');
-            let value = value_text.trim_start();
-            out.push_str(&value_text[..value_text.len() - value.len()]);
-            let (len, token) = value_token(value);
-            match token {
-                Some(t) => {
-                    learned(&t);
-                    out.push('"');
-                    out.push_str(REDACTED);
-                    out.push('"');
-                }
-                None => out.push_str(&value[..len]),
+        let is_secret_key =
+            trimmed.starts_with(':') && decoded.len() <= MAX_NAME && is_secret_name(&decoded);
+        if is_secret_key {
+            if let Some(literal) = &redacted {
+                patch.replace(quote..literal_end, literal);
             }
-            rest = &value[len..];
+            let value_text = &trimmed[1..];
+            let value = value_text.trim_start();
+            let value_at = text.len() - value.len();
+            let (len, token) = value_token(value);
+            if let Some(t) = token {
+                learned(&t);
+                patch.replace(value_at..value_at + len, "\"<redacted>\"");
+            }
+            at = value_at + len;
             continue;
         }
-        let literal = redact_literal(raw, &decoded, registry);
-        if end < body.len() {
-            out.push_str(&literal);
-        } else {
-            // A literal cut off (truncated body): shown without a closing quote it never had.
-            out.push_str(literal.strip_suffix('"').unwrap_or(&literal));
+        if let Some(literal) = &redacted {
+            let literal = if is_closed {
+                literal.as_str()
+            } else {
+                // A literal cut off (truncated body): shown without a closing quote it never had.
+                literal.strip_suffix('"').unwrap_or(literal)
+            };
+            patch.replace(quote..literal_end, literal);
         }
-        rest = after;
+        at = literal_end;
     }
-    out.push_str(rest);
-    out
+    patch.finish()
 }
 
-/// A literal (with its quotes) as it may be shown: raw when its decoded text
-/// holds no secret, else re-encoded from the redacted decoded text.
-fn redact_literal(raw: &str, decoded: &str, registry: &Registry) -> String {
-    let redacted = replace_secrets(decoded, registry);
-    if redacted == decoded {
-        format!("\"{raw}\"")
-    } else {
-        serde_json::to_string(&redacted).unwrap_or_else(|_| format!("\"{REDACTED}\""))
+/// A literal's decoded text re-encoded redacted (with its quotes), or `None`
+/// when it holds no secret (`may_hold` false: known not to).
+fn redact_literal(decoded: &str, m: &Matcher, may_hold: bool) -> Option<String> {
+    if !may_hold {
+        return None;
     }
+    let redacted = m.replace(decoded).filter(|r| r != decoded)?;
+    Some(serde_json::to_string(&redacted).unwrap_or_else(|_| format!("\"{REDACTED}\"")))
 }
 
 /// The length of the JSON value at the start of `value`, and its text when
 /// it is a secret to hide (strings, numbers, objects, arrays; not `true`,
 /// `false` or `null`).
-fn value_token(value: &str) -> (usize, Option<String>) {
+fn value_token(value: &str) -> (usize, Option<Cow<'_, str>>) {
     let bytes = value.as_bytes();
     match bytes.first() {
         None => (0, None),
@@ -523,7 +662,7 @@ fn value_token(value: &str) -> (usize, Option<String>) {
         }
         Some(b'{' | b'[') => {
             let len = balanced_end(value);
-            (len, Some(value[..len].to_owned()))
+            (len, Some(Cow::Borrowed(&value[..len])))
         }
         Some(_) => {
             let len = value
@@ -533,7 +672,7 @@ fn value_token(value: &str) -> (usize, Option<String>) {
             if matches!(token, "true" | "false" | "null") {
                 (len, None)
             } else {
-                (len, Some(token.to_owned()))
+                (len, Some(Cow::Borrowed(token)))
             }
         }
     }
@@ -564,13 +703,14 @@ fn balanced_end(value: &str) -> usize {
     bytes.len()
 }
 
-/// Decodes the escapes of a JSON string body; invalid escapes are kept as written.
-fn decode_json_string(raw: &str) -> String {
+/// Decodes the escapes of a JSON string body; invalid escapes are kept as
+/// written. Borrowed when there is no escape.
+fn decode_json_string(raw: &str) -> Cow<'_, str> {
     if !raw.contains('\\') {
-        return raw.to_owned();
+        return Cow::Borrowed(raw);
     }
     if let Ok(s) = serde_json::from_str::<String>(&format!("\"{raw}\"")) {
-        return s;
+        return Cow::Owned(s);
     }
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars().peekable();
@@ -599,7 +739,7 @@ fn decode_json_string(raw: &str) -> String {
             None => out.push('\\'),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Byte index of the closing quote of a JSON string body (or its end).
@@ -625,39 +765,6 @@ fn string_end(value: &str) -> usize {
             None => return from + quote,
         }
     }
-}
-
-/// Replaces every run of text that equals the first `FRAGMENT_CHARS` or more
-/// bytes of `secret` (lowercase; whole secrets are already gone).
-fn redact_fragments(text: &str, secret: &str, placeholder: &str) -> String {
-    let Some(head) = secret.get(..FRAGMENT_CHARS) else {
-        return text.to_owned();
-    };
-    let lower = text.to_ascii_lowercase();
-    if !lower.contains(head) {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut at_text = 0;
-    while let Some(found) = lower[at_text..].find(head) {
-        let at = at_text + found;
-        out.push_str(&text[at_text..at]);
-        let tail = &lower[at..];
-        let len = tail
-            .bytes()
-            .zip(secret.bytes())
-            .take_while(|(a, b)| a == b)
-            .count();
-        // Back off to a char boundary (the secret may hold non-ASCII).
-        let len = (FRAGMENT_CHARS..=len)
-            .rev()
-            .find(|&l| text.is_char_boundary(at + l))
-            .unwrap_or(FRAGMENT_CHARS);
-        out.push_str(placeholder);
-        at_text = at + len;
-    }
-    out.push_str(&text[at_text..]);
-    out
 }
 
 /// Percent-encoding of everything but unreserved URL characters.

@@ -382,25 +382,15 @@ fn external_target(
 pub fn list(args: ListArgs) -> Outcome {
     let (_, suite) = load(&args.suite, &[])?;
     let cases = select(&suite, args.only.as_deref())?;
-    if args.format == ListFormat::Json {
-        println!("{}", super::listing::cases_json(&cases));
-        return Ok(exit::OK);
-    }
-    // One write for many lines: stdout alone writes each line on its own.
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for case in cases {
-        let severity = format!("{:?}", case.severity).to_lowercase();
-        // A closed pipe (`| head`) is not an error of the listing.
-        let _ = writeln!(
-            out,
-            "{:<34} {:<9} {:<40} {}",
-            case.id,
-            severity,
-            case.requirements.join(","),
-            case.title
-        );
-    }
-    let _ = out.flush();
+    // One locked, buffered stdout for every line: a write per line cost
+    // 50 000 syscalls at 50 000 cases.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let written = match args.format {
+        ListFormat::Json => super::listing::write_cases_json(&mut out, &cases),
+        ListFormat::Text => super::listing::write_cases_text(&mut out, &cases),
+    };
+    // A closed pipe (`| head`) is not an error of the listing.
+    let _ = written.and_then(|()| out.flush());
     Ok(exit::OK)
 }
 

@@ -1,30 +1,75 @@
 //! Machine-readable output of `list` and `faults` (`--format json`), and the
 //! temporary certificate file of `serve`.
 
+use ccgw_conformance::console;
+use ccgw_conformance::contract::Severity;
 #[cfg(feature = "gateway")]
 use ccgw_conformance::selftest::FaultMatrix;
 use ccgw_conformance::suite::Case;
+use serde::Serialize;
+#[cfg(feature = "gateway")]
 use serde_json::json;
+use std::fmt::Write as _;
+use std::io::Write;
 #[cfg(feature = "gateway")]
 use std::path::{Path, PathBuf};
 
-/// `list --format json`: an array with one object per case.
-pub fn cases_json(cases: &[&Case]) -> String {
-    let items: Vec<serde_json::Value> = cases
+/// `list`: one line per case, aligned columns (id, severity,
+/// requirements, title). What a terminal would interpret (controls, bidi
+/// overrides) is shown escaped, as [`console::visible`] shows it.
+pub fn write_cases_text(out: &mut impl Write, cases: &[&Case]) -> std::io::Result<()> {
+    let mut line = String::new();
+    for case in cases {
+        line.clear();
+        let severity = match case.severity {
+            Severity::Required => "required",
+            Severity::Advisory => "advisory",
+        };
+        let _ = write!(
+            line,
+            "{:<34} {:<9} {:<40} {}",
+            case.id,
+            severity,
+            case.requirements.join(","),
+            case.title
+        );
+        if line.chars().any(|c| console::needs_escape(c, false)) {
+            writeln!(out, "{}", console::visible(&line, false))?;
+        } else {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// `list --format json`: an array with one object per case (keys in
+/// alphabetical order, as a `serde_json::Value` prints them), written as it
+/// is serialized.
+pub fn write_cases_json(out: &mut impl Write, cases: &[&Case]) -> std::io::Result<()> {
+    #[derive(Serialize)]
+    struct Item<'a> {
+        catches: &'a [String],
+        family: &'a str,
+        file: &'a str,
+        id: &'a str,
+        requirements: &'a [String],
+        severity: Severity,
+        title: &'a str,
+    }
+    let items: Vec<Item<'_>> = cases
         .iter()
-        .map(|c| {
-            json!({
-                "id": c.id,
-                "family": c.family,
-                "title": c.title,
-                "severity": c.severity,
-                "requirements": c.requirements,
-                "catches": c.catches,
-                "file": c.file,
-            })
+        .map(|c| Item {
+            catches: &c.catches,
+            family: c.family(),
+            file: &c.file,
+            id: &c.id,
+            requirements: &c.requirements,
+            severity: c.severity,
+            title: &c.title,
         })
         .collect();
-    pretty(&serde_json::Value::Array(items))
+    serde_json::to_writer_pretty(&mut *out, &items)?;
+    writeln!(out)
 }
 
 #[cfg(feature = "gateway")]
@@ -54,6 +99,7 @@ pub fn fault_matrix_json(matrix: &FaultMatrix, problems: &[String]) -> String {
     }))
 }
 
+#[cfg(feature = "gateway")]
 fn pretty(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }

@@ -34,7 +34,6 @@ pub(super) fn control_case(plan: &RunPlan) -> Case {
     };
     Case {
         id: CONTROL_ID.to_owned(),
-        family: "control".to_owned(),
         title: "The valid request (control)".to_owned(),
         severity: crate::report::Severity::Required,
         requirements: Vec::new(),

@@ -284,7 +284,7 @@ pub fn skeleton(case: &Case) -> CaseResult {
     CaseResult {
         id: case.id.clone(),
         title: case.title.clone(),
-        family: case.family.clone(),
+        family: case.family().to_owned(),
         severity: case.severity,
         requirements: case.requirements.clone(),
         status: Status::Errored,

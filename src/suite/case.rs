@@ -47,7 +47,6 @@ pub struct Requirement {
 pub struct Case {
     /// `family/name`, equal to the file's path in the suite.
     pub id: String,
-    pub family: String,
     pub title: String,
     pub severity: Severity,
     pub requirements: Vec<String>,
@@ -62,6 +61,13 @@ pub struct Case {
     pub expect: Expect,
     /// The file it came from, relative to the suite.
     pub file: String,
+}
+
+impl Case {
+    /// The family: the first segment of the id (the case's folder).
+    pub fn family(&self) -> &str {
+        self.id.split('/').next().unwrap_or_default()
+    }
 }
 
 /// The one thing a case changes in the valid baseline request.

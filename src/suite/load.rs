@@ -9,10 +9,12 @@ use crate::contract::{
     ContractError, Expectations, Kind, Name, Profile, RawExpectations, RawProfile, Retcodes,
     Statuses,
 };
+use crate::input::{CONFIG_LIMIT, ReadError};
 use crate::schemas::{SchemaName, Schemas};
 use crate::suggest;
 use include_dir::{Dir, DirEntry, include_dir};
 use serde::de::DeserializeOwned;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -63,10 +65,54 @@ pub enum SuiteError {
     Missing { file: String },
 }
 
-/// One text file of the suite, with its path relative to the suite folder.
+/// One text file of the suite: its path relative to the suite folder, and
+/// where its text is. A file on disk is read when it is parsed, on the
+/// worker that parses it, and its text dropped once it is parsed.
 struct SourceFile {
     path: String,
-    text: String,
+    /// Its place in the walk (each folder's entries in name order, depth
+    /// first): a file that cannot be read is reported in this order, the
+    /// order in which a one-by-one walk would have met it.
+    walked: usize,
+    text: Text,
+}
+
+/// Where the text of a [`SourceFile`] is.
+enum Text {
+    /// Compiled into the binary.
+    Embedded(&'static str),
+    /// A file on disk, known from its folder entry not to be a folder.
+    Disk(PathBuf),
+}
+
+impl SourceFile {
+    fn read(&self) -> Result<Cow<'static, str>, ReadError> {
+        match &self.text {
+            Text::Embedded(text) => Ok(Cow::Borrowed(text)),
+            Text::Disk(path) => {
+                crate::input::read_file_text_capped(path, CONFIG_LIMIT).map(Cow::Owned)
+            }
+        }
+    }
+}
+
+/// The files of a suite, sorted by path, and the error that stopped the
+/// walk early (a link loop, a folder that cannot be listed).
+struct Listing {
+    files: Vec<SourceFile>,
+    stopped: Option<SuiteError>,
+}
+
+impl Listing {
+    /// The first file, in walk order, that cannot be read: a one-by-one load
+    /// read every file before it parsed one, so this error comes first.
+    fn unreadable(&self) -> Option<SuiteError> {
+        let mut walked: Vec<&SourceFile> = self.files.iter().collect();
+        walked.sort_by_key(|f| f.walked);
+        walked
+            .into_iter()
+            .find_map(|f| f.read().err().map(SuiteError::from))
+    }
 }
 
 /// Loads and checks a suite. `known_faults` are the fault names a case may
@@ -76,14 +122,51 @@ pub fn load_suite(
     schemas: &Schemas,
     known_faults: &[&str],
 ) -> Result<Suite, SuiteError> {
-    let (files, origin) = match source {
+    let (mut listing, origin) = match source {
         SuiteSource::Embedded => (embedded_files(), "embedded".to_owned()),
-        SuiteSource::Dir(dir) => (dir_files(dir)?, dir.display().to_string()),
+        SuiteSource::Dir(dir) => (dir_files(dir), dir.display().to_string()),
     };
     let display = |path: &str| match source {
         SuiteSource::Embedded => format!("suites/getconnectinfo/{path}"),
         SuiteSource::Dir(dir) => dir.join(path).display().to_string(),
     };
+    if let Some(stopped) = listing.stopped.take() {
+        return Err(listing.unreadable().unwrap_or(stopped));
+    }
+    let head = load_head(&listing.files, &display, schemas)
+        .map_err(|e| listing.unreadable().unwrap_or(e))?;
+
+    let ctx = CaseContext {
+        requirement_ids: &head.requirement_ids,
+        expectations: &head.expectations,
+        known_faults,
+    };
+    let cases = load_cases(&listing.files, &display, schemas, &ctx)?;
+    Ok(Suite {
+        name: head.name,
+        source: origin,
+        requirements: head.requirements,
+        cases,
+        expectations: head.expectations,
+        profiles: head.profiles,
+    })
+}
+
+/// What a suite holds besides its cases.
+struct Head {
+    name: String,
+    requirements: Vec<Requirement>,
+    requirement_ids: BTreeSet<String>,
+    expectations: Expectations,
+    profiles: Vec<Profile>,
+}
+
+/// Reads and checks `requirements.toml`, `expectations.toml` and the profiles.
+fn load_head(
+    files: &[SourceFile],
+    display: &dyn Fn(&str) -> String,
+    schemas: &Schemas,
+) -> Result<Head, SuiteError> {
     let find = |name: &str| {
         files
             .iter()
@@ -94,27 +177,23 @@ pub fn load_suite(
     };
 
     let req_file = find("requirements.toml")?;
+    let req_text = req_file.read()?;
     let raw_reqs: RawRequirements = parse(
         &display(&req_file.path),
-        &req_file.text,
+        &req_text,
         schemas,
         SchemaName::Requirements,
     )?;
     let exp_file = find("expectations.toml")?;
+    let exp_text = exp_file.read()?;
     let raw_exp: RawExpectations = parse(
         &display(&exp_file.path),
-        &exp_file.text,
+        &exp_text,
         schemas,
         SchemaName::Expectations,
     )?;
-    let expectations = Expectations::documented(&raw_exp).map_err(|e| {
-        invalid(
-            &display(&exp_file.path),
-            &exp_file.text,
-            None,
-            e.to_string(),
-        )
-    })?;
+    let expectations = Expectations::documented(&raw_exp)
+        .map_err(|e| invalid(&display(&exp_file.path), &exp_text, None, e.to_string()))?;
 
     let mut requirements = Vec::new();
     let mut seen = BTreeSet::new();
@@ -123,7 +202,7 @@ pub fn load_suite(
             let key = format!("requirement.{i}.id");
             return Err(invalid(
                 &display(&req_file.path),
-                &req_file.text,
+                &req_text,
                 Some(&key),
                 format!("requirement `{}` is defined twice", r.id),
             ));
@@ -143,13 +222,14 @@ pub fn load_suite(
         .filter(|f| f.path.starts_with("profiles/") && f.path.ends_with(".toml"))
     {
         let name = display(&file.path);
-        let raw: RawProfile = parse(&name, &file.text, schemas, SchemaName::Profile)?;
+        let text = file.read()?;
+        let raw: RawProfile = parse(&name, &text, schemas, SchemaName::Profile)?;
         let profile = Profile::from_raw(raw, &expectations).map_err(|e| {
             let key = match e {
                 ContractError::AgentIdRange { .. } => "agent_id",
                 _ => "expectations",
             };
-            invalid(&name, &file.text, Some(key), e.to_string())
+            invalid(&name, &text, Some(key), e.to_string())
         })?;
         profiles.push(profile);
     }
@@ -160,27 +240,80 @@ pub fn load_suite(
     }
     profiles.sort_by(|a, b| a.name.cmp(&b.name));
 
-    let ctx = CaseContext {
-        requirement_ids: &seen,
-        expectations: &expectations,
-        known_faults,
-    };
-    let case_files: Vec<&SourceFile> = files.iter().filter(|f| is_case_file(&f.path)).collect();
-    let mut cases = super::parallel::map_in_order(&case_files, |file| {
-        load_case(&display(&file.path), file, schemas, &ctx)
-    })
-    .into_iter()
-    .collect::<Result<Vec<Case>, SuiteError>>()?;
-    cases.sort_by(|a, b| a.id.cmp(&b.id));
-
-    Ok(Suite {
+    Ok(Head {
         name: raw_reqs.suite,
-        source: origin,
         requirements,
-        cases,
+        requirement_ids: seen,
         expectations,
         profiles,
     })
+}
+
+/// Why one case file did not load.
+enum CaseFailure {
+    /// It could not be read; its place in the walk.
+    Unreadable(usize, ReadError),
+    /// It holds a mistake.
+    Invalid(SuiteError),
+}
+
+/// Reads, parses and checks every case file on every core. The error is
+/// the one a one-by-one load reports: the first unreadable file in walk
+/// order, else the first mistake in path order.
+fn load_cases(
+    files: &[SourceFile],
+    display: &(dyn Fn(&str) -> String + Sync),
+    schemas: &Schemas,
+    ctx: &CaseContext<'_>,
+) -> Result<Vec<Case>, SuiteError> {
+    let case_files: Vec<&SourceFile> = files.iter().filter(|f| is_case_file(&f.path)).collect();
+    let mut results = super::parallel::map_in_order(&case_files, |file| {
+        let text = file
+            .read()
+            .map_err(|e| Box::new(CaseFailure::Unreadable(file.walked, e)))?;
+        load_case(&file.path, &text, schemas, ctx).map_err(|e| {
+            Box::new(CaseFailure::Invalid(match e {
+                SuiteError::Invalid {
+                    file,
+                    line,
+                    column,
+                    key,
+                    message,
+                } => SuiteError::Invalid {
+                    file: display(&file),
+                    line,
+                    column,
+                    key,
+                    message,
+                },
+                other => other,
+            }))
+        })
+    });
+    let first_unreadable = results
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match r.as_ref().map_err(|e| &**e) {
+            Err(CaseFailure::Unreadable(walked, _)) => Some((*walked, i)),
+            _ => None,
+        })
+        .min();
+    let first_invalid = results
+        .iter()
+        .position(|r| matches!(r.as_ref().map_err(|e| &**e), Err(CaseFailure::Invalid(_))));
+    let first = first_unreadable.map(|(_, i)| i).or(first_invalid);
+    if let Some(Err(failure)) = first.map(|i| results.swap_remove(i)) {
+        return Err(match *failure {
+            CaseFailure::Unreadable(_, e) => e.into(),
+            CaseFailure::Invalid(e) => e,
+        });
+    }
+    // Collected in place: the cases are not copied into a second vector.
+    let mut cases: Vec<Case> = results.into_iter().filter_map(Result::ok).collect();
+    // Ids are unique but for a file `x.toml.toml` next to `x.toml`; the
+    // file breaks the tie as a stable sort of the files' order would.
+    cases.sort_unstable_by(|a, b| (&a.id, &a.file).cmp(&(&b.id, &b.file)));
+    Ok(cases)
 }
 
 /// Reads an expectations file given with `--expect` (TOML, or JSON by
@@ -220,19 +353,26 @@ struct CaseContext<'a> {
     known_faults: &'a [&'a str],
 }
 
+/// Checks one case file, parsed once: the typed form is what the schema
+/// checks, as JSON. Errors name the file by `path`, its path in the suite.
 fn load_case(
-    name: &str,
-    file: &SourceFile,
+    path: &str,
+    text: &str,
     schemas: &Schemas,
     ctx: &CaseContext<'_>,
 ) -> Result<Case, SuiteError> {
-    let raw: RawCase = deserialize(name, &file.text)?;
-    let fail = |key: &str, message: String| invalid(name, &file.text, Some(key), message);
+    let raw: RawCase = deserialize(path, text)?;
+    let fail = |key: &str, message: String| invalid(path, text, Some(key), message);
     // The one-change rule first: its message says more than the schema's.
-    let change = change_of(&raw.request).map_err(|(key, m)| fail(&format!("request.{key}"), m))?;
-    check_toml_schema(name, &file.text, schemas, SchemaName::Case)?;
+    let change =
+        change_of(raw.request.as_ref()).map_err(|(key, m)| fail(&format!("request.{key}"), m))?;
+    // After the typed parse the file holds exactly what `RawCase` holds, so
+    // its JSON form is the file as the schema would see it, without a
+    // second parse of the text.
+    let json = serde_json::to_value(&raw).map_err(|e| invalid(path, text, None, e.to_string()))?;
+    check_schema(path, text, &json, schemas, SchemaName::Case)?;
 
-    let expected_id = file.path.trim_end_matches(".toml");
+    let expected_id = path.trim_end_matches(".toml");
     if raw.id != expected_id {
         return Err(fail(
             "id",
@@ -242,7 +382,6 @@ fn load_case(
             ),
         ));
     }
-    let family = expected_id.split('/').next().unwrap_or_default().to_owned();
     for (i, r) in raw.requirements.iter().enumerate() {
         if !ctx.requirement_ids.contains(r) {
             let known: Vec<&str> = ctx.requirement_ids.iter().map(String::as_str).collect();
@@ -252,7 +391,8 @@ fn load_case(
             ));
         }
     }
-    for (i, f) in raw.catches.iter().enumerate() {
+    let catches = raw.catches.unwrap_or_default();
+    for (i, f) in catches.iter().enumerate() {
         if !ctx.known_faults.contains(&f.as_str()) {
             return Err(fail(
                 &format!("catches.{i}"),
@@ -306,20 +446,19 @@ fn load_case(
 
     Ok(Case {
         id: raw.id,
-        family,
         title: raw.title,
         severity: raw.severity,
         requirements: raw.requirements,
-        catches: raw.catches,
+        catches,
         rationale: raw.rationale,
-        fresh_connection: raw.fresh_connection,
+        fresh_connection: raw.fresh_connection.unwrap_or(false),
         change,
         expect: Expect {
             outcome,
             retcodes,
             http,
         },
-        file: file.path.clone(),
+        file: path.to_owned(),
     })
 }
 
@@ -342,7 +481,10 @@ fn named<K: Kind>(
 }
 
 /// The one change of a `[request]` table, or the key and the reason it is wrong.
-fn change_of(r: &super::model::RawRequest) -> Result<Change, (String, String)> {
+fn change_of(r: Option<&super::model::RawRequest>) -> Result<Change, (String, String)> {
+    let Some(r) = r else {
+        return Ok(Change::None);
+    };
     let set: Vec<(&str, &String)> = [
         ("method", &r.method),
         ("agent_id", &r.agent_id),
@@ -534,8 +676,8 @@ fn hint(message: String) -> String {
     format!("{message}{}", suggest::hint(field, &candidates))
 }
 
-fn embedded_files() -> Vec<SourceFile> {
-    fn walk(dir: &Dir<'_>, out: &mut Vec<SourceFile>) {
+fn embedded_files() -> Listing {
+    fn walk(dir: &'static Dir<'static>, out: &mut Vec<SourceFile>) {
         for entry in dir.entries() {
             match entry {
                 DirEntry::Dir(d) => walk(d, out),
@@ -543,63 +685,95 @@ fn embedded_files() -> Vec<SourceFile> {
                     if let Some(text) = f.contents_utf8() {
                         out.push(SourceFile {
                             path: f.path().to_string_lossy().replace('\\', "/"),
-                            text: text.to_owned(),
+                            walked: out.len(),
+                            text: Text::Embedded(text),
                         });
                     }
                 }
             }
         }
     }
-    let mut out = Vec::new();
-    walk(&EMBEDDED, &mut out);
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    let mut files = Vec::new();
+    walk(&EMBEDDED, &mut files);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Listing {
+        files,
+        stopped: None,
+    }
 }
 
-fn dir_files(root: &Path) -> Result<Vec<SourceFile>, SuiteError> {
-    /// Walks `dir`; `seen` holds the real path of every folder entered, so a
-    /// symbolic link that loops (or leads to a folder twice) stops the load
-    /// with its name instead of walking forever.
+/// What a folder is, however it is reached: its device and inode (one
+/// `stat`), or its real path where there are no inodes.
+#[cfg(unix)]
+type FolderId = (u64, u64);
+#[cfg(not(unix))]
+type FolderId = PathBuf;
+
+#[cfg(unix)]
+fn folder_identity(dir: &Path) -> std::io::Result<FolderId> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(dir)?;
+    Ok((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn folder_identity(dir: &Path) -> std::io::Result<FolderId> {
+    std::fs::canonicalize(dir)
+}
+
+/// Lists the `.toml` files below `root` without reading them. Links are
+/// followed; `seen` holds every folder entered, so a link that loops (or
+/// leads to a folder twice) stops the walk with its name instead of
+/// walking forever.
+fn dir_files(root: &Path) -> Listing {
     fn walk(
-        root: &Path,
         dir: &Path,
-        seen: &mut std::collections::BTreeSet<PathBuf>,
+        rel: &str,
+        seen: &mut BTreeSet<FolderId>,
         out: &mut Vec<SourceFile>,
     ) -> Result<(), SuiteError> {
         let read = |source| SuiteError::Read {
             path: dir.to_owned(),
             source,
         };
-        let real = std::fs::canonicalize(dir).map_err(read)?;
-        if !seen.insert(real.clone()) {
+        if !seen.insert(folder_identity(dir).map_err(read)?) {
             return Err(SuiteError::LinkLoop {
                 link: dir.to_owned(),
-                target: real,
+                target: std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned()),
             });
         }
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        let mut entries: Vec<(std::ffi::OsString, std::fs::FileType)> = std::fs::read_dir(dir)
             .map_err(read)?
-            .map(|e| e.map(|e| e.path()))
+            .map(|e| e.and_then(|e| Ok((e.file_name(), e.file_type()?))))
             .collect::<Result<_, _>>()
             .map_err(read)?;
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                walk(root, &path, seen, out)?;
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, kind) in entries {
+            let path = dir.join(&name);
+            let name = name.to_string_lossy().replace('\\', "/");
+            let rel = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            // The entry's own type costs no `stat`; only a link is followed
+            // to learn what it leads to (a broken link is a file that
+            // cannot be read).
+            let is_dir = kind.is_dir() || (kind.is_symlink() && path.is_dir());
+            if is_dir {
+                walk(&path, &rel, seen, out)?;
             } else if path.extension().is_some_and(|e| e == "toml") {
-                let text = crate::input::read_text_capped(&path, crate::input::CONFIG_LIMIT)?;
-                let rel = path
-                    .strip_prefix(root)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push(SourceFile { path: rel, text });
+                out.push(SourceFile {
+                    path: rel,
+                    walked: out.len(),
+                    text: Text::Disk(path),
+                });
             }
         }
         Ok(())
     }
-    let mut out = Vec::new();
-    walk(root, root, &mut Default::default(), &mut out)?;
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+    let mut files = Vec::new();
+    let stopped = walk(root, "", &mut BTreeSet::new(), &mut files).err();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Listing { files, stopped }
 }

@@ -13,20 +13,31 @@ pub(crate) fn map_in_order<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
         return items.iter().map(f).collect();
     }
     let chunk = items.len().div_ceil(threads);
+    // Each worker fills its own share of one vector: no per-worker vectors
+    // copied into a final one (a second copy of every result at its peak).
+    let mut slots: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
     let f = &f;
     std::thread::scope(|scope| {
         let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(results) => results,
-                Err(panic) => std::panic::resume_unwind(panic),
+            .zip(slots.chunks_mut(chunk))
+            .map(|(part, out)| {
+                scope.spawn(move || {
+                    for (item, slot) in part.iter().zip(out) {
+                        *slot = Some(f(item));
+                    }
+                })
             })
-            .collect()
-    })
+            .collect();
+        for handle in handles {
+            if let Err(panic) = handle.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+    // `flatten` would copy every result; `filter_map` collects in place.
+    #[allow(clippy::filter_map_identity)]
+    slots.into_iter().filter_map(|r| r).collect()
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use rstest::rstest;
 use std::path::{Path, PathBuf};
 
 /// A copy of the embedded suite in a temp folder, to break on purpose.
-fn suite_copy() -> tempfile::TempDir {
+pub(crate) fn suite_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/getconnectinfo"),
@@ -38,7 +38,7 @@ fn load(dir: &Path) -> Result<ccgw_conformance::suite::Suite, SuiteError> {
     load_suite(&SuiteSource::Dir(dir.to_owned()), schemas, &faults)
 }
 
-const GOOD: &str = r#"id = "method/get"
+pub(crate) const GOOD: &str = r#"id = "method/get"
 title = "GET is refused"
 severity = "required"
 requirements = ["REQ-METHOD"]
