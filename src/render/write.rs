@@ -19,7 +19,7 @@
 //!   fsync per file cost more than the rest of a default run.
 
 use super::{Format, ReportView};
-use crate::redact::Redactor;
+use crate::redact::{Redactor, RenderedKind};
 use crate::report::RunReport;
 use std::fs;
 use std::io::{self, Write};
@@ -141,7 +141,7 @@ pub fn write_report_view(
             _ => RenderedKind::Text,
         };
         let passed: Contents<'_> = Box::new(move |out| {
-            let mut pass = final_pass(redactor, out, kind);
+            let mut pass = redactor.final_pass(out, kind);
             write(&mut pass)?;
             pass.finish().map(|_| ())
         });
@@ -157,67 +157,6 @@ pub fn write_report_view(
 
 /// What writes one file's contents.
 type Contents<'a> = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + 'a>;
-
-/// How the final pass reads a file.
-#[derive(Clone, Copy)]
-enum RenderedKind {
-    Text,
-    Markup,
-    Json,
-}
-
-/// The final redaction pass over a file as it is written.
-///
-/// A shim: it holds the whole file and applies [`Redactor::rendered`] or
-/// [`Redactor::rendered_json`] at [`FinalPass::finish`]. The streaming
-/// writer of `crate::redact` (`Redactor::final_pass`, same shape) takes its
-/// place.
-fn final_pass<'r, W: Write>(
-    redactor: &'r Redactor,
-    inner: W,
-    kind: RenderedKind,
-) -> FinalPass<'r, W> {
-    FinalPass {
-        redactor,
-        inner,
-        kind,
-        held: Vec::new(),
-    }
-}
-
-struct FinalPass<'r, W: Write> {
-    redactor: &'r Redactor,
-    inner: W,
-    kind: RenderedKind,
-    held: Vec<u8>,
-}
-
-impl<W: Write> Write for FinalPass<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.held.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<W: Write> FinalPass<'_, W> {
-    /// Writes the file, redacted, to the inner writer and gives it back.
-    fn finish(mut self) -> io::Result<W> {
-        let text = String::from_utf8(std::mem::take(&mut self.held))
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-        let text = match self.kind {
-            RenderedKind::Json => self.redactor.rendered_json(&text),
-            RenderedKind::Markup => self.redactor.rendered(&text, true),
-            RenderedKind::Text => self.redactor.rendered(&text, false),
-        };
-        self.inner.write_all(text.as_bytes())?;
-        self.inner.flush()?;
-        Ok(self.inner)
-    }
-}
 
 /// Writes `files` (name, contents) into `dir` as one set: all to unique
 /// temporary files first, then renamed into place. Every name in `owned`
