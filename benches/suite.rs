@@ -63,6 +63,7 @@ fn main() {
                         &[],
                         None,
                         &options,
+                        &mut ccgw_conformance::runner::NoListener,
                     ))
                     .expect("run");
             },

@@ -2,7 +2,13 @@
 //! command's default target, the per-case tests and the fault matrix.
 
 #[cfg(feature = "gateway")]
+mod matrix;
+#[cfg(feature = "gateway")]
 mod session;
+#[cfg(feature = "gateway")]
+pub use matrix::{
+    FaultRun, FaultRunError, FaultRunFinished, FaultRuns, PARALLEL_RUNS, run_fault_matrix,
+};
 #[cfg(feature = "gateway")]
 pub use session::fast_dynamic;
 
@@ -281,15 +287,18 @@ impl Default for SelfTestOptions {
 }
 
 impl SelfTestOptions {
-    /// The options for a run against `faults`. Only the `slow` fault is about
-    /// time: its run gets a short timeout, and the gateway's delay stays far
-    /// longer than it (the gateway is stopped at the end, so nobody waits
-    /// for the delay), so its cases time out however loaded the machine is.
-    /// Every other run keeps the generous timeout.
-    pub fn for_faults(mut self, faults: &[Fault]) -> Self {
+    /// The options for a run of `cases` cases against `faults`. Only the
+    /// `slow` fault is about time: its run gets a short timeout, and the
+    /// gateway's delay stays far longer than it (the gateway is stopped at
+    /// the end, so nobody waits for the delay), so its cases time out however
+    /// loaded the machine is. They all go at once, so that the run lasts two
+    /// timeouts (the control request that times out first, then the cases;
+    /// after a control without an answer no other control is sent). Every
+    /// other run keeps the generous timeout.
+    pub fn for_faults(mut self, faults: &[Fault], cases: usize) -> Self {
         if faults.contains(&Fault::Slow) {
             self.timeout = std::time::Duration::from_secs(1);
-            self.concurrency = 16;
+            self.concurrency = cases.max(1);
             self.slow_delay = self.slow_delay.max(std::time::Duration::from_secs(120));
         }
         self
@@ -342,8 +351,9 @@ fn self_test_info(options: &SelfTestOptions, faults: &[Fault]) -> crate::report:
 
 #[cfg(feature = "gateway")]
 /// Runs `cases` (all of the suite when `None`) against a fresh reference
-/// gateway with `faults` on, and stops the gateway. The options are adjusted
-/// for the faults (see [`SelfTestOptions::for_faults`]).
+/// gateway with `faults` on, and stops the gateway; `listener` hears the
+/// run's events. The options are adjusted for the faults (see
+/// [`SelfTestOptions::for_faults`]).
 pub async fn run_embedded(
     suite: &crate::suite::Suite,
     schemas: &crate::schemas::Schemas,
@@ -351,29 +361,28 @@ pub async fn run_embedded(
     faults: &[Fault],
     only: Option<&[&crate::suite::Case]>,
     options: &SelfTestOptions,
+    listener: &mut dyn crate::runner::EventListener,
 ) -> Result<crate::report::RunReport, SelfTestError> {
-    let options = options.clone().for_faults(faults);
+    let all: Vec<&crate::suite::Case> = suite.cases.iter().collect();
+    let cases = only.unwrap_or(&all);
+    let options = options.clone().for_faults(faults, cases.len());
     if faults.iter().any(|f| f.is_session()) {
-        let all: Vec<&crate::suite::Case> = suite.cases.iter().collect();
-        let cases = only.unwrap_or(&all);
-        return session::run_with_session(suite, schemas, profile, faults, cases, &options).await;
+        return session::run_with_session(
+            suite, schemas, profile, faults, cases, &options, listener,
+        )
+        .await;
     }
     let embedded = start_embedded(profile, faults, options.slow_delay).await?;
     let session = crate::pipeline::RunSession {
         suite,
         schemas,
-        cases: only.map_or_else(|| suite.cases.iter().collect(), <[_]>::to_vec),
+        cases: cases.to_vec(),
         plan: self_test_plan(&embedded, suite, profile, &options),
         info: self_test_info(&options, faults),
         redactor: embedded.redactor(),
         baseline: None,
     };
-    let report = crate::pipeline::run_session(
-        &session,
-        &mut crate::runner::NoListener,
-        std::future::pending(),
-    )
-    .await;
+    let report = crate::pipeline::run_session(&session, listener, std::future::pending()).await;
     embedded.gateway.shutdown().await;
     Ok(report?)
 }

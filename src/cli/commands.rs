@@ -527,25 +527,29 @@ pub async fn faults(args: FaultsArgs) -> Outcome {
         started_at: now_rfc3339(),
         ..Default::default()
     };
-    let mut matrix = selftest::FaultMatrix::default();
-    for fault in faults {
-        eprintln!("running the suite against fault {}", fault.name());
-        // `slow` delays every answer past the timeout, so its run lasts one
-        // timeout per wave of cases: all of its cases go in one wave.
-        let options = match fault {
-            Fault::Slow => selftest::SelfTestOptions {
-                concurrency: suite.cases.len().max(1),
-                ..options.clone()
-            },
-            _ => options.clone(),
-        };
-        let report = selftest::run_embedded(&suite, &schemas, &profile, &[fault], None, &options)
-            .await
-            .map_err(|e| Failure::config(format!("fault {}: {e}", fault.name())))?;
-        matrix
-            .rows
-            .push(selftest::fault_row(&suite, fault, &report));
-    }
+    // The runs overlap: a line when each one finishes, with a counter.
+    eprintln!(
+        "running the suite against {} fault(s), several at a time",
+        faults.len()
+    );
+    let runs = selftest::run_fault_matrix(
+        &suite,
+        &schemas,
+        &profile,
+        &faults,
+        &options,
+        &mut |finished| {
+            eprintln!(
+                "[{}/{}] ran the suite against fault {}",
+                finished.done,
+                finished.total,
+                finished.fault.name()
+            );
+        },
+    )
+    .await
+    .map_err(|e| Failure::config(e.to_string()))?;
+    let matrix = runs.matrix(&suite);
     let problems = matrix.problems();
     if args.format == ListFormat::Json {
         println!("{}", super::listing::fault_matrix_json(&matrix, &problems));

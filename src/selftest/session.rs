@@ -8,7 +8,7 @@ use crate::contract::Profile;
 use crate::gateway::{AuthMode, Fault, GatewayConfig, SessionConfig};
 use crate::pipeline::RunSession;
 use crate::report::RunReport;
-use crate::runner::FlowControl;
+use crate::runner::{EventListener, FlowControl};
 use crate::session::{Session, SessionOptions, run_with_agent};
 use crate::suite::{Case, Suite};
 use std::time::Duration;
@@ -32,7 +32,8 @@ pub fn fast_dynamic() -> SessionConfig {
 }
 
 /// Runs `cases` with a session against a fresh gateway in fast dynamic mode
-/// with `faults` on; the session checks join the report.
+/// with `faults` on; the session checks join the report. `listener` hears
+/// the events of the cases (`RunFinished` before the session checks).
 pub async fn run_with_session(
     suite: &Suite,
     schemas: &crate::schemas::Schemas,
@@ -40,6 +41,7 @@ pub async fn run_with_session(
     faults: &[Fault],
     cases: &[&Case],
     options: &SelfTestOptions,
+    listener: &mut dyn EventListener,
 ) -> Result<RunReport, SelfTestError> {
     let session_config = fast_dynamic();
     let config = GatewayConfig {
@@ -81,13 +83,7 @@ pub async fn run_with_session(
         redactor,
         baseline: None,
     };
-    let (report, _) = run_with_agent(
-        &run,
-        Some(session),
-        &mut crate::runner::NoListener,
-        std::future::pending(),
-    )
-    .await;
+    let (report, _) = run_with_agent(&run, Some(session), listener, std::future::pending()).await;
     embedded.gateway.shutdown().await;
     Ok(report?)
 }

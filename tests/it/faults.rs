@@ -5,28 +5,48 @@
 //! the reference itself every case passes. A fault no case catches, or a
 //! check no fault exercises, fails here.
 //!
-//! The matrix (one run per fault) is computed once and shared by the tests.
-//! Its runs use a generous timeout, so a loaded machine cannot turn an answer
-//! into a timeout; only the `slow` run has a short one, against a delay far
-//! longer (see `SelfTestOptions::for_faults`).
+//! The matrix (one run per fault) is computed once, by the library call the
+//! `faults` command makes (`run_fault_matrix`: several runs at a time), and
+//! shared by the tests. Its runs use a generous timeout, so a loaded machine
+//! cannot turn an answer into a timeout; only the `slow` run has a short one,
+//! against a delay far longer (see `SelfTestOptions::for_faults`).
 
 use crate::support;
 
 use ccgw_conformance::checks::CheckId;
 use ccgw_conformance::gateway::Fault;
 use ccgw_conformance::report::{Cause, RunReport, Severity, Status, Verdict};
-use ccgw_conformance::selftest::{FaultMatrix, cases_by_fault, fault_row};
+use ccgw_conformance::selftest::{
+    FaultRuns, SelfTestOptions, cases_by_fault, fault_row, run_fault_matrix,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// One report per fault, computed once.
-fn matrix_reports() -> &'static BTreeMap<Fault, RunReport> {
-    static REPORTS: std::sync::OnceLock<BTreeMap<Fault, RunReport>> = std::sync::OnceLock::new();
-    REPORTS.get_or_init(|| {
-        Fault::all()
-            .iter()
-            .map(|fault| (*fault, support::run_reference("cec-23", &[*fault], None)))
-            .collect()
+/// The runs of the whole matrix, in `Fault::all()` order, computed once.
+fn matrix_runs() -> &'static FaultRuns {
+    static RUNS: std::sync::OnceLock<FaultRuns> = std::sync::OnceLock::new();
+    RUNS.get_or_init(|| {
+        let (schemas, suite) = support::suite();
+        let profile = suite.profile("cec-23").expect("profile exists");
+        support::runtime()
+            .block_on(run_fault_matrix(
+                suite,
+                schemas,
+                profile,
+                Fault::all(),
+                &SelfTestOptions::default(),
+                &mut |_| {},
+            ))
+            .expect("every fault run starts")
     })
+}
+
+/// One report per fault.
+fn matrix_reports() -> BTreeMap<Fault, &'static RunReport> {
+    matrix_runs()
+        .runs
+        .iter()
+        .map(|run| (run.fault, &run.report))
+        .collect()
 }
 
 /// The checks meant to catch each fault: a case that names the fault must
@@ -142,7 +162,7 @@ fn catch_problems(fault: Fault, report: &RunReport) -> Vec<String> {
 fn every_fault_is_caught_by_its_check() {
     let mut failures = Vec::new();
     for (fault, report) in matrix_reports() {
-        for problem in catch_problems(*fault, report) {
+        for problem in catch_problems(fault, report) {
             failures.push(format!("{}: {problem}", fault.name()));
         }
     }
@@ -153,8 +173,8 @@ fn every_fault_is_caught_by_its_check() {
 #[test]
 fn only_the_slow_fault_times_out() {
     let timed_out: Vec<String> = matrix_reports()
-        .iter()
-        .filter(|(fault, _)| **fault != Fault::Slow)
+        .into_iter()
+        .filter(|(fault, _)| *fault != Fault::Slow)
         .flat_map(|(fault, report)| {
             report
                 .cases
@@ -195,7 +215,7 @@ fn a_run_without_the_fault_is_no_catch() {
     }
     // Another fault's findings are no catch either: duplicate keys are not a
     // missing field.
-    let other = &matrix_reports()[&Fault::DuplicateKeys];
+    let other = matrix_reports()[&Fault::DuplicateKeys];
     assert!(!catch_problems(Fault::ResultFieldMissing, other).is_empty());
 }
 
@@ -218,10 +238,7 @@ fn every_fault_is_named_by_a_case() {
 #[test]
 fn every_check_is_exercised_by_a_fault() {
     let (_, suite) = support::suite();
-    let mut matrix = FaultMatrix::default();
-    for (fault, report) in matrix_reports() {
-        matrix.rows.push(fault_row(suite, *fault, report));
-    }
+    let matrix = matrix_runs().matrix(suite);
     assert!(matrix.problems().is_empty(), "{:?}", matrix.problems());
     let unexercised = matrix.unexercised_checks();
     assert!(
@@ -234,4 +251,86 @@ fn every_check_is_exercised_by_a_fault() {
         .collect();
     let all: BTreeSet<&str> = CheckId::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(meant, all, "every check is the catching check of a fault");
+}
+
+/// The runs go several at a time and finish in another order (the session
+/// runs, the last four, finish last; `slow` after the plain runs that follow
+/// it), yet the matrix has one row per fault in the order asked.
+#[test]
+fn the_matrix_keeps_the_order_of_the_faults() {
+    let order: Vec<Fault> = matrix_runs().runs.iter().map(|run| run.fault).collect();
+    assert_eq!(order, Fault::all());
+}
+
+/// Running side by side changes no row: a sample of faults of every kind
+/// (plain, body, redirect, session), each run alone, one after the other,
+/// gives the rows of the shared matrix.
+#[test]
+fn runs_side_by_side_give_the_rows_of_runs_one_after_another() {
+    let (_, suite) = support::suite();
+    let matrix = matrix_runs().matrix(suite);
+    let sample = [
+        Fault::MethodAny,
+        Fault::GuidAnyAgent,
+        Fault::ResultFieldMissing,
+        Fault::DuplicateKeys,
+        Fault::Redirect,
+        Fault::StackTraceInError,
+        Fault::HugeBody,
+        Fault::GuidNoExpiry,
+    ];
+    for fault in sample {
+        let alone = fault_row(
+            suite,
+            fault,
+            &support::run_reference("cec-23", &[fault], None),
+        );
+        let row = matrix
+            .rows
+            .iter()
+            .find(|row| row.fault == fault.name())
+            .expect("every fault has a row");
+        assert_eq!(row, &alone, "{}", fault.name());
+    }
+}
+
+/// The command's runs overlap: each is named once on stderr as it finishes,
+/// with a counter, and the matrix on stdout keeps the order of `--fault`.
+#[test]
+fn the_command_counts_the_runs_and_keeps_the_order_asked() {
+    let asked = ["redirect", "guid-optional", "method-any"];
+    let mut args = vec!["faults"];
+    for fault in asked {
+        args.extend(["--fault", fault]);
+    }
+    let output = support::run_args(&args);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        support::output_text(&output)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|word| asked.contains(word))
+        .collect();
+    assert_eq!(rows, asked, "{stdout}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let finished: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("ran the suite against fault"))
+        .collect();
+    assert_eq!(finished.len(), asked.len(), "{stderr}");
+    for (n, line) in finished.iter().enumerate() {
+        assert!(line.starts_with(&format!("[{}/3] ", n + 1)), "{stderr}");
+    }
+    for fault in asked {
+        let named = finished
+            .iter()
+            .filter(|line| line.ends_with(&format!("fault {fault}")))
+            .count();
+        assert_eq!(named, 1, "{fault}: {stderr}");
+    }
 }

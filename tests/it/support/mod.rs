@@ -64,6 +64,7 @@ pub fn run_reference(
             faults,
             cases,
             &SelfTestOptions::default(),
+            &mut runner::NoListener,
         ))
         .expect("self-test run starts")
 }
