@@ -1,10 +1,13 @@
 //! A whole run as one library call, in one direction: plan -> runner (plain
 //! case results and events) -> assemble (the report) -> comparison with a
-//! baseline. The CLI loads, selects and builds the plan, then calls
-//! [`run_session`]; tests and other tools can do the same.
+//! baseline. The CLI loads, selects and builds the plan, then runs it with
+//! each case's evidence spilled to disk ([`run_cases_into`],
+//! [`spilled_report_of`]) and streams the reports from there; tests and
+//! other tools call [`run_session`] and get every case in memory. Both give
+//! the same report files.
 
 use crate::redact::Redactor;
-use crate::report::RunResults;
+use crate::report::{CaseEvidence, CaseResults, RunResults};
 use crate::report::{RunInfo, RunReport};
 use crate::runner::{EventListener, RunError, RunPlan};
 use crate::schemas::Schemas;
@@ -26,8 +29,44 @@ pub struct RunSession<'a> {
     pub baseline: Option<(RunReport, String)>,
 }
 
+/// A run's report whose cases may be briefs, their evidence in a spill
+/// file (see [`CaseResults`]); render it through
+/// [`SpilledReport::view`], or [`SpilledReport::into_report`] for every
+/// case in memory.
+#[derive(Debug)]
+pub struct SpilledReport {
+    /// The report; its cases without their evidence where it was spilled.
+    pub report: RunReport,
+    /// Where each case's evidence lies, in report order.
+    pub evidence: CaseEvidence,
+}
+
+impl SpilledReport {
+    /// The report to render, each case read back whole and redacted with
+    /// every secret `redactor` knows.
+    pub fn view<'a>(&'a self, redactor: &'a Redactor) -> crate::render::ReportView<'a> {
+        crate::render::ReportView::spilled(&self.report, &self.evidence, redactor)
+    }
+
+    /// The report with every case whole in memory, those read back redacted
+    /// with every secret `redactor` knows.
+    pub fn into_report(self, redactor: &Redactor) -> RunReport {
+        let SpilledReport {
+            mut report,
+            evidence,
+        } = self;
+        if evidence.is_spilled() {
+            report.cases = evidence.restore(report.cases);
+            for case in &mut report.cases {
+                redactor.case_result(case);
+            }
+        }
+        report
+    }
+}
+
 /// Runs the session's cases, assembles the report and compares it with the
-/// baseline, if any.
+/// baseline, if any; every case in memory.
 pub async fn run_session(
     session: &RunSession<'_>,
     listener: &mut dyn EventListener,
@@ -43,6 +82,21 @@ pub async fn run_cases(
     listener: &mut dyn EventListener,
     interrupt: impl Future<Output = ()>,
 ) -> Result<RunResults, RunError> {
+    run_cases_into(session, listener, interrupt, CaseResults::in_memory()).await
+}
+
+/// [`run_cases`], each result added to `store` as it finishes (e.g.
+/// [`CaseResults::spilled`]; with a baseline, the briefs keep what the
+/// comparison reads).
+pub async fn run_cases_into(
+    session: &RunSession<'_>,
+    listener: &mut dyn EventListener,
+    interrupt: impl Future<Output = ()>,
+    mut store: CaseResults,
+) -> Result<RunResults, RunError> {
+    if session.baseline.is_some() {
+        store = store.for_comparison();
+    }
     crate::runner::run(
         &session.cases,
         &session.plan,
@@ -50,20 +104,33 @@ pub async fn run_cases(
         &session.redactor,
         listener,
         interrupt,
+        store,
     )
     .await
 }
 
 /// The report of `results`: assembled, compared with the baseline and
-/// redacted (the second half of [`run_session`]).
+/// redacted (the second half of [`run_session`]); every case in memory.
 pub fn report_of(session: &RunSession<'_>, results: RunResults) -> RunReport {
-    let mut report =
-        crate::report::assemble(session.suite, &session.plan.facts(), &session.info, results);
+    spilled_report_of(session, results).into_report(&session.redactor)
+}
+
+/// [`report_of`] keeping the evidence where the run spilled it: the
+/// briefs and the comparison are redacted with every secret learned in the
+/// run (one learned late is hidden early too); each case read back through
+/// [`SpilledReport::view`] is redacted again.
+pub fn spilled_report_of(session: &RunSession<'_>, results: RunResults) -> SpilledReport {
+    let (mut report, evidence) = crate::report::assemble_spilled(
+        session.suite,
+        &session.plan.facts(),
+        &session.info,
+        results,
+    );
     if let Some((old, label)) = &session.baseline {
         report.comparison = Some(crate::compare::compare(old, &report, label, "this run"));
     }
     // Every string, the comparison's too, with every secret learned in the
     // run (one learned late is hidden early too).
     session.redactor.report(&mut report);
-    report
+    SpilledReport { report, evidence }
 }

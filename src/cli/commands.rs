@@ -13,7 +13,9 @@ use ccgw_conformance::gateway::Fault;
 use ccgw_conformance::gateway::{self, GatewayConfig};
 use ccgw_conformance::pipeline::RunSession;
 use ccgw_conformance::render;
-use ccgw_conformance::report::{ExpectationSource, NotAssessedCause, RunInfo, RunReport, Verdict};
+use ccgw_conformance::report::{
+    CaseResults, ExpectationSource, NotAssessedCause, RunInfo, RunReport, Verdict,
+};
 use ccgw_conformance::runner::{self, Credentials, RunPlan, Target, TlsSetup};
 use ccgw_conformance::schemas::{SchemaName, Schemas};
 use ccgw_conformance::selftest;
@@ -185,30 +187,46 @@ pub async fn run(mut args: RunArgs) -> Outcome {
         baseline,
     };
     let mut progress = Progress::new(args.quiet);
+    // Each case's evidence goes to a private spill file as it finishes (the
+    // file is removed when `spilled` drops: at the end, on an error, an
+    // interrupt or a panic); the reports are streamed from it.
+    let store = CaseResults::spilled(None, session.cases.len()).unwrap_or_else(|e| {
+        eprintln!("note: no temporary file for the case evidence ({e}); it is kept in memory");
+        CaseResults::in_memory()
+    });
     // Signed out after a failure or an interrupt too, before the gateway stops.
-    let (result, signed_out) =
-        ccgw_conformance::session::run_with_agent(&session, agent, &mut progress, interrupt).await;
+    let (result, signed_out) = ccgw_conformance::session::run_with_agent_into(
+        &session,
+        agent,
+        &mut progress,
+        interrupt,
+        store,
+    )
+    .await;
     super::session::announce(signed_out.as_ref(), args.quiet);
     if let Some(e) = embedded {
         super::embedded::stop(e).await;
     }
-    let mut report =
+    let mut spilled =
         result.map_err(|e| Failure::config(format!("failed to start the run: {e}")))?;
-    report.environment.label = args.label.clone();
-    report.environment.sign_off = args.sign_off.clone();
+    spilled.report.environment.label = args.label.clone();
+    spilled.report.environment.sign_off = args.sign_off.clone();
+    let view = spilled.view(&redactor);
+    let report = view.report();
 
     // Every string, the comparison's too, with every secret learned in the run
-    // (run_session redacts the report; the writer checks it once more).
-    let written = render::write_report_set(&report, &args.out, &redactor).map_err(|e| {
+    // (the briefs are redacted, each case read back again; the writer checks
+    // each file once more).
+    let written = render::write_report_view(&view, &args.out, &redactor).map_err(|e| {
         CliError::Write(format!(
             "failed to write the reports: {}",
             console::chain(&e)
         ))
     })?;
 
-    let closing = closing_lists(&report, args.quiet, args.verbose);
+    let closing = closing_lists(&view, args.quiet, args.verbose);
     console::write_styled(console::Stream::Stderr, &closing, false);
-    let summary = summary_line(&report);
+    let summary = summary_line(report);
     console::write_styled(console::Stream::Stdout, &summary, true);
     if let Some(comparison) = &report.comparison {
         println!(
@@ -228,7 +246,7 @@ pub async fn run(mut args: RunArgs) -> Outcome {
             .join(", ")
     );
     let fail_on: compare::FailOn = args.fail_on.into();
-    Ok(exit_code(&report, fail_on))
+    Ok(exit_code(report, fail_on))
 }
 
 /// Completes on the first Ctrl-C (SIGINT) or SIGTERM (what CI sends when it

@@ -5,7 +5,7 @@
 
 use super::style;
 use ccgw_conformance::console::{self, Stream};
-use ccgw_conformance::render::curl;
+use ccgw_conformance::render::{ReportView, curl};
 use ccgw_conformance::report::{CaseResult, ControlRecord, RunReport, Status};
 use ccgw_conformance::runner::{EventListener, RunEvent};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -141,15 +141,23 @@ impl EventListener for Progress {
 /// After the per-case lines (as nextest does): each failed or errored case
 /// again with its reason and a `curl` line that replays it; with `verbose`,
 /// a `curl` line for every case that sent a request. Nothing when quiet.
-pub fn closing_lists(report: &RunReport, quiet: bool, verbose: bool) -> String {
+/// The cases are read back one at a time (their requests may be spilled).
+pub fn closing_lists(view: &ReportView<'_>, quiet: bool, verbose: bool) -> String {
     let mut out = String::new();
     if quiet {
         return out;
     }
+    let report = view.report();
+    // A case that cannot be read back shows without its request.
+    let whole = |index: usize| {
+        view.case(index)
+            .unwrap_or(std::borrow::Cow::Borrowed(&report.cases[index]))
+    };
     if verbose {
         out.push_str("requests (replay with curl):\n");
-        for case in &report.cases {
-            if let Some(line) = curl::repro(case, &report.environment) {
+        for index in 0..report.cases.len() {
+            let case = whole(index);
+            if let Some(line) = curl::repro(&case, &report.environment) {
                 out.push_str(&format!(
                     "  {}\n    {}\n",
                     console::safe(&case.id),
@@ -158,10 +166,8 @@ pub fn closing_lists(report: &RunReport, quiet: bool, verbose: bool) -> String {
             }
         }
     }
-    let failures: Vec<&CaseResult> = report
-        .cases
-        .iter()
-        .filter(|c| matches!(c.status, Status::Failed | Status::Errored))
+    let failures: Vec<usize> = (0..report.cases.len())
+        .filter(|&i| matches!(report.cases[i].status, Status::Failed | Status::Errored))
         .collect();
     if failures.is_empty() {
         return out;
@@ -171,9 +177,10 @@ pub fn closing_lists(report: &RunReport, quiet: bool, verbose: bool) -> String {
         failures.len(),
         curl::VARIABLES_NOTE
     ));
-    for case in failures {
-        out.push_str(&format!("  {}\n", case_line(case)));
-        if let Some(line) = curl::repro(case, &report.environment) {
+    for index in failures {
+        let case = whole(index);
+        out.push_str(&format!("  {}\n", case_line(&case)));
+        if let Some(line) = curl::repro(&case, &report.environment) {
             out.push_str(&format!("    {}\n", console::safe(&line)));
         }
     }

@@ -1,7 +1,8 @@
 //! [`Format`]: the report formats, their file names and their renderers.
 
-use super::{html, json, junit, markdown};
+use super::{ReportView, html, json, junit, markdown};
 use crate::report::RunReport;
+use std::io::{self, Write};
 
 /// One report format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,11 +33,16 @@ impl Format {
 
     /// Renders `report` in this format.
     pub fn render(self, report: &RunReport) -> String {
+        super::to_string(|out| self.write(&ReportView::new(report), out))
+    }
+
+    /// Writes the report in this format into `out`, one case at a time.
+    pub fn write(self, view: &ReportView<'_>, out: &mut dyn Write) -> io::Result<()> {
         match self {
-            Format::Json => json::render(report),
-            Format::Junit => junit::render(report),
-            Format::Markdown => markdown::render(report),
-            Format::Html => html::render(report),
+            Format::Json => json::write(view, out),
+            Format::Junit => junit::write(view, out),
+            Format::Markdown => markdown::write(view, out),
+            Format::Html => html::write(view, out),
         }
     }
 }

@@ -49,13 +49,14 @@
 //! ...
 //! ```
 
-use super::text;
+use super::{FLUSH_AT, ReportView, flush, text};
 use crate::report::{
     CaseResult, Comparison, RequestEvidence, ResponseEvidence, RunReport, Severity, Status,
     TlsMode, Verdict,
 };
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
 /// The page's style sheet: readable on screen and on paper.
 const STYLE: &str = "\
@@ -105,6 +106,12 @@ const CSP: &str =
 
 /// Renders the report as one HTML page.
 pub fn render(report: &RunReport) -> String {
+    super::to_string(|out| write(&ReportView::new(report), out))
+}
+
+/// Writes the report as one HTML page, the cases one at a time.
+pub fn write(view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let report = view.report();
     let mut out = String::new();
     let title = format!("{}: {}", text::TITLE, text::headline(report));
     let _ = write!(
@@ -119,12 +126,12 @@ pub fn render(report: &RunReport) -> String {
     // requirements, the failures; the details after.
     banner(&mut out, report);
     tested(&mut out, report);
-    requirements(&mut out, report);
-    failures(&mut out, report);
+    requirements(&mut out, report, w)?;
+    failures(&mut out, view, w)?;
     if let Some(comparison) = &report.comparison {
         comparison_section(&mut out, comparison, report);
     }
-    cases(&mut out, report);
+    cases(&mut out, view, w)?;
     environment(&mut out, report);
     if let Some(session) = &report.session {
         super::session::html(&mut out, session);
@@ -138,7 +145,7 @@ pub fn render(report: &RunReport) -> String {
         escape_html(&report.tool.name),
         escape_html(&report.tool.version)
     );
-    out
+    w.write_all(out.as_bytes())
 }
 
 /// Escapes text for HTML element content and quoted attribute values;
@@ -242,10 +249,17 @@ fn banner(out: &mut String, report: &RunReport) {
     banner_cases(out, "Required cases that failed or errored", &failed);
     let skipped: Vec<&CaseResult> = required(Status::Skipped).collect();
     banner_cases(out, "Required cases not run", &skipped);
+    // By set: a search per case is quadratic in the number of cases.
+    let advisory_ids: HashSet<&str> = report
+        .assessment
+        .advisory_findings
+        .iter()
+        .map(String::as_str)
+        .collect();
     let advisory: Vec<&CaseResult> = report
         .cases
         .iter()
-        .filter(|c| report.assessment.advisory_findings.contains(&c.id))
+        .filter(|c| advisory_ids.contains(c.id.as_str()))
         .collect();
     let label = if report.assessment.strict {
         "Advisory findings (counted as required: --strict)"
@@ -433,11 +447,11 @@ fn expectations(out: &mut String, report: &RunReport) {
     out.push_str("</table>\n</section>\n");
 }
 
-fn requirements(out: &mut String, report: &RunReport) {
+fn requirements(out: &mut String, report: &RunReport, w: &mut dyn Write) -> io::Result<()> {
     out.push_str("<section id=\"requirements\">\n<h2>Requirements</h2>\n");
     if report.requirements.is_empty() {
         out.push_str("<p>No requirement was checked.</p>\n</section>\n");
-        return;
+        return Ok(());
     }
     out.push_str(
         "<table>\n<tr><th>Requirement</th><th>Title</th><th>Documentation</th>\
@@ -449,45 +463,61 @@ fn requirements(out: &mut String, report: &RunReport) {
         .iter()
         .map(|case| (case.id.as_str(), case.status))
         .collect();
+    let status = |id: &String| status_of.get(id.as_str()).copied();
     for requirement in &report.requirements {
-        // Cases that did not pass are listed; the passes fold into one line.
-        let mut shown = Vec::new();
-        let mut passed = Vec::new();
-        for id in &requirement.cases {
-            let status = status_of.get(id.as_str()).copied();
-            let link = format!(
-                "<li class=\"nowrap\">{}<a href=\"#{}\"><code>{}</code></a></li>",
-                status.map(|s| status_badge(s) + " ").unwrap_or_default(),
-                escape_html(&case_anchor(id)),
-                escape_html(id)
-            );
-            if status == Some(Status::Passed) {
-                passed.push(link);
-            } else {
-                shown.push(link);
-            }
-        }
-        if !passed.is_empty() {
-            shown.push(format!(
-                "<li><details><summary>{} passed</summary><ul class=\"cases\">{}</ul></details></li>",
-                passed.len(),
-                passed.join("")
-            ));
-        }
-        let links = shown;
-        let _ = writeln!(
+        let _ = write!(
             out,
             "<tr><td><code class=\"nowrap\">{}</code></td><td>{}</td><td>{}</td>\
-             <td><ul class=\"cases\">{}</ul></td><td class=\"{}\">{}</td></tr>",
+             <td><ul class=\"cases\">",
             escape_html(&requirement.id),
             escape_html(&requirement.title),
             escape_html(&requirement.spec_ref),
-            links.join(""),
+        );
+        // Cases that did not pass are listed; the passes fold into one line.
+        let (passed, shown): (Vec<&String>, Vec<&String>) = requirement
+            .cases
+            .iter()
+            .partition(|id| status(id) == Some(Status::Passed));
+        for id in shown {
+            case_link(out, id, status(id));
+            if out.len() > FLUSH_AT {
+                flush(out, w)?;
+            }
+        }
+        if !passed.is_empty() {
+            let _ = write!(
+                out,
+                "<li><details><summary>{} passed</summary><ul class=\"cases\">",
+                passed.len()
+            );
+            for id in passed {
+                case_link(out, id, Some(Status::Passed));
+                if out.len() > FLUSH_AT {
+                    flush(out, w)?;
+                }
+            }
+            out.push_str("</ul></details></li>");
+        }
+        let _ = writeln!(
+            out,
+            "</ul></td><td class=\"{}\">{}</td></tr>",
             verdict_class(requirement.verdict),
             escape_html(&text::requirement_verdict(requirement))
         );
     }
     out.push_str("</table>\n</section>\n");
+    Ok(())
+}
+
+/// One case of the requirements matrix, linked to its section.
+fn case_link(out: &mut String, id: &str, status: Option<Status>) {
+    let _ = write!(
+        out,
+        "<li class=\"nowrap\">{}<a href=\"#{}\"><code>{}</code></a></li>",
+        status.map(|s| status_badge(s) + " ").unwrap_or_default(),
+        escape_html(&case_anchor(id)),
+        escape_html(id)
+    );
 }
 
 fn comparison_section(out: &mut String, comparison: &Comparison, report: &RunReport) {
@@ -510,12 +540,15 @@ fn is_open(case: &CaseResult) -> bool {
 
 /// The failed and errored cases, expanded, with the evidence and the `curl`
 /// line that replays each.
-fn failures(out: &mut String, report: &RunReport) {
-    let failed: Vec<&CaseResult> = report.cases.iter().filter(|c| is_open(c)).collect();
+fn failures(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let report = view.report();
+    let failed: Vec<usize> = (0..report.cases.len())
+        .filter(|&i| is_open(&report.cases[i]))
+        .collect();
     out.push_str("<section id=\"failures\">\n<h2>Failures</h2>\n");
     if failed.is_empty() {
         out.push_str("<p>No case failed or errored.</p>\n</section>\n");
-        return;
+        return Ok(());
     }
     let _ = writeln!(
         out,
@@ -524,19 +557,23 @@ fn failures(out: &mut String, report: &RunReport) {
         failed.len(),
         escape_html(super::curl::VARIABLES_NOTE)
     );
-    for case in failed {
-        case_section(out, case, report);
+    for index in failed {
+        let case = view.case(index)?;
+        case_section(out, &case, report);
+        flush(out, w)?;
     }
     out.push_str("</section>\n");
+    Ok(())
 }
 
 /// Every case in one table (the printed list of passes), then the passed
 /// and skipped cases collapsed with their evidence.
-fn cases(out: &mut String, report: &RunReport) {
+fn cases(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let report = view.report();
     out.push_str("<section id=\"cases\">\n<h2>Cases</h2>\n");
     if report.cases.is_empty() {
         out.push_str("<p>No case was selected.</p>\n</section>\n");
-        return;
+        return Ok(());
     }
     out.push_str(
         "<table class=\"all-cases\">\n<tr><th>Status</th><th>Case</th><th>Title</th>\
@@ -552,10 +589,16 @@ fn cases(out: &mut String, report: &RunReport) {
             escape_html(&case.title),
             escape_html(&case.requirements.join(", "))
         );
+        if out.len() > FLUSH_AT {
+            flush(out, w)?;
+        }
     }
     out.push_str("</table>\n");
     for (family, cases) in text::by_family(&report.cases) {
-        let collapsed: Vec<&&CaseResult> = cases.iter().filter(|c| !is_open(c)).collect();
+        let collapsed: Vec<usize> = cases
+            .into_iter()
+            .filter(|&i| !is_open(&report.cases[i]))
+            .collect();
         if collapsed.is_empty() {
             continue;
         }
@@ -564,11 +607,14 @@ fn cases(out: &mut String, report: &RunReport) {
             "<h3 class=\"screen-only\">{}</h3>",
             escape_html(family)
         );
-        for case in collapsed {
-            case_section(out, case, report);
+        for index in collapsed {
+            let case = view.case(index)?;
+            case_section(out, &case, report);
+            flush(out, w)?;
         }
     }
     out.push_str("</section>\n");
+    Ok(())
 }
 
 fn case_section(out: &mut String, case: &CaseResult, report: &RunReport) {

@@ -16,13 +16,81 @@
 //! }
 //! ```
 
-use crate::report::RunReport;
+use super::ReportView;
+use crate::report::{
+    Assessment, Comparison, Environment, RequirementResult, RunReport, SessionReport, Summary,
+    ToolInfo,
+};
+use serde::Serialize;
+use serde::ser::{Error as _, SerializeSeq as _};
+use std::io::{self, Write};
 
 /// Renders the report as pretty-printed JSON with a trailing newline.
 pub fn render(report: &RunReport) -> String {
-    // The model is plain data (strings, numbers, enums, maps with string keys):
-    // serializing it cannot fail.
-    let mut out = serde_json::to_string_pretty(report).expect("the report model always serializes");
-    out.push('\n');
-    out
+    super::to_string(|out| write(&ReportView::new(report), out))
+}
+
+/// Writes the report as pretty-printed JSON with a trailing newline, one
+/// case at a time: the same bytes as the model serialized whole.
+pub fn write(view: &ReportView<'_>, out: &mut dyn Write) -> io::Result<()> {
+    // Every field of the model, in its order: a new field fails to compile here.
+    let RunReport {
+        format_version,
+        tool,
+        environment,
+        interrupted,
+        summary,
+        requirements,
+        cases: _,
+        comparison,
+        session,
+        assessment,
+    } = view.report();
+    let head = Streamed {
+        format_version,
+        tool,
+        environment,
+        interrupted: *interrupted,
+        summary,
+        requirements,
+        cases: Cases(view),
+        comparison: comparison.as_ref(),
+        session: session.as_ref(),
+        assessment,
+    };
+    let mut out = io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut out, &head)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// [`RunReport`] with its cases serialized from the view, one at a time.
+#[derive(Serialize)]
+struct Streamed<'a> {
+    format_version: &'a str,
+    tool: &'a ToolInfo,
+    environment: &'a Environment,
+    interrupted: bool,
+    summary: &'a Summary,
+    requirements: &'a [RequirementResult],
+    cases: Cases<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparison: Option<&'a Comparison>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session: Option<&'a SessionReport>,
+    assessment: &'a Assessment,
+}
+
+struct Cases<'a>(&'a ReportView<'a>);
+
+impl Serialize for Cases<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let n = self.0.report().cases.len();
+        let mut seq = serializer.serialize_seq(Some(n))?;
+        for index in 0..n {
+            let case = self.0.case(index).map_err(S::Error::custom)?;
+            seq.serialize_element(&*case)?;
+        }
+        seq.end()
+    }
 }

@@ -37,43 +37,108 @@
 //! </testsuites>
 //! ```
 
-use super::text;
+use super::{ReportView, text};
 use crate::report::{CaseResult, RunReport, Severity, Status};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::fmt::Write as _;
+use std::io::{self, Write};
 use std::time::Duration;
 
 /// Name of the one test suite.
 const SUITE_NAME: &str = "getconnectinfo";
 
+/// Where the test cases go in the serialized report: before the suite's end tag.
+const SUITE_END: &str = "\n    </testsuite>";
+/// Where the cases' properties go: after the run's, before this end tag.
+const PROPERTIES_END: &str = "\n        </properties>";
+const PROPERTIES_START: &str = "<properties>";
+
 /// Renders the report as JUnit XML.
 pub fn render(report: &RunReport) -> String {
+    super::to_string(|out| write(&ReportView::new(report), out))
+}
+
+/// Writes the report as JUnit XML, one `<testcase>` at a time: the suite
+/// with its counts and properties is serialized without its cases, and each
+/// case is serialized on its own and put in before the suite's end tag.
+pub fn write(view: &ReportView<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let report = view.report();
+    let strict = report.assessment.strict;
     let mut suite = TestSuite::new(SUITE_NAME);
     if let Ok(started) = chrono::DateTime::parse_from_rfc3339(&report.environment.started_at) {
         suite.set_timestamp(started);
     }
     let total_ms: u64 = report.cases.iter().map(|case| case.duration_ms).sum();
     suite.set_time(Duration::from_millis(total_ms));
-    suite.add_properties(suite_properties(report));
-    let strict = report.assessment.strict;
-    suite.add_test_cases(
-        report
-            .cases
-            .iter()
-            .map(|case| test_case(case, strict, report)),
-    );
-
+    suite.add_properties(run_properties(report));
+    // The counts `add_test_case` would keep.
+    for case in &report.cases {
+        suite.tests += 1;
+        match status(case, strict) {
+            TestCaseStatus::Success { .. } => {}
+            TestCaseStatus::NonSuccess { kind, .. } => match kind {
+                NonSuccessKind::Failure => suite.failures += 1,
+                NonSuccessKind::Error => suite.errors += 1,
+            },
+            TestCaseStatus::Skipped { .. } => suite.skipped += 1,
+        }
+    }
     let mut junit = Report::new(report.tool.name.as_str());
     junit.set_time(Duration::from_millis(total_ms));
     junit.add_test_suite(suite);
-    // Serializing into memory only fails on an I/O error, which a String cannot have.
-    let xml = junit.to_string().expect("JUnit XML serializes into memory");
-    drop_testsuites_skipped(xml)
+    let xml = drop_testsuites_skipped(serialized(&junit));
+    // The suite always has properties, so it has an end tag to put the
+    // cases before, and the properties have one to put the cases' after.
+    let (Some(end), Some(properties_end)) = (xml.rfind(SUITE_END), xml.find(PROPERTIES_END)) else {
+        return out.write_all(xml.as_bytes());
+    };
+    out.write_all(&xml.as_bytes()[..properties_end])?;
+    for cases in report.cases.chunks(256) {
+        let properties = cases.iter().flat_map(|case| case_properties(case, strict));
+        out.write_all(properties_xml(properties).as_bytes())?;
+    }
+    out.write_all(&xml.as_bytes()[properties_end..end])?;
+    for index in 0..report.cases.len() {
+        let case = view.case(index)?;
+        out.write_all(test_case_xml(test_case(&case, strict, report)).as_bytes())?;
+    }
+    out.write_all(&xml.as_bytes()[end..])
 }
 
-/// Run-level facts, then each case's requirements and severity (the XSD
-/// allows properties on the suite only).
-fn suite_properties(report: &RunReport) -> Vec<Property> {
+fn serialized(junit: &Report) -> String {
+    // Serializing into memory only fails on an I/O error, which a Vec cannot have.
+    junit.to_string().expect("JUnit XML serializes into memory")
+}
+
+/// One `<testcase>` as it reads inside the suite, indentation and all.
+fn test_case_xml(case: TestCase) -> String {
+    let mut suite = TestSuite::new(SUITE_NAME);
+    suite.add_test_case(case);
+    let mut junit = Report::new("");
+    junit.add_test_suite(suite);
+    let xml = serialized(&junit);
+    let start = xml.find("\n        <testcase").unwrap_or(0);
+    let end = xml.rfind(SUITE_END).unwrap_or(xml.len());
+    xml[start..end].to_owned()
+}
+
+/// `<property>` elements as they read inside the suite's `<properties>`.
+fn properties_xml(properties: impl IntoIterator<Item = Property>) -> String {
+    let mut suite = TestSuite::new(SUITE_NAME);
+    suite.add_properties(properties);
+    let mut junit = Report::new("");
+    junit.add_test_suite(suite);
+    let xml = serialized(&junit);
+    let start = xml
+        .find(PROPERTIES_START)
+        .map_or(0, |at| at + PROPERTIES_START.len());
+    let end = xml.find(PROPERTIES_END).unwrap_or(xml.len());
+    xml[start..end].to_owned()
+}
+
+/// Run-level facts (the XSD allows properties on the suite only; each
+/// case's follow them, see [`case_properties`]).
+fn run_properties(report: &RunReport) -> Vec<Property> {
     let env = &report.environment;
     let mut properties = vec![
         Property::new("profile", env.profile.as_str()),
@@ -89,23 +154,25 @@ fn suite_properties(report: &RunReport) -> Vec<Property> {
     if let Some(label) = &env.label {
         properties.insert(0, Property::new("label", label.as_str()));
     }
-    for case in &report.cases {
-        for requirement in &case.requirements {
-            properties.push(Property::new(
-                format!("requirement.{}", case.id),
-                requirement.as_str(),
-            ));
-        }
+    properties
+}
+
+/// A case's requirements and severity, and its finding when it is advisory.
+fn case_properties(case: &CaseResult, strict: bool) -> Vec<Property> {
+    let mut properties: Vec<Property> = case
+        .requirements
+        .iter()
+        .map(|requirement| Property::new(format!("requirement.{}", case.id), requirement.as_str()))
+        .collect();
+    properties.push(Property::new(
+        format!("severity.{}", case.id),
+        text::severity(case.severity),
+    ));
+    if is_advisory_only(case, strict) {
         properties.push(Property::new(
-            format!("severity.{}", case.id),
-            text::severity(case.severity),
+            format!("advisory.{}", case.id),
+            one_line(&text::reason(case).unwrap_or_default()),
         ));
-        if is_advisory_only(case, report.assessment.strict) {
-            properties.push(Property::new(
-                format!("advisory.{}", case.id),
-                one_line(&text::reason(case).unwrap_or_default()),
-            ));
-        }
     }
     properties
 }
@@ -117,10 +184,10 @@ fn is_advisory_only(case: &CaseResult, strict: bool) -> bool {
         && matches!(case.status, Status::Failed | Status::Errored)
 }
 
-/// One `<testcase>`.
-fn test_case(case: &CaseResult, strict: bool, report: &RunReport) -> TestCase {
+/// The status of a case's `<testcase>`.
+fn status(case: &CaseResult, strict: bool) -> TestCaseStatus {
     let advisory_only = is_advisory_only(case, strict);
-    let status = match case.status {
+    match case.status {
         Status::Passed => TestCaseStatus::success(),
         _ if advisory_only => TestCaseStatus::success(),
         Status::Failed => {
@@ -153,8 +220,13 @@ fn test_case(case: &CaseResult, strict: bool, report: &RunReport) -> TestCase {
             status.set_message(one_line(case.reason.as_deref().unwrap_or("not run")));
             status
         }
-    };
-    let mut test_case = TestCase::new(case.id.as_str(), status);
+    }
+}
+
+/// One `<testcase>`.
+fn test_case(case: &CaseResult, strict: bool, report: &RunReport) -> TestCase {
+    let advisory_only = is_advisory_only(case, strict);
+    let mut test_case = TestCase::new(case.id.as_str(), status(case, strict));
     test_case
         .set_classname(format!("{SUITE_NAME}.{}", case.family))
         .set_time(Duration::from_millis(case.duration_ms))

@@ -35,12 +35,20 @@
 //! ```
 //! ````
 
-use super::text;
+use super::{FLUSH_AT, ReportView, flush, text};
 use crate::report::{CaseResult, Comparison, RunReport, Status};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
 /// Renders the report as Markdown.
 pub fn render(report: &RunReport) -> String {
+    super::to_string(|out| write(&ReportView::new(report), out))
+}
+
+/// Writes the report as Markdown, the cases one at a time.
+pub fn write(view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let report = view.report();
     let mut out = String::new();
     // The reader's questions in order: the verdict, what was tested, the
     // requirements, the failures; the details after.
@@ -48,11 +56,11 @@ pub fn render(report: &RunReport) -> String {
     counts(&mut out, report);
     tested(&mut out, report);
     requirements(&mut out, report);
-    findings(&mut out, report);
+    findings(&mut out, view, w)?;
     if let Some(comparison) = &report.comparison {
         comparison_section(&mut out, comparison);
     }
-    case_tables(&mut out, report);
+    case_tables(&mut out, report, w)?;
     environment(&mut out, report);
     if let Some(session) = &report.session {
         super::session::markdown(&mut out, session);
@@ -64,7 +72,7 @@ pub fn render(report: &RunReport) -> String {
     while out.ends_with("\n\n") {
         out.pop();
     }
-    out
+    w.write_all(out.as_bytes())
 }
 
 fn header(out: &mut String, report: &RunReport) {
@@ -87,12 +95,15 @@ fn header(out: &mut String, report: &RunReport) {
             "Advisory findings (reported, they do not change the verdict)"
         };
         let _ = writeln!(out, "{label}:\n");
+        // By id, once: a search per finding is quadratic in the number of cases.
+        let mut by_id: HashMap<&str, &CaseResult> = HashMap::new();
+        for case in &report.cases {
+            by_id.entry(case.id.as_str()).or_insert(case);
+        }
         for id in &report.assessment.advisory_findings {
-            let why = report
-                .cases
-                .iter()
-                .find(|c| &c.id == id)
-                .and_then(text::reason)
+            let why = by_id
+                .get(id.as_str())
+                .and_then(|c| text::reason(c))
                 .map(|r| format!(": {}", cell(r.lines().next().unwrap_or_default())))
                 .unwrap_or_default();
             let _ = writeln!(out, "- {}{why}", code(id));
@@ -139,11 +150,9 @@ fn requirements(out: &mut String, report: &RunReport) {
     out.push_str("| Requirement | Documentation | Verdict | Cases |\n|---|---|---|---|\n");
     for requirement in &report.requirements {
         let mut counts = std::collections::BTreeMap::new();
-        for case in report
-            .cases
-            .iter()
-            .filter(|c| requirement.cases.contains(&c.id))
-        {
+        // By set: a search per case and requirement is quadratic.
+        let ids: HashSet<&str> = requirement.cases.iter().map(String::as_str).collect();
+        for case in report.cases.iter().filter(|c| ids.contains(c.id.as_str())) {
             *counts.entry(case.status).or_insert(0usize) += 1;
         }
         let counts: Vec<String> = counts
@@ -198,11 +207,11 @@ fn counts(out: &mut String, report: &RunReport) {
 
 /// Every case, one table per family, collapsed (`<details>`): the failures
 /// are above.
-fn case_tables(out: &mut String, report: &RunReport) {
+fn case_tables(out: &mut String, report: &RunReport, w: &mut dyn Write) -> io::Result<()> {
     out.push_str("## Cases\n\n");
     if report.cases.is_empty() {
         out.push_str("No case was selected.\n\n");
-        return;
+        return Ok(());
     }
     let _ = writeln!(
         out,
@@ -213,7 +222,7 @@ fn case_tables(out: &mut String, report: &RunReport) {
         let _ = writeln!(out, "### {}\n", inline(family));
         out.push_str("| Case | Status | Severity | Requirements | Reason |\n");
         out.push_str("|---|---|---|---|---|\n");
-        for case in cases {
+        for case in cases.into_iter().map(|i| &report.cases[i]) {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
@@ -223,24 +232,29 @@ fn case_tables(out: &mut String, report: &RunReport) {
                 pipes(code_list(&case.requirements)),
                 cell(&text::reason(case).unwrap_or_default()),
             );
+            if out.len() > FLUSH_AT {
+                flush(out, w)?;
+            }
         }
         out.push('\n');
+        flush(out, w)?;
     }
     out.push_str("</details>\n\n");
+    Ok(())
 }
 
-fn findings(out: &mut String, report: &RunReport) {
-    let cases: Vec<&CaseResult> = report
-        .cases
-        .iter()
-        .filter(|case| matches!(case.status, Status::Failed | Status::Errored))
+fn findings(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let report = view.report();
+    let failed: Vec<usize> = (0..report.cases.len())
+        .filter(|&i| matches!(report.cases[i].status, Status::Failed | Status::Errored))
         .collect();
     out.push_str("## Failures\n\n");
-    if cases.is_empty() {
+    if failed.is_empty() {
         out.push_str("No case failed or errored.\n\n");
-        return;
+        return Ok(());
     }
-    for case in cases {
+    for index in failed {
+        let case = view.case(index)?;
         let _ = writeln!(
             out,
             "### {} {} ({})\n",
@@ -281,12 +295,14 @@ fn findings(out: &mut String, report: &RunReport) {
         for note in &case.notes {
             let _ = writeln!(out, "- Note: {}", inline(note));
         }
-        if let Some(line) = super::curl::repro_for_failure(case, &report.environment) {
+        if let Some(line) = super::curl::repro_for_failure(&case, &report.environment) {
             let _ = writeln!(out, "\nReplay:\n\n{}", fenced(&line));
         }
         out.push('\n');
+        flush(out, w)?;
     }
     let _ = writeln!(out, "To replay: {}.\n", inline(super::curl::VARIABLES_NOTE));
+    Ok(())
 }
 
 /// The sign-off block, last, when `--sign-off` gave one.

@@ -116,11 +116,15 @@ pub(crate) fn change_kind(kind: ChangeKind) -> &'static str {
     }
 }
 
-/// Cases grouped by family, families sorted by name, cases kept in report order.
-pub(crate) fn by_family(cases: &[CaseResult]) -> BTreeMap<&str, Vec<&CaseResult>> {
-    let mut families: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
-    for case in cases {
-        families.entry(case.family.as_str()).or_default().push(case);
+/// The indices of `cases` grouped by family, families sorted by name, cases
+/// kept in report order.
+pub(crate) fn by_family(cases: &[CaseResult]) -> BTreeMap<&str, Vec<usize>> {
+    let mut families: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, case) in cases.iter().enumerate() {
+        families
+            .entry(case.family.as_str())
+            .or_default()
+            .push(index);
     }
     families
 }

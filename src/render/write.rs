@@ -2,8 +2,9 @@
 //! comparison when the report holds one) and [`write_set`] (any set of files,
 //! e.g. the `compare` command's).
 //!
-//! - Each file is first written whole to a temporary name unique to this
-//!   process and call (`.report.json.ccgw-<pid>-<n>.tmp`).
+//! - Each file is first streamed to a temporary name unique to this
+//!   process and call (`.report.json.ccgw-<pid>-<n>.tmp`), case by case
+//!   through the final redaction pass.
 //! - Only when every file of the set is written are they renamed into place,
 //!   one after the other (each rename is atomic: a reader, or a concurrent run
 //!   into the same folder, never sees half a file).
@@ -17,8 +18,8 @@
 //!   machine itself before the kernel writes back can lose a report. An
 //!   fsync per file cost more than the rest of a default run.
 
-use super::Format;
-use crate::redact::Redactor;
+use super::{Format, ReportView};
+use crate::redact::{Redactor, RenderedKind};
 use crate::report::RunReport;
 use std::fs;
 use std::io::{self, Write};
@@ -109,24 +110,42 @@ pub fn write_report_set(
     dir: &Path,
     redactor: &Redactor,
 ) -> Result<Vec<PathBuf>, WriteError> {
-    // One file rendered at a time, written and dropped before the next: a
-    // report of many cases is held once, not once per format.
-    let reports = Format::ALL
+    write_report_view(&ReportView::new(report), dir, redactor)
+}
+
+/// [`write_report_set`] for a report whose cases are read back one at a
+/// time: each file is streamed to disk case by case, through `redactor`'s
+/// final pass.
+pub fn write_report_view(
+    view: &ReportView<'_>,
+    dir: &Path,
+    redactor: &Redactor,
+) -> Result<Vec<PathBuf>, WriteError> {
+    let mut files: Vec<(&str, Contents<'_>)> = Format::ALL
         .iter()
-        .map(|format| (format.file_name(), format.render(report)));
-    let comparison = report
-        .comparison
-        .iter()
-        .flat_map(super::comparison::render_files);
+        .map(|&format| {
+            let write: Contents<'_> = Box::new(move |out| format.write(view, out));
+            (format.file_name(), write)
+        })
+        .collect();
+    let comparison = view.report().comparison.iter();
+    for (name, text) in comparison.flat_map(super::comparison::render_files) {
+        files.push((name, Box::new(move |out| out.write_all(text.as_bytes()))));
+    }
     // The final pass: JSON by its strings and keys (the file stays valid),
     // markup with its placeholders escaped.
-    let files = reports.chain(comparison).map(|(name, text)| {
-        let text = match name.rsplit_once('.').map(|(_, ext)| ext) {
-            Some("json") => redactor.rendered_json(&text),
-            Some("html" | "xml") => redactor.rendered(&text, true),
-            _ => redactor.rendered(&text, false),
+    let files = files.into_iter().map(|(name, write)| {
+        let kind = match name.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("json") => RenderedKind::Json,
+            Some("html" | "xml") => RenderedKind::Markup,
+            _ => RenderedKind::Text,
         };
-        (name, text)
+        let passed: Contents<'_> = Box::new(move |out| {
+            let mut pass = redactor.final_pass(out, kind);
+            write(&mut pass)?;
+            pass.finish().map(|_| ())
+        });
+        (name, passed)
     });
     let owned: Vec<&str> = REPORT_FILES
         .iter()
@@ -136,6 +155,9 @@ pub fn write_report_set(
     write_files(dir, files, &owned)
 }
 
+/// What writes one file's contents.
+type Contents<'a> = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + 'a>;
+
 /// Writes `files` (name, contents) into `dir` as one set: all to unique
 /// temporary files first, then renamed into place. Every name in `owned`
 /// that is not in `files` is removed (a stale file of an earlier run).
@@ -144,17 +166,18 @@ pub fn write_set(
     files: &[(&str, String)],
     owned: &[&str],
 ) -> Result<Vec<PathBuf>, WriteError> {
-    write_files(
-        dir,
-        files.iter().map(|(name, text)| (*name, text.as_str())),
-        owned,
-    )
+    let files = files.iter().map(|(name, text)| {
+        let write: Contents<'_> = Box::new(move |out| out.write_all(text.as_bytes()));
+        (*name, write)
+    });
+    write_files(dir, files, owned)
 }
 
-/// [`write_set`] over files made one at a time by `files`.
-fn write_files<'a, T: AsRef<str>>(
+/// [`write_set`] over files written one at a time, each streamed into its
+/// temporary file.
+fn write_files<'a>(
     dir: &Path,
-    files: impl Iterator<Item = (&'a str, T)>,
+    files: impl Iterator<Item = (&'a str, Contents<'a>)>,
     owned: &[&str],
 ) -> Result<Vec<PathBuf>, WriteError> {
     prepare_out(dir)?;
@@ -168,7 +191,11 @@ fn write_files<'a, T: AsRef<str>>(
             .write(true)
             .create_new(true)
             .open(&tmp)
-            .and_then(|mut file| file.write_all(contents.as_ref().as_bytes()));
+            .and_then(|file| {
+                let mut out = io::BufWriter::new(file);
+                contents(&mut out)?;
+                out.flush()
+            });
         if let Err(source) = written {
             let _ = fs::remove_file(&tmp);
             for (t, _) in &temps {

@@ -14,21 +14,36 @@
 
 use super::inputs::{PlanFacts, RunInfo, RunResults};
 use super::model::*;
+use super::spill::CaseEvidence;
 use crate::suite::Suite;
 
-/// The report of a run.
+/// The report of a run, every case whole in memory (evidence spilled
+/// during the run is read back).
 pub fn assemble(
     suite: &Suite,
     facts: &PlanFacts,
     info: &RunInfo,
     results: RunResults,
 ) -> RunReport {
+    let (mut report, evidence) = assemble_spilled(suite, facts, info, results);
+    report.cases = evidence.restore(std::mem::take(&mut report.cases));
+    report
+}
+
+/// The report of a run whose cases may be briefs (see
+/// [`super::CaseResults`]), and where their evidence lies, in report order.
+pub fn assemble_spilled(
+    suite: &Suite,
+    facts: &PlanFacts,
+    info: &RunInfo,
+    results: RunResults,
+) -> (RunReport, CaseEvidence) {
     let RunResults {
-        mut cases,
+        cases,
         interrupted,
         controls,
     } = results;
-    cases.sort_by(|a, b| a.id.cmp(&b.id));
+    let (cases, evidence) = cases.sorted_by_id();
     let rules = Rules::new(info, &cases);
     let summary = summarize_with(&cases, &rules, interrupted);
     let requirements = suite
@@ -91,7 +106,7 @@ pub fn assemble(
         assessment,
     };
     report.assessment.headline = headline(&report);
-    report
+    (report, evidence)
 }
 
 /// Counts and verdict over `cases` under the default rules (advisory cases

@@ -1,13 +1,15 @@
 //! What the report is assembled from: the runner's results, the facts of the
 //! plan, and what only the report needs (the selection, the verdict rules).
 
-use super::model::{CaseResult, ControlRecord, ExpectationRecord, TlsMode};
+use super::model::{ControlRecord, ExpectationRecord, TlsMode};
+use super::spill::CaseResults;
 
 /// What a run produced: plain case results and the control requests.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct RunResults {
-    /// One result per selected case, in any order.
-    pub cases: Vec<CaseResult>,
+    /// One result per selected case, in any order (whole in memory, or
+    /// their evidence spilled: see [`CaseResults`]).
+    pub cases: CaseResults,
     /// True when the run was stopped before every case finished.
     pub interrupted: bool,
     /// The control requests, in the order sent.

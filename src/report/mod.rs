@@ -15,9 +15,11 @@ mod expectations;
 mod inputs;
 mod model;
 mod session;
+mod spill;
 
 pub use check::{CheckId, UnknownCheckId};
-pub use collect::{assemble, display_target, headline, summarize};
+pub use collect::{assemble, assemble_spilled, display_target, headline, summarize};
 pub use inputs::{PlanFacts, RunInfo, RunResults};
 pub use model::*;
 pub use session::{Attempt, SessionEntry, SessionReport};
+pub use spill::{CaseEvidence, CaseResults};

@@ -10,7 +10,7 @@ use super::http::{ClientError, Clients};
 use super::plan::RunPlan;
 use crate::checks::CheckContext;
 use crate::redact::Redactor;
-use crate::report::{CaseResult, Cause, ControlOutcome, RunResults, Status};
+use crate::report::{CaseResult, CaseResults, Cause, ControlOutcome, RunResults, Status};
 use crate::schemas::Schemas;
 use crate::suite::Case;
 use futures_util::StreamExt;
@@ -52,10 +52,12 @@ impl Reach {
     }
 }
 
-/// Runs `cases` under `plan`. Stops early when `interrupt` completes (the
-/// unfinished cases are errored, interrupted), when the target cannot be
-/// reached (the rest are not run), when the control request is refused for
-/// authentication (no case is sent) or when the session is lost.
+/// Runs `cases` under `plan`, each result added to `store` as it finishes
+/// (whole, or its evidence spilled: see [`CaseResults`]). Stops early when
+/// `interrupt` completes (the unfinished cases are errored, interrupted),
+/// when the target cannot be reached (the rest are not run), when the
+/// control request is refused for authentication (no case is sent) or when
+/// the session is lost.
 pub async fn run(
     cases: &[&Case],
     plan: &RunPlan,
@@ -63,6 +65,7 @@ pub async fn run(
     redactor: &Redactor,
     listener: &mut dyn EventListener,
     interrupt: impl Future<Output = ()>,
+    store: CaseResults,
 ) -> Result<RunResults, RunError> {
     let clients = Clients::new(&plan.target, plan.timeout, plan.connections)?;
     let expectations = &plan.expectations;
@@ -86,7 +89,10 @@ pub async fn run(
     tokio::pin!(interrupt);
 
     let control = control_case(plan);
-    let mut out = RunResults::default();
+    let mut out = RunResults {
+        cases: store,
+        ..RunResults::default()
+    };
     let reach = Reach::default();
     let mut send_later_controls = false;
     if plan.control {
@@ -113,8 +119,7 @@ pub async fn run(
                 result.cause = Some(Cause::CredentialsRefused);
                 result.reason = Some(why.clone());
                 result.expected = "not run".to_owned();
-                out.cases.push(result);
-                emit_finished(listener, &out.cases, cases.len());
+                finished(listener, &mut out, result, cases.len());
             }
             return Ok(finish(cases, out, None, 0, &[], listener));
         }
@@ -231,24 +236,26 @@ async fn run_group<F: Future<Output = ()>>(
             biased;
             () = interrupt.as_mut() => return true,
             next = stream.next() => match next {
-                Some(executed) => {
-                    out.cases.push(executed.result);
-                    emit_finished(listener, &out.cases, total);
-                }
+                Some(executed) => finished(listener, out, executed.result, total),
                 None => return false,
             }
         }
     }
 }
 
-fn emit_finished(listener: &mut dyn EventListener, done: &[CaseResult], total: usize) {
-    if let Some(last) = done.last() {
-        listener.on_event(&RunEvent::CaseFinished {
-            result: last,
-            done: done.len(),
-            total,
-        });
-    }
+/// Announces a finished case (whole, evidence and all), then keeps it.
+fn finished(
+    listener: &mut dyn EventListener,
+    out: &mut RunResults,
+    result: CaseResult,
+    total: usize,
+) {
+    listener.on_event(&RunEvent::CaseFinished {
+        result: &result,
+        done: out.cases.len() + 1,
+        total,
+    });
+    out.cases.push(result);
 }
 
 /// Gives every case a result: after a lost session, the cases since the last
@@ -277,11 +284,17 @@ fn finish(
             }
         }
     }
-    let finished: Vec<String> = out.cases.iter().map(|r| r.id.clone()).collect();
-    for case in cases {
-        if finished.contains(&case.id) {
-            continue;
-        }
+    let done = out.cases.len();
+    // By set: a search per case is quadratic in the number of cases.
+    let finished: std::collections::HashSet<&str> =
+        out.cases.iter().map(|r| r.id.as_str()).collect();
+    let unfinished: Vec<&Case> = cases
+        .iter()
+        .filter(|case| !finished.contains(case.id.as_str()))
+        .copied()
+        .collect();
+    drop(finished);
+    for case in unfinished {
         let mut result = skeleton(case);
         if let Some(why) = &lost {
             result.status = Status::Skipped;
@@ -296,7 +309,7 @@ fn finish(
         out.cases.push(result);
     }
     listener.on_event(&RunEvent::RunFinished {
-        done: finished.len(),
+        done,
         interrupted: out.interrupted,
     });
     out

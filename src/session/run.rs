@@ -4,8 +4,8 @@
 //! cases before the report is assembled, so the verdict counts them.
 
 use super::agent::Session;
-use crate::pipeline::{RunSession, report_of, run_cases};
-use crate::report::{RunReport, SessionReport};
+use crate::pipeline::{RunSession, SpilledReport, run_cases_into, spilled_report_of};
+use crate::report::{CaseResults, RunReport, SessionReport};
 use crate::runner::{EventListener, RunError};
 use std::future::Future;
 
@@ -17,9 +17,23 @@ pub async fn run_with_agent(
     listener: &mut dyn EventListener,
     interrupt: impl Future<Output = ()>,
 ) -> (Result<RunReport, RunError>, Option<SessionReport>) {
-    let results = run_cases(run, listener, interrupt).await;
+    let (report, session) =
+        run_with_agent_into(run, agent, listener, interrupt, CaseResults::in_memory()).await;
+    (report.map(|r| r.into_report(&run.redactor)), session)
+}
+
+/// [`run_with_agent`], each case result added to `store` as it finishes
+/// (its evidence spilled with [`CaseResults::spilled`]).
+pub async fn run_with_agent_into(
+    run: &RunSession<'_>,
+    agent: Option<Session>,
+    listener: &mut dyn EventListener,
+    interrupt: impl Future<Output = ()>,
+    store: CaseResults,
+) -> (Result<SpilledReport, RunError>, Option<SessionReport>) {
+    let results = run_cases_into(run, listener, interrupt, store).await;
     let Some(agent) = agent else {
-        return (results.map(|r| report_of(run, r)), None);
+        return (results.map(|r| spilled_report_of(run, r)), None);
     };
     let with_checks = results.as_ref().is_ok_and(|r| !r.interrupted);
     let (session, checks) = agent.finish(with_checks).await;
@@ -27,9 +41,9 @@ pub async fn run_with_agent(
         if with_checks {
             results.cases.extend(checks);
         }
-        let mut report = report_of(run, results);
-        report.session = Some(session.clone());
-        report
+        let mut spilled = spilled_report_of(run, results);
+        spilled.report.session = Some(session.clone());
+        spilled
     });
     (report, Some(session))
 }

@@ -24,6 +24,7 @@ mod secrets;
 mod secrets_structure;
 mod session_gateway;
 mod session_run;
+mod streaming;
 mod suite_data;
 mod suite_errors;
 mod suite_load;

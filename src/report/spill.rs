@@ -1,0 +1,343 @@
+//! Case evidence off the heap: [`CaseResults`] keeps what the verdict, the
+//! lists and a comparison need of each case in memory (a *brief*: the
+//! result without its request, its response headers and body, and its
+//! attempts) and writes the rest to a spill file as the case finishes, one
+//! JSON record per case; [`CaseEvidence`] reads a case back whole, one at a
+//! time, for the renderers.
+//!
+//! A brief keeps the case's id, title, family, severity, requirements,
+//! status, cause, reason, findings, notes and duration, and of its response
+//! the status and retcode (with [`CaseResults::for_comparison`], also the
+//! message and shape).
+//!
+//! The spill file lives in a private temporary folder (0700, the file 0600)
+//! that is removed when the last holder drops it: at the end of the run, on
+//! an error, an interrupt or a panic. It holds what the runner recorded,
+//! already redacted with the secrets known when the case finished; a case
+//! read back is redacted again with every secret of the run before it is
+//! shown (see `crate::render::ReportView`).
+
+use super::model::{CaseResult, RequestEvidence, ResponseEvidence};
+use super::session::Attempt;
+use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// Where one case's evidence lies in the spill file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Record {
+    offset: u64,
+    len: u32,
+}
+
+/// The part of a case result that only the renderers show.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Evidence {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expected: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    request: Option<RequestEvidence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    response: Option<ResponseEvidence>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    attempts: Vec<Attempt>,
+}
+
+/// The private folder and the file the evidence is spilled to; both are
+/// removed when this is dropped.
+struct SpillFile {
+    file: Mutex<File>,
+    // Dropped after the file: removes the folder and what is in it.
+    _dir: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for SpillFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpillFile").finish_non_exhaustive()
+    }
+}
+
+/// The spill file while cases are written to it.
+#[derive(Debug)]
+struct Writer {
+    out: BufWriter<File>,
+    at: u64,
+    scratch: Vec<u8>,
+    file: Arc<SpillFile>,
+}
+
+/// The case results of a run, in the order they were added: whole in
+/// memory, or as briefs with their evidence spilled to a file.
+#[derive(Debug, Default)]
+pub struct CaseResults {
+    cases: Vec<CaseResult>,
+    /// Aligned with `cases`: where each spilled case's evidence lies.
+    records: Vec<Option<Record>>,
+    writer: Option<Writer>,
+    /// Briefs keep what a comparison reads of a response (message, shape).
+    for_comparison: bool,
+}
+
+impl CaseResults {
+    /// Results kept whole in memory.
+    pub fn in_memory() -> CaseResults {
+        CaseResults::default()
+    }
+
+    /// Results whose evidence is spilled to a new private folder under
+    /// `parent` (the system's temporary folder when `None`), with room for
+    /// `expected` cases.
+    pub fn spilled(parent: Option<&Path>, expected: usize) -> io::Result<CaseResults> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("ccgw-spill-");
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+        let dir = match parent {
+            Some(parent) => builder.tempdir_in(parent)?,
+            None => builder.tempdir()?,
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(dir.path().join("cases.json"))?;
+        let out = BufWriter::new(file.try_clone()?);
+        Ok(CaseResults {
+            for_comparison: false,
+            cases: Vec::with_capacity(expected),
+            records: Vec::with_capacity(expected),
+            writer: Some(Writer {
+                out,
+                at: 0,
+                scratch: Vec::new(),
+                file: Arc::new(SpillFile {
+                    file: Mutex::new(file),
+                    _dir: dir,
+                }),
+            }),
+        })
+    }
+
+    /// Briefs that keep what a comparison with a baseline reads of each
+    /// response (its message and shape, besides status and retcode).
+    pub fn for_comparison(mut self) -> CaseResults {
+        self.for_comparison = true;
+        self
+    }
+
+    /// The folder the evidence is spilled to, while there is one.
+    pub fn spill_dir(&self) -> Option<&Path> {
+        self.writer.as_ref().map(|w| w.file._dir.path())
+    }
+
+    /// Adds a finished case. When spilling, its evidence goes to the file
+    /// and a brief stays; when the file cannot be written, the case stays
+    /// whole in memory (nothing is lost, only memory).
+    pub fn push(&mut self, mut case: CaseResult) {
+        let record = match &mut self.writer {
+            Some(writer) if has_evidence(&case) => {
+                let evidence = Evidence {
+                    expected: Some(std::mem::take(&mut case.expected)),
+                    request: case.request.take(),
+                    response: case.response.take(),
+                    attempts: std::mem::take(&mut case.attempts),
+                };
+                match writer.write(&evidence) {
+                    Ok(record) => {
+                        case.response = evidence
+                            .response
+                            .as_ref()
+                            .map(|r| brief_response(r, self.for_comparison));
+                        Some(record)
+                    }
+                    Err(_) => {
+                        case.expected = evidence.expected.unwrap_or_default();
+                        case.request = evidence.request;
+                        case.response = evidence.response;
+                        case.attempts = evidence.attempts;
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        self.cases.push(case);
+        self.records.push(record);
+    }
+
+    /// The cases (briefs where spilled), in the order added.
+    pub fn iter(&self) -> std::slice::Iter<'_, CaseResult> {
+        self.cases.iter()
+    }
+
+    /// The cases (briefs where spilled), to change what the verdict reads
+    /// (status, cause, reason, findings, notes).
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, CaseResult> {
+        self.cases.iter_mut()
+    }
+
+    /// How many cases.
+    pub fn len(&self) -> usize {
+        self.cases.len()
+    }
+
+    /// No case yet.
+    pub fn is_empty(&self) -> bool {
+        self.cases.is_empty()
+    }
+
+    /// The cases sorted by id (report order) and where their evidence lies;
+    /// the spill file is closed for writing.
+    pub fn sorted_by_id(self) -> (Vec<CaseResult>, CaseEvidence) {
+        let CaseResults {
+            cases,
+            records,
+            writer,
+            for_comparison: _,
+        } = self;
+        // Sorted in place by a permutation: a second vector of cases would
+        // double the largest thing in memory.
+        let mut cases = cases;
+        let mut order: Vec<usize> = (0..cases.len()).collect();
+        order.sort_by(|&a, &b| cases[a].id.cmp(&cases[b].id));
+        let records = order.iter().map(|&i| records[i]).collect();
+        permute(&mut cases, order);
+        let file = writer.and_then(|mut w| match w.out.flush() {
+            Ok(()) => Some(w.file),
+            // Unreadable evidence: the briefs are all there is.
+            Err(_) => None,
+        });
+        (cases, CaseEvidence { records, file })
+    }
+}
+
+/// Puts `items[order[k]]` at `k` for every `k`, in place (one cycle at a time).
+fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+    const DONE: usize = usize::MAX;
+    for start in 0..items.len() {
+        let mut at = start;
+        while order[at] != DONE {
+            let from = order[at];
+            order[at] = DONE;
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
+}
+
+impl Extend<CaseResult> for CaseResults {
+    fn extend<I: IntoIterator<Item = CaseResult>>(&mut self, cases: I) {
+        for case in cases {
+            self.push(case);
+        }
+    }
+}
+
+impl Writer {
+    fn write(&mut self, evidence: &Evidence) -> io::Result<Record> {
+        self.scratch.clear();
+        serde_json::to_writer(&mut self.scratch, evidence)?;
+        let len = u32::try_from(self.scratch.len()).map_err(io::Error::other)?;
+        self.out.write_all(&self.scratch)?;
+        let record = Record {
+            offset: self.at,
+            len,
+        };
+        self.at += u64::from(len);
+        Ok(record)
+    }
+}
+
+fn has_evidence(case: &CaseResult) -> bool {
+    case.request.is_some() || case.response.is_some() || !case.attempts.is_empty()
+}
+
+/// A response as the brief keeps it: what the verdict reads (status,
+/// retcode), and what a comparison reads (message, shape) when asked for.
+fn brief_response(response: &ResponseEvidence, for_comparison: bool) -> ResponseEvidence {
+    ResponseEvidence {
+        status: response.status,
+        headers: Vec::new(),
+        body: String::new(),
+        body_bytes: response.body_bytes,
+        truncated: response.truncated,
+        retcode: response.retcode.clone(),
+        message: response.message.clone().filter(|_| for_comparison),
+        shape: if for_comparison {
+            response.shape.clone()
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+/// Where the evidence of each case of a report lies, in report order.
+#[derive(Debug, Default)]
+pub struct CaseEvidence {
+    records: Vec<Option<Record>>,
+    file: Option<Arc<SpillFile>>,
+}
+
+impl CaseEvidence {
+    /// True when some case's evidence is in the spill file.
+    pub fn is_spilled(&self) -> bool {
+        self.file.is_some() && self.records.iter().any(Option::is_some)
+    }
+
+    /// Case `index` of the report whole: `brief` with its evidence read back.
+    pub fn whole(&self, index: usize, brief: &CaseResult) -> io::Result<CaseResult> {
+        let mut case = brief.clone();
+        let (Some(Some(record)), Some(file)) = (self.records.get(index), &self.file) else {
+            return Ok(case);
+        };
+        let mut bytes = vec![0; record.len as usize];
+        {
+            let mut file = file
+                .file
+                .lock()
+                .map_err(|_| io::Error::other("the spill file lock is poisoned"))?;
+            file.seek(SeekFrom::Start(record.offset))?;
+            file.read_exact(&mut bytes)?;
+        }
+        let evidence: Evidence = serde_json::from_slice(&bytes)?;
+        if let Some(expected) = evidence.expected {
+            case.expected = expected;
+        }
+        case.request = evidence.request;
+        case.response = evidence.response;
+        case.attempts = evidence.attempts;
+        Ok(case)
+    }
+
+    /// Every case of `briefs` whole (all of them in memory again).
+    pub fn restore(&self, briefs: Vec<CaseResult>) -> Vec<CaseResult> {
+        if !self.is_spilled() {
+            return briefs;
+        }
+        briefs
+            .into_iter()
+            .enumerate()
+            .map(|(i, brief)| self.whole(i, &brief).unwrap_or(brief))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+
+    #[test]
+    fn permute_puts_each_item_where_the_order_says() {
+        let mut items = vec!['a', 'b', 'c', 'd', 'e'];
+        permute(&mut items, vec![3, 0, 4, 1, 2]);
+        assert_eq!(items, vec!['d', 'a', 'e', 'b', 'c']);
+        let mut same = vec![1, 2, 3];
+        permute(&mut same, vec![0, 1, 2]);
+        assert_eq!(same, vec![1, 2, 3]);
+    }
+}
