@@ -332,12 +332,13 @@ pub struct CaseResult {
     /// Observations that do not fail the case (e.g. an assumption applied).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
-    /// The request sent (secrets redacted).
+    /// The request sent (secrets redacted). Boxed, like the response: a
+    /// run keeps a brief of every case, and an empty slot costs a pointer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request: Option<RequestEvidence>,
+    pub request: Option<Box<RequestEvidence>>,
     /// The response received (secrets redacted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response: Option<ResponseEvidence>,
+    pub response: Option<Box<ResponseEvidence>>,
     /// Every attempt, when the case was retried under flow control (000-007).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<super::Attempt>,

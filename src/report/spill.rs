@@ -1,12 +1,13 @@
 //! Case evidence off the heap: [`CaseResults`] keeps what the verdict, the
 //! lists and a comparison need of each case in memory (a *brief*: the
-//! result without its request, its response headers and body, and its
-//! attempts) and writes the rest to a spill file as the case finishes, one
+//! result without its request, its response headers and body, its
+//! attempts, what it expected and its notes) and writes the rest to a spill file as the case finishes, one
 //! JSON record per case; [`CaseEvidence`] reads a case back whole, one at a
 //! time, for the renderers.
 //!
 //! A brief keeps the case's id, title, family, severity, requirements,
-//! status, cause, reason, findings, notes and duration, and of its response
+//! status, cause, reason, findings, notes added after it finished (a
+//! withdrawn finding) and duration, and of its response
 //! the status and retcode (with [`CaseResults::for_comparison`], also the
 //! message and shape).
 //!
@@ -38,11 +39,15 @@ struct Evidence {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     expected: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    request: Option<RequestEvidence>,
+    request: Option<Box<RequestEvidence>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    response: Option<ResponseEvidence>,
+    response: Option<Box<ResponseEvidence>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     attempts: Vec<Attempt>,
+    /// The notes the case had when it finished (its rationale); notes added
+    /// to the brief later (a withdrawn finding) follow them on read-back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 /// The private folder and the file the evidence is spilled to; both are
@@ -143,6 +148,7 @@ impl CaseResults {
                     request: case.request.take(),
                     response: case.response.take(),
                     attempts: std::mem::take(&mut case.attempts),
+                    notes: std::mem::take(&mut case.notes),
                 };
                 match writer.write(&evidence) {
                     Ok(record) => {
@@ -157,6 +163,7 @@ impl CaseResults {
                         case.request = evidence.request;
                         case.response = evidence.response;
                         case.attempts = evidence.attempts;
+                        case.notes = evidence.notes;
                         None
                     }
                 }
@@ -173,7 +180,8 @@ impl CaseResults {
     }
 
     /// The cases (briefs where spilled), to change what the verdict reads
-    /// (status, cause, reason, findings, notes).
+    /// (status, cause, reason, findings; notes added here follow the case's
+    /// own notes when it is read back).
     pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, CaseResult> {
         self.cases.iter_mut()
     }
@@ -259,8 +267,8 @@ fn has_evidence(case: &CaseResult) -> bool {
 
 /// A response as the brief keeps it: what the verdict reads (status,
 /// retcode), and what a comparison reads (message, shape) when asked for.
-fn brief_response(response: &ResponseEvidence, for_comparison: bool) -> ResponseEvidence {
-    ResponseEvidence {
+fn brief_response(response: &ResponseEvidence, for_comparison: bool) -> Box<ResponseEvidence> {
+    Box::new(ResponseEvidence {
         status: response.status,
         headers: Vec::new(),
         body: String::new(),
@@ -273,7 +281,7 @@ fn brief_response(response: &ResponseEvidence, for_comparison: bool) -> Response
         } else {
             Vec::new()
         },
-    }
+    })
 }
 
 /// Where the evidence of each case of a report lies, in report order.
@@ -311,6 +319,11 @@ impl CaseEvidence {
         case.request = evidence.request;
         case.response = evidence.response;
         case.attempts = evidence.attempts;
+        if !evidence.notes.is_empty() {
+            let later = std::mem::take(&mut case.notes);
+            case.notes = evidence.notes;
+            case.notes.extend(later);
+        }
         Ok(case)
     }
 
@@ -329,7 +342,45 @@ impl CaseEvidence {
 
 #[cfg(test)]
 mod tests {
-    use super::permute;
+    use super::{CaseResults, permute};
+    use crate::report::{CaseResult, RequestEvidence, Severity, Status};
+
+    #[test]
+    fn notes_added_to_a_brief_follow_the_spilled_ones() {
+        let mut results = CaseResults::spilled(None, 1).expect("spill folder");
+        results.push(CaseResult {
+            id: "guid/missing".to_owned(),
+            title: "no Guid".to_owned(),
+            family: "guid".to_owned(),
+            severity: Severity::Required,
+            requirements: vec!["REQ-GUID".to_owned()],
+            status: Status::Passed,
+            reason: None,
+            expected: "refused".to_owned(),
+            findings: Vec::new(),
+            notes: vec!["the rationale".to_owned()],
+            request: Some(Box::new(RequestEvidence {
+                method: "POST".to_owned(),
+                path: "/x".to_owned(),
+                headers: Vec::new(),
+                body: None,
+                guid_generation: None,
+            })),
+            response: None,
+            attempts: Vec::new(),
+            duration_ms: 1,
+            cause: None,
+        });
+        assert!(results.iter().all(|brief| brief.notes.is_empty()));
+        for brief in results.iter_mut() {
+            brief.notes.push("withdrawn finding".to_owned());
+        }
+        let (briefs, evidence) = results.sorted_by_id();
+        let whole = evidence.whole(0, &briefs[0]).expect("read back");
+        assert_eq!(whole.notes, ["the rationale", "withdrawn finding"]);
+        assert_eq!(whole.expected, "refused");
+        assert!(whole.request.is_some());
+    }
 
     #[test]
     fn permute_puts_each_item_where_the_order_says() {

@@ -105,8 +105,8 @@ pub(super) async fn send_control(
         sent,
         observed,
         outcome,
-        request: executed.result.request.clone(),
-        response: executed.result.response.clone(),
+        request: executed.result.request.as_deref().cloned(),
+        response: executed.result.response.as_deref().cloned(),
     };
     (record, executed)
 }

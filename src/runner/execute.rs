@@ -56,7 +56,7 @@ impl CaseRunner<'_> {
         let (sent, request, generation) = self
             .send_with_retries(request, case.fresh_connection, &mut result)
             .await;
-        result.request = Some(self.request_evidence(&request, generation));
+        result.request = Some(Box::new(self.request_evidence(&request, generation)));
         result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let response = match sent {
             Ok(r) => r,
@@ -105,7 +105,7 @@ impl CaseRunner<'_> {
             )),
         };
         result.findings = findings;
-        result.response = Some(self.response_evidence(&response));
+        result.response = Some(Box::new(self.response_evidence(&response)));
         if retcode_of(&response).as_deref() == Some(super::FLOW_CONTROL_RETCODE) {
             // Refused by flow control after every retry: no verdict on the case.
             result.status = Status::Skipped;

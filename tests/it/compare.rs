@@ -48,7 +48,7 @@ fn answered(
     message: &str,
     shape: &[&str],
 ) -> CaseResult {
-    c.response = Some(ResponseEvidence {
+    c.response = Some(Box::new(ResponseEvidence {
         status: http,
         headers: Vec::new(),
         body: format!("{{\"retcode\":\"{retcode}\"}}"),
@@ -57,7 +57,7 @@ fn answered(
         retcode: Some(retcode.to_owned()),
         message: Some(message.to_owned()),
         shape: shape.iter().map(|s| (*s).to_owned()).collect(),
-    });
+    }));
     c
 }
 

@@ -178,7 +178,7 @@ fn case(id: &str, body: &str) -> CaseResult {
         findings: Vec::new(),
         notes: Vec::new(),
         request: None,
-        response: Some(ResponseEvidence {
+        response: Some(Box::new(ResponseEvidence {
             status: 200,
             headers: Vec::new(),
             body: body.to_owned(),
@@ -187,7 +187,7 @@ fn case(id: &str, body: &str) -> CaseResult {
             retcode: Some("0".to_owned()),
             message: None,
             shape: Vec::new(),
-        }),
+        })),
         attempts: Vec::new(),
         duration_ms: 1,
         cause: None,
