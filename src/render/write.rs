@@ -156,7 +156,7 @@ pub fn write_report_view(
 }
 
 /// What writes one file's contents.
-type Contents<'a> = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + 'a>;
+type Contents<'a> = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + Send + 'a>;
 
 /// Writes `files` (name, contents) into `dir` as one set: all to unique
 /// temporary files first, then renamed into place. Every name in `owned`
@@ -182,28 +182,57 @@ fn write_files<'a>(
 ) -> Result<Vec<PathBuf>, WriteError> {
     prepare_out(dir)?;
     remove_orphaned_temps(dir);
-    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let mut names: Vec<&str> = Vec::new();
-    for (name, contents) in files {
-        names.push(name);
-        let tmp = temp_path(dir, name);
-        let written = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .and_then(|file| {
-                let mut out = io::BufWriter::new(file);
-                contents(&mut out)?;
-                out.flush()
-            });
-        if let Err(source) = written {
-            let _ = fs::remove_file(&tmp);
-            for (t, _) in &temps {
-                let _ = fs::remove_file(t);
-            }
-            return Err(WriteError::Write { path: tmp, source });
+    let files: Vec<(&str, PathBuf, Contents<'a>)> = files
+        .map(|(name, contents)| (name, temp_path(dir, name), contents))
+        .collect();
+    let names: Vec<&str> = files.iter().map(|(name, _, _)| *name).collect();
+    let temps: Vec<(PathBuf, PathBuf)> = files
+        .iter()
+        .map(|(name, tmp, _)| (tmp.clone(), dir.join(name)))
+        .collect();
+    // Every file at once, each streamed by a thread of its own: the formats
+    // are independent, and rendering is most of the time a run spends
+    // after its last answer. A thread that cannot be started writes in
+    // place.
+    let written: Vec<io::Result<()>> = std::thread::scope(|scope| {
+        let running: Vec<_> = files
+            .into_iter()
+            .map(|(name, tmp, contents)| {
+                let work = move || write_temp(&tmp, contents);
+                let shared = std::sync::Arc::new(std::sync::Mutex::new(Some(work)));
+                let job = std::sync::Arc::clone(&shared);
+                let spawned = std::thread::Builder::new()
+                    .name(format!("write {name}"))
+                    .spawn_scoped(scope, move || take_and_run(&job));
+                match spawned {
+                    Ok(handle) => Err(handle),
+                    Err(_) => Ok(take_and_run(&shared)),
+                }
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|done| match done {
+                Ok(result) => result,
+                Err(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            })
+            .collect()
+    });
+    if let Some(failed) = written.iter().position(Result::is_err) {
+        for (t, _) in &temps {
+            let _ = fs::remove_file(t);
         }
-        temps.push((tmp, dir.join(name)));
+        let source = written
+            .into_iter()
+            .nth(failed)
+            .and_then(Result::err)
+            .unwrap_or_else(|| io::Error::other("write failed"));
+        return Err(WriteError::Write {
+            path: temps[failed].0.clone(),
+            source,
+        });
     }
     for (i, (tmp, path)) in temps.iter().enumerate() {
         if let Err(source) = fs::rename(tmp, path) {
@@ -223,6 +252,28 @@ fn write_files<'a>(
         }
     }
     Ok(temps.into_iter().map(|(_, path)| path).collect())
+}
+
+/// Runs the job left in `slot` (once: a thread that did start, or the
+/// caller when it could not).
+fn take_and_run<F: FnOnce() -> io::Result<()>>(
+    slot: &std::sync::Mutex<Option<F>>,
+) -> io::Result<()> {
+    let job = slot.lock().ok().and_then(|mut job| job.take());
+    job.map_or(Ok(()), |job| job())
+}
+
+/// Streams `contents` into the new temporary file `tmp`.
+fn write_temp(tmp: &Path, contents: Contents<'_>) -> io::Result<()> {
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(tmp)
+        .and_then(|file| {
+            let mut out = io::BufWriter::new(file);
+            contents(&mut out)?;
+            out.flush()
+        })
 }
 
 /// `.<name>.ccgw-<pid>-<n>.tmp` in `dir`: unique per process and call.
