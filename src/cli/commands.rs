@@ -391,6 +391,10 @@ pub fn list(args: ListArgs) -> Outcome {
     };
     // A closed pipe (`| head`) is not an error of the listing.
     let _ = written.and_then(|()| out.flush());
+    // The process ends here: freeing a large suite one allocation at a time
+    // (about a million at 50 000 cases, some 20 ms) costs more than the
+    // system taking the memory back at exit.
+    std::mem::forget(suite);
     Ok(exit::OK)
 }
 
