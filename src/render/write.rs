@@ -24,6 +24,7 @@ use crate::report::RunReport;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The files a run writes (the comparison ones only with a baseline).
@@ -182,41 +183,39 @@ fn write_files<'a>(
 ) -> Result<Vec<PathBuf>, WriteError> {
     prepare_out(dir)?;
     remove_orphaned_temps(dir);
-    let files: Vec<(&str, PathBuf, Contents<'a>)> = files
-        .map(|(name, contents)| (name, temp_path(dir, name), contents))
-        .collect();
-    let names: Vec<&str> = files.iter().map(|(name, _, _)| *name).collect();
-    let temps: Vec<(PathBuf, PathBuf)> = files
-        .iter()
-        .map(|(name, tmp, _)| (tmp.clone(), dir.join(name)))
-        .collect();
+    let mut names: Vec<&str> = Vec::new();
+    let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut jobs: Vec<Mutex<Option<Contents<'a>>>> = Vec::new();
+    for (name, contents) in files {
+        names.push(name);
+        temps.push((temp_path(dir, name), dir.join(name)));
+        jobs.push(Mutex::new(Some(contents)));
+    }
     // Every file at once, each streamed by a thread of its own: the formats
     // are independent, and rendering is most of the time a run spends
-    // after its last answer. A thread that cannot be started writes in
-    // place.
+    // after its last answer. A file whose thread cannot be started is
+    // written here.
+    let write = |i: usize| {
+        let contents = jobs[i].lock().ok().and_then(|mut job| job.take());
+        contents.map_or(Ok(()), |contents| write_temp(&temps[i].0, contents))
+    };
     let written: Vec<io::Result<()>> = std::thread::scope(|scope| {
-        let running: Vec<_> = files
-            .into_iter()
-            .map(|(name, tmp, contents)| {
-                let work = move || write_temp(&tmp, contents);
-                let shared = std::sync::Arc::new(std::sync::Mutex::new(Some(work)));
-                let job = std::sync::Arc::clone(&shared);
-                let spawned = std::thread::Builder::new()
-                    .name(format!("write {name}"))
-                    .spawn_scoped(scope, move || take_and_run(&job));
-                match spawned {
-                    Ok(handle) => Err(handle),
-                    Err(_) => Ok(take_and_run(&shared)),
-                }
+        let threads: Vec<_> = (0..jobs.len())
+            .map(|i| {
+                std::thread::Builder::new()
+                    .name(format!("write {}", names[i]))
+                    .spawn_scoped(scope, move || write(i))
+                    .ok()
             })
             .collect();
-        running
+        threads
             .into_iter()
-            .map(|done| match done {
-                Ok(result) => result,
-                Err(handle) => handle
+            .enumerate()
+            .map(|(i, thread)| match thread {
+                Some(thread) => thread
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => write(i),
             })
             .collect()
     });
@@ -252,15 +251,6 @@ fn write_files<'a>(
         }
     }
     Ok(temps.into_iter().map(|(_, path)| path).collect())
-}
-
-/// Runs the job left in `slot` (once: a thread that did start, or the
-/// caller when it could not).
-fn take_and_run<F: FnOnce() -> io::Result<()>>(
-    slot: &std::sync::Mutex<Option<F>>,
-) -> io::Result<()> {
-    let job = slot.lock().ok().and_then(|mut job| job.take());
-    job.map_or(Ok(()), |job| job())
 }
 
 /// Streams `contents` into the new temporary file `tmp`.
