@@ -32,6 +32,11 @@ type Outcome = Result<u8, CliError>;
 const ANSWER_SCHEMAS: [SchemaName; 3] =
     [SchemaName::Envelope, SchemaName::Result, SchemaName::Error];
 
+/// Evidence bytes a run keeps in memory before it spills them to disk
+/// (see `CaseResults::spilled_past`): the default suite holds about a tenth
+/// of this; at 50 000 cases it bounds what is held before spilling starts.
+const SPILL_PAST: usize = 1 << 20;
+
 /// Loads the schemas and the suite; `warm` are compiled meanwhile on a
 /// thread of their own.
 fn load(args: &SuiteArgs, warm: &[SchemaName]) -> Result<(Schemas, Suite), Failure> {
@@ -187,13 +192,15 @@ pub async fn run(mut args: RunArgs) -> Outcome {
         baseline,
     };
     let mut progress = Progress::new(args.quiet);
-    // Each case's evidence goes to a private spill file as it finishes (the
-    // file is removed when `spilled` drops: at the end, on an error, an
-    // interrupt or a panic); the reports are streamed from it.
-    let store = CaseResults::spilled(None, session.cases.len()).unwrap_or_else(|e| {
-        eprintln!("note: no temporary file for the case evidence ({e}); it is kept in memory");
-        CaseResults::in_memory()
-    });
+    // Once the cases' evidence passes SPILL_PAST, each case's goes to a
+    // private spill file as it finishes (the file is removed when `spilled`
+    // drops: at the end, on an error, an interrupt or a panic) and the
+    // reports are streamed from it; a smaller run stays in memory.
+    let store =
+        CaseResults::spilled_past(SPILL_PAST, None, session.cases.len()).unwrap_or_else(|e| {
+            eprintln!("note: no temporary file for the case evidence ({e}); it is kept in memory");
+            CaseResults::in_memory()
+        });
     // Signed out after a failure or an interrupt too, before the gateway stops.
     let (result, signed_out) = ccgw_conformance::session::run_with_agent_into(
         &session,
