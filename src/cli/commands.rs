@@ -82,8 +82,7 @@ fn now_rfc3339() -> String {
 }
 
 /// `run`: the suite against a target, reports written.
-pub async fn run(mut args: RunArgs) -> Outcome {
-    let origins = Origins::of_process();
+pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     inputs::settle_conflicts(&mut args, &origins)?;
     let (schemas, suite) = load(&args.suite, &ANSWER_SCHEMAS)?;
     let profile = profile(&suite, &args.profile)?.clone();
