@@ -68,8 +68,8 @@ pub enum SuiteError {
 /// One text file of the suite: its path relative to the suite folder, and
 /// where its text is. A file on disk is read when it is parsed, on the
 /// worker that parses it, and its text dropped once it is parsed.
-struct SourceFile {
-    path: String,
+pub(super) struct SourceFile {
+    pub(super) path: String,
     /// Its place in the walk (each folder's entries in name order, depth
     /// first): a file that cannot be read is reported in this order, the
     /// order in which a one-by-one walk would have met it.
@@ -78,11 +78,20 @@ struct SourceFile {
 }
 
 /// Where the text of a [`SourceFile`] is.
-enum Text {
+pub(super) enum Text {
     /// Compiled into the binary.
     Embedded(&'static str),
     /// A file on disk, known from its folder entry not to be a folder.
     Disk(PathBuf),
+}
+
+/// A file of the suite outside any walk (its place in a walk unknown).
+pub(super) fn source_file(path: &str, text: Text) -> SourceFile {
+    SourceFile {
+        path: path.to_owned(),
+        walked: 0,
+        text,
+    }
 }
 
 impl SourceFile {
@@ -122,6 +131,14 @@ pub fn load_suite(
     schemas: &Schemas,
     known_faults: &[&str],
 ) -> Result<Suite, SuiteError> {
+    // A suite folder that loads, loads on every core; any error is found
+    // again, and reported, by the one-by-one load below.
+    #[cfg(unix)]
+    if let SuiteSource::Dir(dir) = source {
+        if let Some(suite) = super::walk::load_dir(dir, schemas, known_faults) {
+            return Ok(suite);
+        }
+    }
     let (mut listing, origin) = match source {
         SuiteSource::Embedded => (embedded_files(), "embedded".to_owned()),
         SuiteSource::Dir(dir) => (dir_files(dir), dir.display().to_string()),
@@ -159,16 +176,16 @@ pub fn load_suite(
 }
 
 /// What a suite holds besides its cases.
-struct Head {
-    name: String,
-    requirements: Vec<Requirement>,
-    requirement_ids: BTreeSet<String>,
-    expectations: Expectations,
-    profiles: Vec<Profile>,
+pub(super) struct Head {
+    pub(super) name: String,
+    pub(super) requirements: Vec<Requirement>,
+    pub(super) requirement_ids: BTreeSet<String>,
+    pub(super) expectations: Expectations,
+    pub(super) profiles: Vec<Profile>,
 }
 
 /// Reads and checks `requirements.toml`, `expectations.toml` and the profiles.
-fn load_head(
+pub(super) fn load_head(
     files: &[SourceFile],
     display: &dyn Fn(&str) -> String,
     schemas: Option<&Schemas>,
@@ -353,15 +370,15 @@ fn is_case_file(path: &str) -> bool {
     path.ends_with(".toml") && path.contains('/') && !path.starts_with("profiles/")
 }
 
-struct CaseContext<'a> {
-    requirement_ids: &'a BTreeSet<String>,
-    expectations: &'a Expectations,
-    known_faults: &'a [&'a str],
+pub(super) struct CaseContext<'a> {
+    pub(super) requirement_ids: &'a BTreeSet<String>,
+    pub(super) expectations: &'a Expectations,
+    pub(super) known_faults: &'a [&'a str],
 }
 
 /// Checks one case file, parsed once: the typed form is what the schema
 /// checks, as JSON. Errors name the file by `path`, its path in the suite.
-fn load_case(
+pub(super) fn load_case(
     path: &str,
     text: &str,
     schemas: Option<&Schemas>,
