@@ -139,6 +139,16 @@ pub fn load_suite(
             return Ok(suite);
         }
     }
+    load_one_by_one(source, schemas, known_faults)
+}
+
+/// Loads a suite as a one-by-one walk meets its files: the error it
+/// reports is the one every load reports.
+pub(super) fn load_one_by_one(
+    source: &SuiteSource,
+    schemas: &Schemas,
+    known_faults: &[&str],
+) -> Result<Suite, SuiteError> {
     let (mut listing, origin) = match source {
         SuiteSource::Embedded => (embedded_files(), "embedded".to_owned()),
         SuiteSource::Dir(dir) => (dir_files(dir), dir.display().to_string()),

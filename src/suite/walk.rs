@@ -359,3 +359,118 @@ fn open(
     }
     Ok((dir, listed))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::load::load_one_by_one;
+    use super::*;
+    use crate::suite::SuiteSource;
+    use std::fs;
+
+    fn copy_dir(from: &Path, to: &Path) {
+        fs::create_dir_all(to).unwrap();
+        for entry in fs::read_dir(from).unwrap() {
+            let path = entry.unwrap().path();
+            let target = to.join(path.file_name().unwrap());
+            if path.is_dir() {
+                copy_dir(&path, &target);
+            } else {
+                fs::copy(&path, &target).unwrap();
+            }
+        }
+    }
+
+    /// Every fault a case file below `dir` names under `catches`.
+    fn faults_named(dir: &Path, out: &mut Vec<String>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                faults_named(&path, out);
+            } else if let Some(value) = fs::read_to_string(&path)
+                .ok()
+                .and_then(|text| text.parse::<toml::Table>().ok())
+            {
+                if let Some(toml::Value::Array(catches)) = value.get("catches") {
+                    out.extend(catches.iter().filter_map(|c| c.as_str().map(str::to_owned)));
+                }
+            }
+        }
+    }
+
+    /// The default suite with every shape a walk meets that loads: a folder
+    /// two deep (a case there is refused by its id), a family of more files
+    /// than one share, a linked folder and a linked file, files that are
+    /// not cases (not `.toml`, a dot file, a broken file at the top), a
+    /// profile in a subfolder, and two files of one id (`get.toml` and
+    /// `get.toml.toml`).
+    fn every_shape() -> (tempfile::TempDir, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/getconnectinfo"),
+            root,
+        );
+        let get = fs::read_to_string(root.join("method/get.toml")).unwrap();
+        let with_id = |id: &str| get.replacen("id = \"method/get\"", &format!("id = \"{id}\""), 1);
+        fs::create_dir(root.join("method/deeper")).unwrap();
+        fs::write(root.join("method/deeper/notes.txt"), "not a case").unwrap();
+        fs::create_dir(root.join("many")).unwrap();
+        for i in 0..3 * SHARE + 5 {
+            let id = format!("many/case-{i:03}");
+            fs::write(root.join(format!("{id}.toml")), with_id(&id)).unwrap();
+        }
+        fs::write(root.join("method/get.toml.toml"), &get).unwrap();
+        fs::write(root.join("method/notes.txt"), b"\xff not a case").unwrap();
+        fs::write(root.join("method/.toml"), b"\xff a dot file").unwrap();
+        fs::write(root.join("loose.toml"), "[").unwrap();
+        fs::create_dir(root.join("profiles/more")).unwrap();
+        fs::copy(
+            root.join("profiles/cec-23.toml"),
+            root.join("profiles/more/cec-23.toml"),
+        )
+        .unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        fs::create_dir(elsewhere.path().join("family")).unwrap();
+        fs::write(
+            elsewhere.path().join("family/get.toml"),
+            with_id("linked/get"),
+        )
+        .unwrap();
+        fs::write(elsewhere.path().join("file.toml"), with_id("method/linked")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path().join("family"), root.join("linked")).unwrap();
+        std::os::unix::fs::symlink(
+            elsewhere.path().join("file.toml"),
+            root.join("method/linked.toml"),
+        )
+        .unwrap();
+        (dir, elsewhere)
+    }
+
+    #[test]
+    fn a_suite_folder_loads_as_the_one_by_one_load_loads_it() {
+        let (dir, _elsewhere) = every_shape();
+        let schemas = Schemas::embedded().unwrap();
+        let mut faults = Vec::new();
+        faults_named(dir.path(), &mut faults);
+        let faults: Vec<&str> = faults.iter().map(String::as_str).collect();
+        let fast = load_dir(dir.path(), &schemas, &faults).expect("the fast load finishes");
+        let source = SuiteSource::Dir(dir.path().to_owned());
+        let one_by_one = load_one_by_one(&source, &schemas, &faults).unwrap();
+        assert_eq!(format!("{fast:?}"), format!("{one_by_one:?}"));
+        assert!(fast.cases.len() > 3 * SHARE + 50, "{}", fast.cases.len());
+        assert_eq!(fast.profiles.len(), 3);
+        let ids: Vec<(&str, &str)> = fast
+            .cases
+            .iter()
+            .filter(|c| c.id == "method/get")
+            .map(|c| (c.id.as_str(), c.file.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("method/get", "method/get.toml"),
+                ("method/get", "method/get.toml.toml")
+            ]
+        );
+    }
+}
