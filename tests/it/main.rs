@@ -28,6 +28,7 @@ mod streaming;
 mod suite_data;
 mod suite_errors;
 mod suite_load;
+mod suite_walk;
 mod support;
 mod tls_trust;
 mod ux;
