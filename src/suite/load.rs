@@ -623,9 +623,13 @@ fn parse<T: DeserializeOwned>(
 
 /// Parses a TOML file into `T`; errors name the key path.
 fn deserialize<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, SuiteError> {
-    let deserializer =
-        toml::Deserializer::parse(text).map_err(|e| toml_error(name, text, None, &e))?;
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+    let parse = || toml::Deserializer::parse(text).map_err(|e| toml_error(name, text, None, &e));
+    // Most files hold no mistake: the key path is tracked only when a file
+    // is read a second time to name the key of its mistake.
+    if let Ok(value) = T::deserialize(parse()?) {
+        return Ok(value);
+    }
+    serde_path_to_error::deserialize(parse()?).map_err(|e| {
         let key = e.path().to_string();
         let key = (key != ".").then_some(key);
         toml_error(name, text, key.as_deref(), e.inner())
