@@ -94,7 +94,8 @@ pub(super) fn load_dir(root: &Path, schemas: &Schemas, known_faults: &[&str]) ->
     if shared.queue.lock().ok()?.gave_up {
         return None;
     }
-    cases.sort_unstable_by(|a, b| (&a.id, &a.file).cmp(&(&b.id, &b.file)));
+    // Each worker sorted its own cases: a stable sort merges those runs.
+    cases.sort_by(by_id_and_file);
     Some(Suite {
         name: head.name,
         source: root.display().to_string(),
@@ -103,6 +104,12 @@ pub(super) fn load_dir(root: &Path, schemas: &Schemas, known_faults: &[&str]) ->
         expectations: head.expectations,
         profiles: head.profiles,
     })
+}
+
+/// The order of a suite's cases (ids are unique but for a file
+/// `x.toml.toml` next to `x.toml`).
+fn by_id_and_file(a: &Case, b: &Case) -> std::cmp::Ordering {
+    (&a.id, &a.file).cmp(&(&b.id, &b.file))
 }
 
 /// The profile files below `profiles/`, walked on this thread (a handful).
@@ -161,7 +168,8 @@ struct Shared<'a> {
 }
 
 impl Shared<'_> {
-    /// Runs jobs until none is left (or the load gave up); the cases loaded.
+    /// Runs jobs until none is left (or the load gave up); the cases
+    /// loaded, sorted.
     fn work(&self) -> Vec<Case> {
         let mut cases = Vec::new();
         let mut scratch = Scratch::default();
@@ -169,6 +177,7 @@ impl Shared<'_> {
         while let Some(job) = self.next(found) {
             found = Some(self.run(job, &mut cases, &mut scratch));
         }
+        cases.sort_unstable_by(by_id_and_file);
         cases
     }
 
