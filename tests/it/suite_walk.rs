@@ -105,23 +105,18 @@ fn an_unreadable_file_among_many_is_named_before_any_mistake() {
 fn the_first_mistake_in_path_order_is_named_whichever_worker_met_it() {
     let dir = suite_with_many(200);
     let path = |p: &str| dir.path().join(p);
+    let first_is = |file: &str| {
+        let outcome = outcome(dir.path(), dir.path());
+        assert!(
+            outcome.starts_with(&format!("<suite>/{file}: ")),
+            "{outcome}"
+        );
+    };
     std::fs::write(path("many/case-190.toml"), "[").unwrap();
     std::fs::write(path("many/case-070.toml"), "x = ").unwrap();
-    assert!(
-        outcome(dir.path(), dir.path()).starts_with("<suite>/many/case-070.toml:1:5: "),
-        "{}",
-        outcome(dir.path(), dir.path())
-    );
+    first_is("many/case-070.toml:1:5");
     std::fs::write(path("success/valid.toml"), "]").unwrap();
-    assert!(
-        outcome(dir.path(), dir.path()).starts_with("<suite>/many/case-070.toml:1:5: "),
-        "{}",
-        outcome(dir.path(), dir.path())
-    );
+    first_is("many/case-070.toml:1:5");
     std::fs::write(path("body/zz.toml"), "]").unwrap();
-    assert!(
-        outcome(dir.path(), dir.path()).starts_with("<suite>/body/zz.toml:1:1: "),
-        "{}",
-        outcome(dir.path(), dir.path())
-    );
+    first_is("body/zz.toml:1:1");
 }
