@@ -35,7 +35,7 @@ fn runtime_for(command: &Command) -> tokio::runtime::Builder {
 }
 
 fn main() -> ExitCode {
-    let cli = cli::args::parse();
+    let (cli, matches, command) = cli::args::parse();
     cli::style::init(cli.color);
     match &cli.command {
         Command::Completions(args) => return cli::generate::completions(args.shell),
@@ -51,7 +51,10 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Run(args) => cli::commands::run(*args).await,
+            Command::Run(args) => {
+                let origins = cli::inputs::Origins::new(&matches, command);
+                cli::commands::run(*args, origins).await
+            }
             Command::List(args) => cli::commands::list(args),
             Command::Serve(args) => cli::commands::serve(args).await,
             Command::Faults(args) => cli::commands::faults(args).await,

@@ -1,7 +1,7 @@
 //! Arguments (clap). Every option can also come from a `CCGW_*` variable.
 
 use clap::builder::BoolishValueParser;
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// The package version, and the git commit when built from a checkout (build.rs).
@@ -26,9 +26,20 @@ pub struct Cli {
 
 /// Parses the command line like `Cli::parse`; when clap refuses a value that
 /// came from a `CCGW_*` variable (not typed), the message names the variable.
-pub fn parse() -> Cli {
-    match Cli::try_parse() {
-        Ok(cli) => cli,
+/// Also returns the matches and the command that parsed them, from which
+/// `run` tells where each value came from (built once: each costs about as
+/// much as a tenth of a default run's requests).
+pub fn parse() -> (Cli, clap::ArgMatches, clap::Command) {
+    let mut command = Cli::command();
+    let parsed = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|matches| {
+            Cli::from_arg_matches(&matches)
+                .map(|cli| (cli, matches))
+                .map_err(|e| e.format(&mut command))
+        });
+    match parsed {
+        Ok((cli, matches)) => (cli, matches, command),
         Err(e) => {
             if let Some(var) = env_source(&e) {
                 let _ = e.print();

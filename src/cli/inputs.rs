@@ -5,11 +5,10 @@
 //! the target's length, and files read through the bounded reader. Every
 //! mistake is a usage error (exit 2) naming the flag, the variable or the file.
 
-use super::args::{Cli, RunArgs};
+use super::args::RunArgs;
 use super::commands::Failure;
 use ccgw_conformance::input::{self, ReadError};
 use ccgw_conformance::redact::normalize_secret;
-use clap::CommandFactory;
 use clap::parser::ValueSource;
 use std::path::Path;
 
@@ -34,20 +33,21 @@ impl Origin {
     }
 }
 
-/// Where each argument of `run` came from, read from the process's own
-/// arguments (parsed a second time: the derive API drops the sources).
+/// Where each argument of `run` came from: the matches of the command
+/// line (the derive API drops the sources) and the `run` command.
 pub struct Origins {
     matches: Option<clap::ArgMatches>,
+    run: Option<clap::Command>,
 }
 
 impl Origins {
-    /// The origins of this process's `run` arguments.
-    pub fn of_process() -> Origins {
-        let matches = Cli::command()
-            .try_get_matches_from(std::env::args_os())
-            .ok()
-            .and_then(|m| m.subcommand_matches("run").cloned());
-        Origins { matches }
+    /// The origins of `run`'s arguments in `matches`, the command line
+    /// parsed by `command`.
+    pub fn new(matches: &clap::ArgMatches, command: clap::Command) -> Origins {
+        Origins {
+            matches: matches.subcommand_matches("run").cloned(),
+            run: command.find_subcommand("run").cloned(),
+        }
     }
 
     /// Where the argument with id `id` (the field name) came from.
@@ -55,9 +55,10 @@ impl Origins {
         let Some(m) = &self.matches else {
             return Origin::Absent;
         };
-        let arg = Cli::command()
-            .find_subcommand("run")
-            .and_then(|run| run.get_arguments().find(|a| a.get_id() == id).cloned());
+        let arg = self
+            .run
+            .as_ref()
+            .and_then(|run| run.get_arguments().find(|a| a.get_id() == id));
         let long = arg.as_ref().and_then(|a| a.get_long()).map_or_else(
             || format!("--{}", id.replace('_', "-")),
             |l| format!("--{l}"),

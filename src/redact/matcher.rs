@@ -10,42 +10,64 @@
 
 use super::{FRAGMENT_CHARS, Registry, html_escape, is_rendered_secret};
 use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
+use std::sync::OnceLock;
 
-/// The registry as the passes use it; rebuilt when a secret is added.
+/// The registry as the passes use it; rebuilt when a secret is added. The
+/// final pass's matchers are built when a final pass first asks for them:
+/// a secret learned in the middle of a run rebuilds only the model's.
 pub(super) struct Compiled {
     /// The generation of the registry it was built from.
     pub(super) generation: u64,
     /// Every secret: the passes over the report model.
     pub(super) model: Matcher,
+    /// The registry it was built from, for the final pass's matchers.
+    registry: Registry,
     /// The final pass over rendered text: long token-like secrets only.
-    pub(super) text: Matcher,
+    text: OnceLock<Matcher>,
     /// [`Compiled::text`] with the placeholders HTML-escaped (HTML, XML).
-    pub(super) markup: Matcher,
+    markup: OnceLock<Matcher>,
 }
 
 impl Compiled {
     pub(super) fn new(registry: &Registry, generation: u64) -> Compiled {
-        let rendered: Vec<(String, String)> = registry
-            .secrets
-            .iter()
-            .filter(|(secret, _)| is_rendered_secret(secret))
-            .cloned()
-            .collect();
-        let escaped: Vec<(String, String)> = rendered
-            .iter()
-            .map(|(secret, placeholder)| (secret.clone(), html_escape(placeholder)))
-            .collect();
-        let escaped_placeholders: Vec<String> = registry
-            .placeholders
-            .iter()
-            .map(|p| html_escape(p))
-            .collect();
         Compiled {
             generation,
             model: Matcher::new(&registry.secrets, &registry.placeholders),
-            text: Matcher::new(&rendered, &registry.placeholders),
-            markup: Matcher::new(&escaped, &escaped_placeholders),
+            registry: registry.clone(),
+            text: OnceLock::new(),
+            markup: OnceLock::new(),
         }
+    }
+
+    /// The final pass over rendered text: long token-like secrets only.
+    pub(super) fn text(&self) -> &Matcher {
+        self.text.get_or_init(|| {
+            Matcher::new(&self.rendered(|p| p.clone()), &self.registry.placeholders)
+        })
+    }
+
+    /// [`Compiled::text`] with the placeholders HTML-escaped (HTML, XML).
+    pub(super) fn markup(&self) -> &Matcher {
+        self.markup.get_or_init(|| {
+            let placeholders: Vec<String> = self
+                .registry
+                .placeholders
+                .iter()
+                .map(|p| html_escape(p))
+                .collect();
+            Matcher::new(&self.rendered(|p| html_escape(p)), &placeholders)
+        })
+    }
+
+    /// The secrets the final pass looks for, each with its placeholder as
+    /// `placeholder` writes it.
+    fn rendered(&self, placeholder: impl Fn(&String) -> String) -> Vec<(String, String)> {
+        self.registry
+            .secrets
+            .iter()
+            .filter(|(secret, _)| is_rendered_secret(secret))
+            .map(|(secret, p)| (secret.clone(), placeholder(p)))
+            .collect()
     }
 }
 

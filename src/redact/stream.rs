@@ -30,8 +30,8 @@ pub enum RenderedKind {
 /// The secrets of a final pass over a file of `kind`.
 fn matcher_for(compiled: &Compiled, kind: RenderedKind) -> &Matcher {
     match kind {
-        RenderedKind::Markup => &compiled.markup,
-        RenderedKind::Text | RenderedKind::Json => &compiled.text,
+        RenderedKind::Markup => compiled.markup(),
+        RenderedKind::Text | RenderedKind::Json => compiled.text(),
     }
 }
 

@@ -100,7 +100,9 @@ pub fn write(view: &ReportView<'_>, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(&xml.as_bytes()[properties_end..end])?;
     for index in 0..report.cases.len() {
         let case = view.case(index)?;
-        out.write_all(test_case_xml(test_case(&case, strict, report)).as_bytes())?;
+        let advisory_only = is_advisory_only(&case, strict);
+        let system_out = text::visible(&system_out(&case, advisory_only, report));
+        out.write_all(case_xml(&case, strict, system_out).as_bytes())?;
     }
     out.write_all(&xml.as_bytes()[end..])
 }
@@ -110,7 +112,46 @@ fn serialized(junit: &Report) -> String {
     junit.to_string().expect("JUnit XML serializes into memory")
 }
 
+/// Stands for a case's `<system-out>` text while quick-junit serializes the
+/// case (see [`case_xml`]).
+const SYSTEM_OUT_SLOT: &str = "ccgw-system-out-slot";
+
 /// One `<testcase>` as it reads inside the suite, indentation and all.
+///
+/// quick-junit runs every string through an ANSI-escape parser, byte by
+/// byte; for the system-out, the largest text of a case, that was most of
+/// the time the JUnit report took. A text that parser returns unchanged
+/// (see [`is_plain`]: every text once it is made visible) is serialized as
+/// a slot, and put in its place escaped as quick-junit escapes it; the
+/// bytes are the same (a test compares the two).
+fn case_xml(case: &CaseResult, strict: bool, system_out: String) -> String {
+    if !is_plain(&system_out) {
+        return test_case_xml(test_case(case, strict, system_out));
+    }
+    let xml = test_case_xml(test_case(case, strict, SYSTEM_OUT_SLOT.to_owned()));
+    let slot = format!("<system-out>{SYSTEM_OUT_SLOT}</system-out>");
+    match xml.find(&slot) {
+        Some(at) => {
+            let escaped = quick_xml::escape::escape(system_out.as_str());
+            let mut out = String::with_capacity(xml.len() + escaped.len());
+            out.push_str(&xml[..at + "<system-out>".len()]);
+            out.push_str(&escaped);
+            out.push_str(&xml[at + slot.len() - "</system-out>".len()..]);
+            out
+        }
+        None => test_case_xml(test_case(case, strict, system_out)),
+    }
+}
+
+/// Whether quick-junit keeps `text` as it is (before escaping it for XML):
+/// no terminal escape, no control character but the newline, nothing its
+/// ANSI parser treats as a control.
+fn is_plain(text: &str) -> bool {
+    text.chars()
+        .all(|c| c == '\n' || !(c < ' ' || c == '\x7f' || ('\u{80}'..='\u{9f}').contains(&c)))
+}
+
+/// [`case_xml`] by quick-junit alone: `case` serialized on its own.
 fn test_case_xml(case: TestCase) -> String {
     let mut suite = TestSuite::new(SUITE_NAME);
     suite.add_test_case(case);
@@ -223,14 +264,13 @@ fn status(case: &CaseResult, strict: bool) -> TestCaseStatus {
     }
 }
 
-/// One `<testcase>`.
-fn test_case(case: &CaseResult, strict: bool, report: &RunReport) -> TestCase {
-    let advisory_only = is_advisory_only(case, strict);
+/// One `<testcase>`, with `system_out` (made visible) as its system-out.
+fn test_case(case: &CaseResult, strict: bool, system_out: String) -> TestCase {
     let mut test_case = TestCase::new(case.id.as_str(), status(case, strict));
     test_case
         .set_classname(format!("{SUITE_NAME}.{}", case.family))
         .set_time(Duration::from_millis(case.duration_ms))
-        .set_system_out(text::visible(&system_out(case, advisory_only, report)));
+        .set_system_out(system_out);
     test_case
 }
 
@@ -345,6 +385,69 @@ mod tests {
             out.contains(r#"<testsuite name="s" tests="1" skipped="1"/>"#),
             "{out}"
         );
+    }
+
+    /// A failed case named by `text`.
+    fn case_named(text: &str) -> CaseResult {
+        CaseResult {
+            id: format!("guid/{text}"),
+            title: text.to_owned(),
+            family: "guid".to_owned(),
+            severity: Severity::Required,
+            requirements: vec!["REQ-GUID".to_owned()],
+            status: Status::Failed,
+            reason: Some(text.to_owned()),
+            expected: "refused".to_owned(),
+            findings: Vec::new(),
+            notes: Vec::new(),
+            request: None,
+            response: None,
+            attempts: Vec::new(),
+            duration_ms: 1,
+            cause: None,
+        }
+    }
+
+    /// `case_xml` and quick-junit alone, for a system-out of `text`.
+    fn both(text: &str) -> (String, String) {
+        let case = case_named(text);
+        let alone = test_case_xml(test_case(&case, false, text.to_owned()));
+        (case_xml(&case, false, text.to_owned()), alone)
+    }
+
+    #[test]
+    fn the_system_out_slot_writes_what_quick_junit_writes() {
+        for text in [
+            "plain",
+            "<tag attr='x' other=\"y\"> & &amp; ]]> -->",
+            "üñíçødé ✓ 🎉 \u{a0}\u{2028} end",
+            "line\nbreak",
+            "tab\there, cr\rhere, esc\x1b[31mred\x1b[0m, del\x7f, c1\u{85}\u{9b}",
+            "ccgw-system-out-slot <system-out>ccgw-system-out-slot</system-out>",
+        ] {
+            let (ours, alone) = both(text);
+            assert_eq!(ours, alone, "{text:?}");
+            let (ours, alone) = both(&text::visible(text));
+            assert_eq!(ours, alone, "{text:?} made visible");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_written_as_quick_junit_writes_it(text in "\\PC*|[\\x00-\\x{a0}<>&'\"]*") {
+            let (ours, alone) = both(&text);
+            proptest::prop_assert_eq!(ours, alone);
+            let (ours, alone) = both(&text::visible(&text));
+            proptest::prop_assert_eq!(ours, alone);
+        }
+    }
+
+    #[test]
+    fn only_text_the_ansi_parser_keeps_is_plain() {
+        assert!(is_plain("a\nb <&> ü 🎉 \u{a0}"));
+        for text in ["\t", "\r", "\x1b[0m", "\x7f", "\u{85}", "\u{9f}", "\x00"] {
+            assert!(!is_plain(text), "{text:?}");
+        }
     }
 
     #[test]

@@ -5,6 +5,12 @@
 //! JSON record per case; [`CaseEvidence`] reads a case back whole, one at a
 //! time, for the renderers.
 //!
+//! With a budget ([`CaseResults::spilled_past`]) the cases stay whole in
+//! memory until their evidence passes the budget; then the evidence held so
+//! far goes to the file, and every later case's as it finishes. A run that
+//! stays under the budget (the default suite) writes and reads nothing back:
+//! its reports are rendered from memory, like [`CaseResults::in_memory`].
+//!
 //! A brief keeps the case's id, title, family, severity, requirements,
 //! status, cause, reason, findings, notes added after it finished (a
 //! withdrawn finding) and duration, and of its response
@@ -83,6 +89,17 @@ pub struct CaseResults {
     writer: Option<Writer>,
     /// Briefs keep what a comparison reads of a response (message, shape).
     for_comparison: bool,
+    /// Evidence bytes (about) held whole in memory while they stay at or
+    /// under the budget; `None` once the budget is passed (or without one):
+    /// every case with a writer is spilled as it finishes.
+    held: Option<Held>,
+}
+
+/// Cases kept whole while their evidence stays under a budget.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    bytes: usize,
+    budget: usize,
 }
 
 impl CaseResults {
@@ -95,6 +112,19 @@ impl CaseResults {
     /// `parent` (the system's temporary folder when `None`), with room for
     /// `expected` cases.
     pub fn spilled(parent: Option<&Path>, expected: usize) -> io::Result<CaseResults> {
+        CaseResults::spilled_past(0, parent, expected)
+    }
+
+    /// [`CaseResults::spilled`] once the cases' evidence passes `budget`
+    /// bytes (about): until then the cases stay whole in memory, and a run
+    /// that never passes it reads nothing back. The folder and the file are
+    /// created now, so a folder that cannot take them is known before the
+    /// first case.
+    pub fn spilled_past(
+        budget: usize,
+        parent: Option<&Path>,
+        expected: usize,
+    ) -> io::Result<CaseResults> {
         let mut builder = tempfile::Builder::new();
         builder.prefix("ccgw-spill-");
         #[cfg(unix)]
@@ -111,6 +141,7 @@ impl CaseResults {
         let out = BufWriter::new(file.try_clone()?);
         Ok(CaseResults {
             for_comparison: false,
+            held: (budget > 0).then_some(Held { bytes: 0, budget }),
             cases: Vec::with_capacity(expected),
             records: Vec::with_capacity(expected),
             writer: Some(Writer {
@@ -140,38 +171,37 @@ impl CaseResults {
     /// Adds a finished case. When spilling, its evidence goes to the file
     /// and a brief stays; when the file cannot be written, the case stays
     /// whole in memory (nothing is lost, only memory).
-    pub fn push(&mut self, mut case: CaseResult) {
-        let record = match &mut self.writer {
-            Some(writer) if has_evidence(&case) => {
-                let evidence = Evidence {
-                    expected: Some(std::mem::take(&mut case.expected)),
-                    request: case.request.take(),
-                    response: case.response.take(),
-                    attempts: std::mem::take(&mut case.attempts),
-                    notes: std::mem::take(&mut case.notes),
-                };
-                match writer.write(&evidence) {
-                    Ok(record) => {
-                        case.response = evidence
-                            .response
-                            .as_ref()
-                            .map(|r| brief_response(r, self.for_comparison));
-                        Some(record)
-                    }
-                    Err(_) => {
-                        case.expected = evidence.expected.unwrap_or_default();
-                        case.request = evidence.request;
-                        case.response = evidence.response;
-                        case.attempts = evidence.attempts;
-                        case.notes = evidence.notes;
-                        None
-                    }
-                }
+    pub fn push(&mut self, case: CaseResult) {
+        if let Some(held) = &mut self.held {
+            held.bytes = held.bytes.saturating_add(evidence_bytes(&case));
+            let passed = held.bytes > held.budget;
+            self.cases.push(case);
+            self.records.push(None);
+            if passed {
+                self.held = None;
+                self.spill_held();
             }
-            _ => None,
+            return;
+        }
+        let mut case = case;
+        let record = match &mut self.writer {
+            Some(writer) => spill(writer, self.for_comparison, &mut case),
+            None => None,
         };
         self.cases.push(case);
         self.records.push(record);
+    }
+
+    /// Spills the evidence of every case held whole so far.
+    fn spill_held(&mut self) {
+        let Some(writer) = &mut self.writer else {
+            return;
+        };
+        for (case, record) in self.cases.iter_mut().zip(&mut self.records) {
+            if record.is_none() {
+                *record = spill(writer, self.for_comparison, case);
+            }
+        }
     }
 
     /// The cases (briefs where spilled), in the order added.
@@ -204,6 +234,7 @@ impl CaseResults {
             records,
             writer,
             for_comparison: _,
+            held: _,
         } = self;
         // Sorted in place by a permutation: a second vector of cases would
         // double the largest thing in memory.
@@ -259,6 +290,57 @@ impl Writer {
         self.at += u64::from(len);
         Ok(record)
     }
+}
+
+/// Writes `case`'s evidence to the spill file and leaves its brief; where
+/// the evidence went. A case without evidence, or one the file cannot take,
+/// stays whole (nothing is lost, only memory).
+fn spill(writer: &mut Writer, for_comparison: bool, case: &mut CaseResult) -> Option<Record> {
+    if !has_evidence(case) {
+        return None;
+    }
+    let evidence = Evidence {
+        expected: Some(std::mem::take(&mut case.expected)),
+        request: case.request.take(),
+        response: case.response.take(),
+        attempts: std::mem::take(&mut case.attempts),
+        notes: std::mem::take(&mut case.notes),
+    };
+    match writer.write(&evidence) {
+        Ok(record) => {
+            case.response = evidence
+                .response
+                .as_ref()
+                .map(|r| brief_response(r, for_comparison));
+            Some(record)
+        }
+        Err(_) => {
+            case.expected = evidence.expected.unwrap_or_default();
+            case.request = evidence.request;
+            case.response = evidence.response;
+            case.attempts = evidence.attempts;
+            case.notes = evidence.notes;
+            None
+        }
+    }
+}
+
+/// About how many bytes a case's evidence holds (its strings).
+fn evidence_bytes(case: &CaseResult) -> usize {
+    let headers = |headers: &[super::model::Header]| -> usize {
+        headers.iter().map(|h| h.name.len() + h.value.len()).sum()
+    };
+    let request = case.request.as_ref().map_or(0, |r| {
+        r.path.len() + headers(&r.headers) + r.body.as_ref().map_or(0, String::len)
+    });
+    let response = case.response.as_ref().map_or(0, |r| {
+        headers(&r.headers)
+            + r.body.len()
+            + r.shape.iter().map(String::len).sum::<usize>()
+            + r.message.as_ref().map_or(0, String::len)
+    });
+    let notes: usize = case.notes.iter().map(String::len).sum();
+    case.expected.len() + request + response + notes + 64 * case.attempts.len()
 }
 
 fn has_evidence(case: &CaseResult) -> bool {
@@ -348,9 +430,23 @@ mod tests {
     #[test]
     fn notes_added_to_a_brief_follow_the_spilled_ones() {
         let mut results = CaseResults::spilled(None, 1).expect("spill folder");
-        results.push(CaseResult {
-            id: "guid/missing".to_owned(),
-            title: "no Guid".to_owned(),
+        results.push(case_with_body("guid/missing", 0));
+        assert!(results.iter().all(|brief| brief.notes.is_empty()));
+        for brief in results.iter_mut() {
+            brief.notes.push("withdrawn finding".to_owned());
+        }
+        let (briefs, evidence) = results.sorted_by_id();
+        let whole = evidence.whole(0, &briefs[0]).expect("read back");
+        assert_eq!(whole.notes, ["the rationale", "withdrawn finding"]);
+        assert_eq!(whole.expected, "refused");
+        assert!(whole.request.is_some());
+    }
+
+    /// A passed case with a request of `body_len` bytes of body.
+    fn case_with_body(id: &str, body_len: usize) -> CaseResult {
+        CaseResult {
+            id: id.to_owned(),
+            title: "a case".to_owned(),
             family: "guid".to_owned(),
             severity: Severity::Required,
             requirements: vec!["REQ-GUID".to_owned()],
@@ -363,23 +459,47 @@ mod tests {
                 method: "POST".to_owned(),
                 path: "/x".to_owned(),
                 headers: Vec::new(),
-                body: None,
+                body: Some("b".repeat(body_len)),
                 guid_generation: None,
             })),
             response: None,
             attempts: Vec::new(),
             duration_ms: 1,
             cause: None,
-        });
-        assert!(results.iter().all(|brief| brief.notes.is_empty()));
-        for brief in results.iter_mut() {
-            brief.notes.push("withdrawn finding".to_owned());
         }
+    }
+
+    #[test]
+    fn cases_under_the_budget_stay_whole_and_nothing_is_read_back() {
+        let mut results = CaseResults::spilled_past(10_000, None, 2).expect("spill folder");
+        let (a, b) = (case_with_body("a", 100), case_with_body("b", 100));
+        results.extend([b.clone(), a.clone()]);
+        let (cases, evidence) = results.sorted_by_id();
+        assert!(!evidence.is_spilled());
+        assert_eq!(cases, vec![a, b]);
+    }
+
+    #[test]
+    fn passing_the_budget_spills_the_held_cases_and_every_later_one() {
+        let mut results = CaseResults::spilled_past(1_000, None, 3).expect("spill folder");
+        let whole = [
+            case_with_body("a", 600),
+            case_with_body("b", 600),
+            case_with_body("c", 10),
+        ];
+        results.push(whole[0].clone());
+        assert!(results.iter().all(|c| c.request.is_some()), "under budget");
+        results.push(whole[1].clone());
+        results.push(whole[2].clone());
+        assert!(
+            results.iter().all(|c| c.request.is_none()),
+            "past the budget every case is a brief"
+        );
         let (briefs, evidence) = results.sorted_by_id();
-        let whole = evidence.whole(0, &briefs[0]).expect("read back");
-        assert_eq!(whole.notes, ["the rationale", "withdrawn finding"]);
-        assert_eq!(whole.expected, "refused");
-        assert!(whole.request.is_some());
+        assert!(evidence.is_spilled());
+        for (i, brief) in briefs.iter().enumerate() {
+            assert_eq!(evidence.whole(i, brief).expect("read back"), whole[i]);
+        }
     }
 
     #[test]
