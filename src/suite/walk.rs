@@ -171,6 +171,7 @@ impl Shared<'_> {
     /// Runs jobs until none is left (or the load gave up); the cases
     /// loaded, sorted.
     fn work(&self) -> Vec<Case> {
+        let _unwinding = Unwinding(self);
         let mut cases = Vec::new();
         let mut scratch = Scratch::default();
         let mut found = None;
@@ -290,6 +291,20 @@ impl Shared<'_> {
             cases.push(case);
         }
         Ok(())
+    }
+}
+
+/// Stops every worker when one panics (its job would never finish, and
+/// the others would wait for it); the panic then reaches the caller.
+struct Unwinding<'a>(&'a Shared<'a>);
+
+impl Drop for Unwinding<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut queue = self.0.queue.lock().unwrap_or_else(|e| e.into_inner());
+            queue.gave_up = true;
+            self.0.wake.notify_all();
+        }
     }
 }
 
