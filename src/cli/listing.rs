@@ -13,10 +13,55 @@ use std::io::Write;
 #[cfg(feature = "gateway")]
 use std::path::{Path, PathBuf};
 
+/// Lines of `list` formatted at a time; a listing of more than two such
+/// shares is formatted on two threads.
+const SHARE_LINES: usize = 2048;
+
 /// `list`: one line per case, aligned columns (id, severity,
 /// requirements, title). What a terminal would interpret (controls, bidi
 /// overrides) is shown escaped, as [`console::visible`] shows it.
+///
+/// A long listing is formatted in shares, every other share on a second
+/// thread, and written in order: at most a few shares are held at once.
 pub fn write_cases_text(out: &mut impl Write, cases: &[&Case]) -> std::io::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads < 2 || cases.len() <= 2 * SHARE_LINES {
+        return write_lines(out, cases);
+    }
+    let shares: Vec<&[&Case]> = cases.chunks(SHARE_LINES).collect();
+    std::thread::scope(|scope| {
+        let (formatted, take) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
+        let odd = &shares;
+        scope.spawn(move || {
+            for share in odd.iter().skip(1).step_by(2) {
+                let mut bytes = Vec::new();
+                // Writing to a vector cannot fail.
+                let _ = write_lines(&mut bytes, share);
+                // A listing that stopped (a closed pipe) takes no more.
+                if formatted.send(bytes).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut own = Vec::new();
+        for (i, share) in shares.iter().enumerate() {
+            if i % 2 == 0 {
+                own.clear();
+                write_lines(&mut own, share)?;
+                out.write_all(&own)?;
+            } else {
+                let bytes = take
+                    .recv()
+                    .map_err(|_| std::io::Error::other("the listing thread stopped"))?;
+                out.write_all(&bytes)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The lines of `cases`, one after the other.
+fn write_lines(out: &mut impl Write, cases: &[&Case]) -> std::io::Result<()> {
     let mut line = String::new();
     for case in cases {
         line.clear();

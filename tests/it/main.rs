@@ -16,6 +16,7 @@ mod hostile;
 mod inputs;
 mod keepalive;
 mod listing;
+mod listing_large;
 mod render;
 mod report_layout;
 mod report_set;
