@@ -33,9 +33,65 @@ pub struct Executed {
     pub unreachable: bool,
 }
 
+/// A case sent (or not), before its answer is judged: what [`CaseRunner::send`]
+/// hands to [`CaseRunner::judge`].
+pub struct Sent {
+    result: CaseResult,
+    outcome: Outcome,
+}
+
+/// What became of a case's request.
+enum Outcome {
+    /// Not sent: its result is final.
+    Done,
+    /// Sent, and answered or not.
+    Sent {
+        expected: Box<crate::checks::Expected>,
+        request: Prepared,
+        generation: Option<u32>,
+        answer: Result<RawResponse, super::http::TransportError>,
+    },
+}
+
+impl Sent {
+    /// A case whose result is final without a request.
+    pub fn done(result: CaseResult) -> Sent {
+        Sent {
+            result,
+            outcome: Outcome::Done,
+        }
+    }
+
+    /// Some HTTP response was received.
+    pub fn reached(&self) -> bool {
+        matches!(&self.outcome, Outcome::Sent { answer: Ok(_), .. })
+    }
+
+    /// The request failed to connect (DNS, TCP, TLS).
+    pub fn unreachable(&self) -> bool {
+        matches!(&self.outcome, Outcome::Sent { answer: Err(e), .. } if e.is_connect)
+    }
+
+    /// Why the request failed, redacted, when it did (the reason its result
+    /// will give).
+    pub fn failure(&self, redactor: &Redactor) -> Option<String> {
+        match &self.outcome {
+            Outcome::Sent { answer: Err(e), .. } => Some(redactor.text(&e.message)),
+            _ => None,
+        }
+    }
+}
+
 impl CaseRunner<'_> {
     /// Runs `case` to its result.
     pub async fn execute(&self, case: &Case) -> Executed {
+        let sent = self.send(case).await;
+        self.judge(sent)
+    }
+
+    /// Resolves `case` and sends its request (retried under flow control):
+    /// the part of [`CaseRunner::execute`] that waits for the gateway.
+    pub async fn send(&self, case: &Case) -> Sent {
         let started = Instant::now();
         let mut result = skeleton(case);
         let (request, expected) = match resolve(case, self.plan) {
@@ -44,21 +100,62 @@ impl CaseRunner<'_> {
                 result.cause = Some(Cause::NeedsInput);
                 result.reason = Some(reason);
                 result.expected = "not run".to_owned();
-                return Executed {
-                    result,
-                    reached: false,
-                    unreachable: false,
-                };
+                return Sent::done(result);
             }
             Resolution::Ready { request, expected } => (request, expected),
         };
         result.expected = expected.describe();
-        let (sent, request, generation) = self
+        let (answer, request, generation) = self
             .send_with_retries(request, case.fresh_connection, &mut result)
             .await;
-        result.request = Some(Box::new(self.request_evidence(&request, generation)));
         result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let response = match sent {
+        Sent {
+            result,
+            outcome: Outcome::Sent {
+                expected: Box::new(expected),
+                request,
+                generation,
+                answer,
+            },
+        }
+    }
+
+    /// Checks the answer of a sent case and records its evidence, redacted:
+    /// the part of [`CaseRunner::execute`] that needs no gateway (a run one
+    /// case at a time judges a case while the next one's request is out).
+    pub fn judge(&self, sent: Sent) -> Executed {
+        self.conclude(sent, true)
+    }
+
+    /// [`CaseRunner::judge`] without the checks: the answer recorded as
+    /// evidence, redacted, its secrets learned, and no finding. What a
+    /// control request needs (its outcome reads the status and the
+    /// retcode), so the first one does not wait for the answer schemas to
+    /// compile.
+    pub fn record(&self, sent: Sent) -> Executed {
+        self.conclude(sent, false)
+    }
+
+    fn conclude(&self, sent: Sent, checked: bool) -> Executed {
+        let Sent {
+            mut result,
+            outcome,
+        } = sent;
+        let Outcome::Sent {
+            expected,
+            request,
+            generation,
+            answer,
+        } = outcome
+        else {
+            return Executed {
+                result,
+                reached: false,
+                unreachable: false,
+            };
+        };
+        result.request = Some(Box::new(self.request_evidence(&request, generation)));
+        let response = match answer {
             Ok(r) => r,
             Err(e) => {
                 result.status = Status::Errored;
@@ -80,6 +177,15 @@ impl CaseRunner<'_> {
         // Every secret the answer carries is known before anything of it is shown.
         self.redactor
             .learn_from_response(&response.headers, &response.body);
+        if !checked {
+            result.response = Some(Box::new(self.response_evidence(&response)));
+            self.redactor.case_result(&mut result);
+            return Executed {
+                result,
+                reached: true,
+                unreachable: false,
+            };
+        }
         let observed = Observed {
             status: response.status,
             location: header(&response, "location"),

@@ -5,7 +5,7 @@
 
 use super::control::{control_case, send_control};
 use super::events::{EventListener, RunEvent};
-use super::execute::{CaseRunner, Executed, skeleton};
+use super::execute::{CaseRunner, Executed, Sent, skeleton};
 use super::http::{ClientError, Clients};
 use super::plan::RunPlan;
 use crate::checks::CheckContext;
@@ -50,6 +50,25 @@ impl Reach {
             slot.get_or_insert_with(|| executed.result.reason.clone().unwrap_or_default());
         }
     }
+
+    /// [`Reach::record`] of a case sent and not yet judged.
+    fn record_sent(&self, sent: &Sent, runner: &CaseRunner<'_>) {
+        if sent.reached() {
+            self.reached.store(true, Ordering::SeqCst);
+        } else if sent.unreachable()
+            && let Ok(mut slot) = self.unreachable.lock()
+        {
+            slot.get_or_insert_with(|| sent.failure(runner.redactor).unwrap_or_default());
+        }
+    }
+}
+
+/// The result of a case not run because the target is known to be down.
+fn not_run(case: &Case, why: &str) -> CaseResult {
+    let mut result = skeleton(case);
+    result.reason = Some(format!("not run: {why}"));
+    result.cause = Some(Cause::NotRunUnreachable);
+    result
 }
 
 /// Runs `cases` under `plan`, each result added to `store` as it finishes
@@ -214,14 +233,14 @@ async fn run_group<F: Future<Output = ()>>(
     listener: &mut dyn EventListener,
     interrupt: &mut std::pin::Pin<&mut F>,
 ) -> bool {
+    if runner.plan.concurrency <= 1 {
+        return run_in_turn(runner, group, reach, out, total, listener, interrupt).await;
+    }
     let mut stream = futures_util::stream::iter(group.iter().copied())
         .map(|case| async move {
             if let Some(why) = reach.known_down() {
-                let mut result = skeleton(case);
-                result.reason = Some(format!("not run: {why}"));
-                result.cause = Some(Cause::NotRunUnreachable);
                 return Executed {
-                    result,
+                    result: not_run(case, &why),
                     reached: false,
                     unreachable: true,
                 };
@@ -230,7 +249,7 @@ async fn run_group<F: Future<Output = ()>>(
             reach.record(&executed);
             executed
         })
-        .buffer_unordered(runner.plan.concurrency.max(1));
+        .buffer_unordered(runner.plan.concurrency);
     loop {
         tokio::select! {
             biased;
@@ -241,6 +260,61 @@ async fn run_group<F: Future<Output = ()>>(
             }
         }
     }
+}
+
+/// [`run_group`] one request at a time, in order: each case's answer is
+/// judged (checks, evidence, redaction) while the next case's request is
+/// out, so the gateway's time and the checks' overlap; still never two
+/// requests at once. Cases finish in order, as before.
+async fn run_in_turn<F: Future<Output = ()>>(
+    runner: &CaseRunner<'_>,
+    group: &[&Case],
+    reach: &Reach,
+    out: &mut RunResults,
+    total: usize,
+    listener: &mut dyn EventListener,
+    interrupt: &mut std::pin::Pin<&mut F>,
+) -> bool {
+    let mut previous: Option<Sent> = None;
+    for &case in group {
+        let send = async {
+            if let Some(why) = reach.known_down() {
+                return Sent::done(not_run(case, &why));
+            }
+            let sent = runner.send(case).await;
+            reach.record_sent(&sent, runner);
+            sent
+        };
+        let judge = async {
+            // Once: the request just started is handed to the connection
+            // (written) before the thread is busy judging.
+            tokio::task::yield_now().await;
+            if let Some(sent) = previous.take() {
+                finished(listener, out, runner.judge(sent).result, total);
+            }
+        };
+        let both = futures_util::future::join(send, judge);
+        let sent = tokio::select! {
+            biased;
+            () = interrupt.as_mut() => None,
+            (sent, ()) = both => Some(sent),
+        };
+        match sent {
+            Some(sent) => previous = Some(sent),
+            None => {
+                // The case answered before the interrupt keeps its result;
+                // the one in flight is unfinished.
+                if let Some(sent) = previous.take() {
+                    finished(listener, out, runner.judge(sent).result, total);
+                }
+                return true;
+            }
+        }
+    }
+    if let Some(sent) = previous.take() {
+        finished(listener, out, runner.judge(sent).result, total);
+    }
+    false
 }
 
 /// Announces a finished case (whole, evidence and all), then keeps it.
