@@ -68,8 +68,8 @@ pub enum SuiteError {
 /// One text file of the suite: its path relative to the suite folder, and
 /// where its text is. A file on disk is read when it is parsed, on the
 /// worker that parses it, and its text dropped once it is parsed.
-struct SourceFile {
-    path: String,
+pub(super) struct SourceFile {
+    pub(super) path: String,
     /// Its place in the walk (each folder's entries in name order, depth
     /// first): a file that cannot be read is reported in this order, the
     /// order in which a one-by-one walk would have met it.
@@ -78,11 +78,20 @@ struct SourceFile {
 }
 
 /// Where the text of a [`SourceFile`] is.
-enum Text {
+pub(super) enum Text {
     /// Compiled into the binary.
     Embedded(&'static str),
     /// A file on disk, known from its folder entry not to be a folder.
     Disk(PathBuf),
+}
+
+/// A file of the suite outside any walk (its place in a walk unknown).
+pub(super) fn source_file(path: &str, text: Text) -> SourceFile {
+    SourceFile {
+        path: path.to_owned(),
+        walked: 0,
+        text,
+    }
 }
 
 impl SourceFile {
@@ -118,6 +127,24 @@ impl Listing {
 /// Loads and checks a suite. `known_faults` are the fault names a case may
 /// list under `catches`.
 pub fn load_suite(
+    source: &SuiteSource,
+    schemas: &Schemas,
+    known_faults: &[&str],
+) -> Result<Suite, SuiteError> {
+    // A suite folder that loads, loads on every core; any error is found
+    // again, and reported, by the one-by-one load below.
+    #[cfg(unix)]
+    if let SuiteSource::Dir(dir) = source {
+        if let Some(suite) = super::walk::load_dir(dir, schemas, known_faults) {
+            return Ok(suite);
+        }
+    }
+    load_one_by_one(source, schemas, known_faults)
+}
+
+/// Loads a suite as a one-by-one walk meets its files: the error it
+/// reports is the one every load reports.
+pub(super) fn load_one_by_one(
     source: &SuiteSource,
     schemas: &Schemas,
     known_faults: &[&str],
@@ -159,16 +186,16 @@ pub fn load_suite(
 }
 
 /// What a suite holds besides its cases.
-struct Head {
-    name: String,
-    requirements: Vec<Requirement>,
-    requirement_ids: BTreeSet<String>,
-    expectations: Expectations,
-    profiles: Vec<Profile>,
+pub(super) struct Head {
+    pub(super) name: String,
+    pub(super) requirements: Vec<Requirement>,
+    pub(super) requirement_ids: BTreeSet<String>,
+    pub(super) expectations: Expectations,
+    pub(super) profiles: Vec<Profile>,
 }
 
 /// Reads and checks `requirements.toml`, `expectations.toml` and the profiles.
-fn load_head(
+pub(super) fn load_head(
     files: &[SourceFile],
     display: &dyn Fn(&str) -> String,
     schemas: Option<&Schemas>,
@@ -353,15 +380,15 @@ fn is_case_file(path: &str) -> bool {
     path.ends_with(".toml") && path.contains('/') && !path.starts_with("profiles/")
 }
 
-struct CaseContext<'a> {
-    requirement_ids: &'a BTreeSet<String>,
-    expectations: &'a Expectations,
-    known_faults: &'a [&'a str],
+pub(super) struct CaseContext<'a> {
+    pub(super) requirement_ids: &'a BTreeSet<String>,
+    pub(super) expectations: &'a Expectations,
+    pub(super) known_faults: &'a [&'a str],
 }
 
 /// Checks one case file, parsed once: the typed form is what the schema
 /// checks, as JSON. Errors name the file by `path`, its path in the suite.
-fn load_case(
+pub(super) fn load_case(
     path: &str,
     text: &str,
     schemas: Option<&Schemas>,
@@ -596,9 +623,13 @@ fn parse<T: DeserializeOwned>(
 
 /// Parses a TOML file into `T`; errors name the key path.
 fn deserialize<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, SuiteError> {
-    let deserializer =
-        toml::Deserializer::parse(text).map_err(|e| toml_error(name, text, None, &e))?;
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+    let parse = || toml::Deserializer::parse(text).map_err(|e| toml_error(name, text, None, &e));
+    // Most files hold no mistake: the key path is tracked only when a file
+    // is read a second time to name the key of its mistake.
+    if let Ok(value) = T::deserialize(parse()?) {
+        return Ok(value);
+    }
+    serde_path_to_error::deserialize(parse()?).map_err(|e| {
         let key = e.path().to_string();
         let key = (key != ".").then_some(key);
         toml_error(name, text, key.as_deref(), e.inner())

@@ -6,6 +6,8 @@ mod locate;
 pub mod model;
 mod parallel;
 mod select;
+#[cfg(unix)]
+mod walk;
 
 pub use case::*;
 pub use load::{SuiteError, SuiteSource, load_expectations_file, load_suite};

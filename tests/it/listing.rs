@@ -6,6 +6,7 @@ use crate::suite_load::{GOOD, suite_copy};
 use crate::support::{self, run_args};
 
 use ccgw_conformance::contract::Severity;
+use ccgw_conformance::suite::Case;
 use serde_json::json;
 
 #[test]
@@ -16,21 +17,24 @@ fn list_prints_one_aligned_line_per_case() {
         .1
         .cases
         .iter()
-        .map(|c| {
-            let severity = match c.severity {
-                Severity::Required => "required",
-                Severity::Advisory => "advisory",
-            };
-            format!(
-                "{:<34} {:<9} {:<40} {}\n",
-                c.id,
-                severity,
-                c.requirements.join(","),
-                c.title
-            )
-        })
+        .map(|c| format!("{}\n", line_of(c)))
         .collect();
     assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+}
+
+/// The line `list` prints for `case`, before any escape.
+pub(crate) fn line_of(case: &Case) -> String {
+    let severity = match case.severity {
+        Severity::Required => "required",
+        Severity::Advisory => "advisory",
+    };
+    format!(
+        "{:<34} {:<9} {:<40} {}",
+        case.id,
+        severity,
+        case.requirements.join(","),
+        case.title
+    )
 }
 
 #[test]
