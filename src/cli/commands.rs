@@ -37,6 +37,10 @@ const ANSWER_SCHEMAS: [SchemaName; 3] =
 /// of this; at 50 000 cases it bounds what is held before spilling starts.
 const SPILL_PAST: usize = 1 << 20;
 
+/// Cases from which `run` frees the suite's cases before it writes the
+/// reports (see there).
+const FREE_CASES_BEFORE_WRITING: usize = 1_000;
+
 /// Loads the schemas and the suite; `warm` are compiled meanwhile on a
 /// thread of their own.
 fn load(args: &SuiteArgs, warm: &[SchemaName]) -> Result<(Schemas, Suite), Failure> {
@@ -84,7 +88,7 @@ fn now_rfc3339() -> String {
 /// `run`: the suite against a target, reports written.
 pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     inputs::settle_conflicts(&mut args, &origins)?;
-    let (schemas, suite) = load(&args.suite, &ANSWER_SCHEMAS)?;
+    let (schemas, mut suite) = load(&args.suite, &ANSWER_SCHEMAS)?;
     let profile = profile(&suite, &args.profile)?.clone();
     let mut expectations = suite.expectations_for(&profile);
     if let Some(path) = &args.expect {
@@ -215,6 +219,14 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     }
     let mut spilled =
         result.map_err(|e| Failure::config(format!("failed to start the run: {e}")))?;
+    // The report holds what it needs of the suite now. A large suite's
+    // cases are freed before the reports are written, so the writers reuse
+    // their memory (at 50 000 cases the peak would be the suite and the
+    // writers together); a small one is left for the system at exit.
+    drop(session);
+    if suite.cases.len() >= FREE_CASES_BEFORE_WRITING {
+        drop(std::mem::take(&mut suite.cases));
+    }
     spilled.report.environment.label = args.label.clone();
     spilled.report.environment.sign_off = args.sign_off.clone();
     let view = spilled.view(&redactor);
@@ -254,13 +266,12 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     let fail_on: compare::FailOn = args.fail_on.into();
     let code = exit_code(report, fail_on);
     // The process ends here: the spill folder is removed (`evidence`), but
-    // the suite, the compiled schemas, the session and the report are not
-    // freed one allocation at a time (about half a millisecond of a default
+    // the suite (what is left of it), the compiled schemas and the report
+    // are not freed one allocation at a time (about half a millisecond of a default
     // run); the system takes the memory back at exit.
     let SpilledReport { report, evidence } = spilled;
     drop(evidence);
     std::mem::forget(report);
-    std::mem::forget(session);
     std::mem::forget(suite);
     std::mem::forget(schemas);
     Ok(code)
