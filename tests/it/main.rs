@@ -15,6 +15,7 @@ mod gateway;
 mod hostile;
 mod inputs;
 mod keepalive;
+mod large_run;
 mod listing;
 mod listing_large;
 mod render;
