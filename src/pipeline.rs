@@ -1,8 +1,9 @@
 //! A whole run as one library call, in one direction: plan -> runner (plain
 //! case results and events) -> assemble (the report) -> comparison with a
 //! baseline. The CLI loads, selects and builds the plan, then runs it with
-//! each case's evidence spilled to disk ([`run_cases_into`],
-//! [`spilled_report_of`]) and streams the reports from there; tests and
+//! the cases' evidence spilled to disk once it passes a budget
+//! ([`run_cases_into`], [`spilled_report_of`]) and streams the reports from
+//! there; tests and
 //! other tools call [`run_session`] and get every case in memory. Both give
 //! the same report files.
 
