@@ -34,10 +34,10 @@ impl Origin {
 }
 
 /// Where each argument of `run` came from: the matches of the command
-/// line (the derive API drops the sources) and the `run` command.
+/// line (the derive API drops the sources) and the command that parsed it.
 pub struct Origins {
     matches: Option<clap::ArgMatches>,
-    run: Option<clap::Command>,
+    command: clap::Command,
 }
 
 impl Origins {
@@ -46,7 +46,7 @@ impl Origins {
     pub fn new(matches: &clap::ArgMatches, command: clap::Command) -> Origins {
         Origins {
             matches: matches.subcommand_matches("run").cloned(),
-            run: command.find_subcommand("run").cloned(),
+            command,
         }
     }
 
@@ -56,8 +56,8 @@ impl Origins {
             return Origin::Absent;
         };
         let arg = self
-            .run
-            .as_ref()
+            .command
+            .find_subcommand("run")
             .and_then(|run| run.get_arguments().find(|a| a.get_id() == id));
         let long = arg.as_ref().and_then(|a| a.get_long()).map_or_else(
             || format!("--{}", id.replace('_', "-")),

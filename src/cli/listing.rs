@@ -65,14 +65,10 @@ fn write_lines(out: &mut impl Write, cases: &[&Case]) -> std::io::Result<()> {
     let mut line = String::new();
     for case in cases {
         line.clear();
-        let severity = match case.severity {
-            Severity::Required => "required",
-            Severity::Advisory => "advisory",
-        };
         case_line(
             &mut line,
             &case.id,
-            severity,
+            case.severity.as_str(),
             &case.requirements,
             &case.title,
         );

@@ -14,6 +14,16 @@ pub enum Severity {
     Advisory,
 }
 
+impl Severity {
+    /// As in the JSON report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Required => "required",
+            Severity::Advisory => "advisory",
+        }
+    }
+}
+
 /// Where an expectation came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -112,9 +112,9 @@ fn serialized(junit: &Report) -> String {
     junit.to_string().expect("JUnit XML serializes into memory")
 }
 
-/// Stands for a case's `<system-out>` text while quick-junit serializes the
-/// case (see [`case_xml`]).
-const SYSTEM_OUT_SLOT: &str = "ccgw-system-out-slot";
+/// A case's `<system-out>` as quick-junit writes it while it stands in for
+/// the text (see [`case_xml`]).
+const SYSTEM_OUT_SLOT: &str = "<system-out>ccgw-system-out-slot</system-out>";
 
 /// One `<testcase>` as it reads inside the suite, indentation and all.
 ///
@@ -125,22 +125,17 @@ const SYSTEM_OUT_SLOT: &str = "ccgw-system-out-slot";
 /// a slot, and put in its place escaped as quick-junit escapes it; the
 /// bytes are the same (a test compares the two).
 fn case_xml(case: &CaseResult, strict: bool, system_out: String) -> String {
-    if !is_plain(&system_out) {
-        return test_case_xml(test_case(case, strict, system_out));
-    }
-    let xml = test_case_xml(test_case(case, strict, SYSTEM_OUT_SLOT.to_owned()));
-    let slot = format!("<system-out>{SYSTEM_OUT_SLOT}</system-out>");
-    match xml.find(&slot) {
-        Some(at) => {
+    if is_plain(&system_out) {
+        let slot = SYSTEM_OUT_SLOT
+            .trim_start_matches("<system-out>")
+            .trim_end_matches("</system-out>");
+        let xml = test_case_xml(test_case(case, strict, slot.to_owned()));
+        if let Some((before, after)) = xml.split_once(SYSTEM_OUT_SLOT) {
             let escaped = quick_xml::escape::escape(system_out.as_str());
-            let mut out = String::with_capacity(xml.len() + escaped.len());
-            out.push_str(&xml[..at + "<system-out>".len()]);
-            out.push_str(&escaped);
-            out.push_str(&xml[at + slot.len() - "</system-out>".len()..]);
-            out
+            return format!("{before}<system-out>{escaped}</system-out>{after}");
         }
-        None => test_case_xml(test_case(case, strict, system_out)),
     }
+    test_case_xml(test_case(case, strict, system_out))
 }
 
 /// Whether quick-junit keeps `text` as it is (before escaping it for XML):
@@ -207,7 +202,7 @@ fn case_properties(case: &CaseResult, strict: bool) -> Vec<Property> {
         .collect();
     properties.push(Property::new(
         format!("severity.{}", case.id),
-        text::severity(case.severity),
+        case.severity.as_str(),
     ));
     if is_advisory_only(case, strict) {
         properties.push(Property::new(
@@ -237,7 +232,7 @@ fn status(case: &CaseResult, strict: bool) -> TestCaseStatus {
                 .set_message(one_line(
                     &text::reason(case).unwrap_or_else(|| "a check did not hold".to_owned()),
                 ))
-                .set_type(text::severity(case.severity))
+                .set_type(case.severity.as_str())
                 .set_description(text::visible(&findings_text(case)));
             status
         }
@@ -303,7 +298,7 @@ fn system_out(case: &CaseResult, advisory_only: bool, report: &RunReport) -> Str
         out.push_str(&findings_text(case));
     }
     let _ = writeln!(out, "title: {}", case.title);
-    let _ = writeln!(out, "severity: {}", text::severity(case.severity));
+    let _ = writeln!(out, "severity: {}", case.severity.as_str());
     let _ = writeln!(out, "requirements: {}", case.requirements.join(", "));
     let _ = writeln!(out, "expected: {}", case.expected);
     for note in &case.notes {

@@ -228,7 +228,7 @@ fn case_tables(out: &mut String, report: &RunReport, w: &mut dyn Write) -> io::R
                 "| {} | {} | {} | {} | {} |",
                 pipes(code(&case.id)),
                 text::status_marker(case.status),
-                text::severity(case.severity),
+                case.severity.as_str(),
                 pipes(code_list(&case.requirements)),
                 cell(&text::reason(case).unwrap_or_default()),
             );
@@ -260,7 +260,7 @@ fn findings(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::R
             "### {} {} ({})\n",
             text::status_marker(case.status),
             code(&case.id),
-            text::severity(case.severity)
+            case.severity.as_str()
         );
         let _ = writeln!(out, "{}\n", inline(&case.title));
         let _ = writeln!(out, "- Expected: {}", inline(&case.expected));

@@ -1,9 +1,7 @@
 //! Words shared by the human-readable reporters, so that every format names a
 //! verdict, a status or a TLS mode the same way.
 
-use crate::report::{
-    CaseResult, ChangeKind, ExpectationSource, Finding, Severity, Status, TlsMode, Verdict,
-};
+use crate::report::{CaseResult, ChangeKind, ExpectationSource, Finding, Status, TlsMode, Verdict};
 use std::collections::BTreeMap;
 
 /// Title of every human-readable report.
@@ -63,14 +61,6 @@ pub(crate) fn status_marker(status: Status) -> &'static str {
         Status::Failed => "FAIL",
         Status::Errored => "ERROR",
         Status::Skipped => "SKIP",
-    }
-}
-
-/// Severity as in the JSON report.
-pub(crate) fn severity(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Required => "required",
-        Severity::Advisory => "advisory",
     }
 }
 

@@ -93,6 +93,8 @@ pub struct CaseResults {
     /// under the budget; `None` once the budget is passed (or without one):
     /// every case with a writer is spilled as it finishes.
     held: Option<Held>,
+    /// The cases before this one have been offered to the spill file.
+    offered: usize,
 }
 
 /// Cases kept whole while their evidence stays under a budget.
@@ -142,6 +144,7 @@ impl CaseResults {
         Ok(CaseResults {
             for_comparison: false,
             held: (budget > 0).then_some(Held { bytes: 0, budget }),
+            offered: 0,
             cases: Vec::with_capacity(expected),
             records: Vec::with_capacity(expected),
             writer: Some(Writer {
@@ -172,36 +175,31 @@ impl CaseResults {
     /// and a brief stays; when the file cannot be written, the case stays
     /// whole in memory (nothing is lost, only memory).
     pub fn push(&mut self, case: CaseResult) {
-        if let Some(held) = &mut self.held {
-            held.bytes = held.bytes.saturating_add(evidence_bytes(&case));
-            let passed = held.bytes > held.budget;
-            self.cases.push(case);
-            self.records.push(None);
-            if passed {
-                self.held = None;
-                self.spill_held();
+        let over_budget = match &mut self.held {
+            Some(held) => {
+                held.bytes = held.bytes.saturating_add(evidence_bytes(&case));
+                held.bytes > held.budget
             }
-            return;
-        }
-        let mut case = case;
-        let record = match &mut self.writer {
-            Some(writer) => spill(writer, self.for_comparison, &mut case),
-            None => None,
+            None => true,
         };
         self.cases.push(case);
-        self.records.push(record);
+        self.records.push(None);
+        if over_budget {
+            self.held = None;
+            self.spill_pending();
+        }
     }
 
-    /// Spills the evidence of every case held whole so far.
-    fn spill_held(&mut self) {
-        let Some(writer) = &mut self.writer else {
-            return;
-        };
-        for (case, record) in self.cases.iter_mut().zip(&mut self.records) {
-            if record.is_none() {
+    /// Spills the evidence of the cases added since the last spill: the
+    /// ones held so far when the budget is passed, then each new one.
+    fn spill_pending(&mut self) {
+        if let Some(writer) = &mut self.writer {
+            let cases = self.cases[self.offered..].iter_mut();
+            for (case, record) in cases.zip(&mut self.records[self.offered..]) {
                 *record = spill(writer, self.for_comparison, case);
             }
         }
+        self.offered = self.cases.len();
     }
 
     /// The cases (briefs where spilled), in the order added.
@@ -235,6 +233,7 @@ impl CaseResults {
             writer,
             for_comparison: _,
             held: _,
+            offered: _,
         } = self;
         // Sorted in place by a permutation: a second vector of cases would
         // double the largest thing in memory.

@@ -67,30 +67,19 @@ impl Sent {
         matches!(&self.outcome, Outcome::Sent { answer: Ok(_), .. })
     }
 
-    /// The request failed to connect (DNS, TCP, TLS).
-    pub fn unreachable(&self) -> bool {
-        matches!(&self.outcome, Outcome::Sent { answer: Err(e), .. } if e.is_connect)
-    }
-
-    /// Why the request failed, redacted, when it did (the reason its result
-    /// will give).
-    pub fn failure(&self, redactor: &Redactor) -> Option<String> {
+    /// Why the request failed to connect (DNS, TCP, TLS), redacted, when it
+    /// did (the reason its result will give).
+    pub fn unreachable(&self, redactor: &Redactor) -> Option<String> {
         match &self.outcome {
-            Outcome::Sent { answer: Err(e), .. } => Some(redactor.text(&e.message)),
+            Outcome::Sent { answer: Err(e), .. } if e.is_connect => Some(redactor.text(&e.message)),
             _ => None,
         }
     }
 }
 
 impl CaseRunner<'_> {
-    /// Runs `case` to its result.
-    pub async fn execute(&self, case: &Case) -> Executed {
-        let sent = self.send(case).await;
-        self.judge(sent)
-    }
-
     /// Resolves `case` and sends its request (retried under flow control):
-    /// the part of [`CaseRunner::execute`] that waits for the gateway.
+    /// the part of running a case that waits for the gateway.
     pub async fn send(&self, case: &Case) -> Sent {
         let started = Instant::now();
         let mut result = skeleton(case);
@@ -121,8 +110,8 @@ impl CaseRunner<'_> {
     }
 
     /// Checks the answer of a sent case and records its evidence, redacted:
-    /// the part of [`CaseRunner::execute`] that needs no gateway (a run one
-    /// case at a time judges a case while the next one's request is out).
+    /// the part of running a case that needs no gateway (a run one case at
+    /// a time judges a case while the next one's request is out).
     pub fn judge(&self, sent: Sent) -> Executed {
         self.conclude(sent, true)
     }

@@ -5,7 +5,7 @@
 
 use super::control::{control_case, send_control};
 use super::events::{EventListener, RunEvent};
-use super::execute::{CaseRunner, Executed, Sent, skeleton};
+use super::execute::{CaseRunner, Sent, skeleton};
 use super::http::{ClientError, Clients};
 use super::plan::RunPlan;
 use crate::checks::CheckContext;
@@ -41,25 +41,21 @@ impl Reach {
         self.unreachable.lock().ok().and_then(|slot| slot.clone())
     }
 
-    fn record(&self, executed: &Executed) {
-        if executed.reached {
+    /// What a case showed of the target: an answer, or a failure to
+    /// connect (with its reason).
+    fn record(&self, reached: bool, unreachable: Option<String>) {
+        if reached {
             self.reached.store(true, Ordering::SeqCst);
-        } else if executed.unreachable
+        } else if let Some(why) = unreachable
             && let Ok(mut slot) = self.unreachable.lock()
         {
-            slot.get_or_insert_with(|| executed.result.reason.clone().unwrap_or_default());
+            slot.get_or_insert(why);
         }
     }
 
     /// [`Reach::record`] of a case sent and not yet judged.
     fn record_sent(&self, sent: &Sent, runner: &CaseRunner<'_>) {
-        if sent.reached() {
-            self.reached.store(true, Ordering::SeqCst);
-        } else if sent.unreachable()
-            && let Ok(mut slot) = self.unreachable.lock()
-        {
-            slot.get_or_insert_with(|| sent.failure(runner.redactor).unwrap_or_default());
-        }
+        self.record(sent.reached(), sent.unreachable(runner.redactor));
     }
 }
 
@@ -143,7 +139,12 @@ pub async fn run(
             return Ok(finish(cases, out, None, 0, &[], listener));
         }
         out.controls.push(record);
-        reach.record(&executed);
+        reach.record(
+            executed.reached,
+            executed
+                .unreachable
+                .then(|| executed.result.reason.clone().unwrap_or_default()),
+        );
         // Later controls only when the first one was answered: a control that
         // timed out would only add a timeout per group.
         send_later_controls = start_outcome != ControlOutcome::NoAnswer;
@@ -239,15 +240,11 @@ async fn run_group<F: Future<Output = ()>>(
     let mut stream = futures_util::stream::iter(group.iter().copied())
         .map(|case| async move {
             if let Some(why) = reach.known_down() {
-                return Executed {
-                    result: not_run(case, &why),
-                    reached: false,
-                    unreachable: true,
-                };
+                return not_run(case, &why);
             }
-            let executed = runner.execute(case).await;
-            reach.record(&executed);
-            executed
+            let sent = runner.send(case).await;
+            reach.record_sent(&sent, runner);
+            runner.judge(sent).result
         })
         .buffer_unordered(runner.plan.concurrency);
     loop {
@@ -255,7 +252,7 @@ async fn run_group<F: Future<Output = ()>>(
             biased;
             () = interrupt.as_mut() => return true,
             next = stream.next() => match next {
-                Some(executed) => finished(listener, out, executed.result, total),
+                Some(result) => finished(listener, out, result, total),
                 None => return false,
             }
         }
@@ -276,6 +273,7 @@ async fn run_in_turn<F: Future<Output = ()>>(
     interrupt: &mut std::pin::Pin<&mut F>,
 ) -> bool {
     let mut previous: Option<Sent> = None;
+    let mut interrupted = false;
     for &case in group {
         let send = async {
             if let Some(why) = reach.known_down() {
@@ -294,27 +292,21 @@ async fn run_in_turn<F: Future<Output = ()>>(
             }
         };
         let both = futures_util::future::join(send, judge);
-        let sent = tokio::select! {
+        tokio::select! {
             biased;
-            () = interrupt.as_mut() => None,
-            (sent, ()) = both => Some(sent),
-        };
-        match sent {
-            Some(sent) => previous = Some(sent),
-            None => {
-                // The case answered before the interrupt keeps its result;
-                // the one in flight is unfinished.
-                if let Some(sent) = previous.take() {
-                    finished(listener, out, runner.judge(sent).result, total);
-                }
-                return true;
+            () = interrupt.as_mut() => {
+                interrupted = true;
+                break;
             }
+            (sent, ()) = both => previous = Some(sent),
         }
     }
+    // The last case answered keeps its result, before an interrupt too (the
+    // one in flight then is unfinished).
     if let Some(sent) = previous.take() {
         finished(listener, out, runner.judge(sent).result, total);
     }
-    false
+    interrupted
 }
 
 /// Announces a finished case (whole, evidence and all), then keeps it.

@@ -64,6 +64,13 @@ pub struct Case {
 }
 
 impl Case {
+    /// The order of a suite's cases: by id, then by file (ids are unique
+    /// but for a file `x.toml.toml` next to `x.toml`; the file breaks the
+    /// tie as a stable sort of the files' order would).
+    pub(super) fn suite_order(a: &Case, b: &Case) -> std::cmp::Ordering {
+        (&a.id, &a.file).cmp(&(&b.id, &b.file))
+    }
+
     /// The family: the first segment of the id (the case's folder).
     pub fn family(&self) -> &str {
         self.id.split('/').next().unwrap_or_default()

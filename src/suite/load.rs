@@ -343,9 +343,7 @@ fn load_cases(
     }
     // Collected in place: the cases are not copied into a second vector.
     let mut cases: Vec<Case> = results.into_iter().filter_map(Result::ok).collect();
-    // Ids are unique but for a file `x.toml.toml` next to `x.toml`; the
-    // file breaks the tie as a stable sort of the files' order would.
-    cases.sort_unstable_by(|a, b| (&a.id, &a.file).cmp(&(&b.id, &b.file)));
+    cases.sort_unstable_by(Case::suite_order);
     Ok(cases)
 }
 
@@ -751,7 +749,7 @@ fn embedded_files() -> Listing {
 /// What a folder is, however it is reached: its device and inode (one
 /// `stat`), or its real path where there are no inodes.
 #[cfg(unix)]
-type FolderId = (u64, u64);
+pub(super) type FolderId = (u64, u64);
 #[cfg(not(unix))]
 type FolderId = PathBuf;
 

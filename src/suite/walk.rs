@@ -11,7 +11,7 @@
 //! in the end, so the order in which the workers found them does not matter.
 
 use super::case::{Case, Suite};
-use super::load::{CaseContext, Text, load_case, load_head, source_file};
+use super::load::{CaseContext, FolderId, Text, load_case, load_head, source_file};
 use crate::input::CONFIG_LIMIT;
 use crate::schemas::Schemas;
 use rustix::fs::{AtFlags, Dir, FileType, Mode, OFlags};
@@ -23,9 +23,6 @@ use std::sync::{Arc, Condvar, Mutex};
 /// The files of a folder are loaded in shares of this many, so that the
 /// files of one large folder are spread over the cores too.
 const SHARE: usize = 64;
-
-/// A folder by device and inode, however it is reached.
-type FolderId = (u64, u64);
 
 /// The fast load did not finish; the one-by-one load says why.
 struct GaveUp;
@@ -95,7 +92,7 @@ pub(super) fn load_dir(root: &Path, schemas: &Schemas, known_faults: &[&str]) ->
         return None;
     }
     // Each worker sorted its own cases: a stable sort merges those runs.
-    cases.sort_by(by_id_and_file);
+    cases.sort_by(Case::suite_order);
     Some(Suite {
         name: head.name,
         source: root.display().to_string(),
@@ -104,12 +101,6 @@ pub(super) fn load_dir(root: &Path, schemas: &Schemas, known_faults: &[&str]) ->
         expectations: head.expectations,
         profiles: head.profiles,
     })
-}
-
-/// The order of a suite's cases (ids are unique but for a file
-/// `x.toml.toml` next to `x.toml`).
-fn by_id_and_file(a: &Case, b: &Case) -> std::cmp::Ordering {
-    (&a.id, &a.file).cmp(&(&b.id, &b.file))
 }
 
 /// The profile files below `profiles/`, walked on this thread (a handful).
@@ -178,7 +169,7 @@ impl Shared<'_> {
         while let Some(job) = self.next(found) {
             found = Some(self.run(job, &mut cases, &mut scratch));
         }
-        cases.sort_unstable_by(by_id_and_file);
+        cases.sort_unstable_by(Case::suite_order);
         cases
     }
 
