@@ -152,16 +152,14 @@ pub fn write(view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
 /// control characters are made visible (`\u001b`).
 pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => text::push_visible(&mut out, c),
-        }
-    }
+    text::push_escaped(&mut out, text, |c| match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        '\'' => Some("&#39;"),
+        _ => None,
+    });
     out
 }
 

@@ -375,20 +375,21 @@ fn comparison_section(out: &mut String, comparison: &Comparison) {
 /// characters are made visible and a newline becomes a `<br>` line break.
 fn inline(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\r' => {}
-            '\n' => out.push_str("<br>"),
-            _ => text::push_visible(&mut out, c),
-        }
-    }
+    text::push_escaped(&mut out, text, |c| match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '\\' => Some("\\\\"),
+        '`' => Some("\\`"),
+        '*' => Some("\\*"),
+        '_' => Some("\\_"),
+        '[' => Some("\\["),
+        ']' => Some("\\]"),
+        '~' => Some("\\~"),
+        '\r' => Some(""),
+        '\n' => Some("<br>"),
+        _ => None,
+    });
     out
 }
 

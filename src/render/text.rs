@@ -3,6 +3,7 @@
 
 use crate::report::{CaseResult, ChangeKind, ExpectationSource, Finding, Status, TlsMode, Verdict};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// Title of every human-readable report.
 pub(crate) const TITLE: &str = "getconnectinfo conformance";
@@ -125,10 +126,45 @@ pub(crate) fn by_family(cases: &[CaseResult]) -> BTreeMap<&str, Vec<usize>> {
 /// hide what a gateway really sent; see [`crate::console::needs_escape`]).
 pub(crate) fn push_visible(out: &mut String, c: char) {
     if c != '\r' && crate::console::needs_escape(c, true) {
-        out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        let _ = write!(out, "\\u{:04x}", u32::from(c));
     } else {
         out.push(c);
     }
+}
+
+/// Appends `text` to `out`: each character `special` names written as its
+/// replacement, every other one as [`push_visible`] writes it. What needs
+/// neither (most of a report: printable ASCII, tab, newline) is copied in
+/// runs, not a character at a time.
+pub(crate) fn push_escaped(
+    out: &mut String,
+    text: &str,
+    special: impl Fn(char) -> Option<&'static str>,
+) {
+    let bytes = text.as_bytes();
+    // `text[run..at]` is copied as it is.
+    let mut run = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        let b = bytes[at];
+        let is_plain_ascii = matches!(b, b' '..=b'~' | b'\t' | b'\n' | b'\r');
+        if is_plain_ascii && special(char::from(b)).is_none() {
+            at += 1;
+            continue;
+        }
+        out.push_str(&text[run..at]);
+        let c = text[at..]
+            .chars()
+            .next()
+            .unwrap_or(char::REPLACEMENT_CHARACTER);
+        match special(c) {
+            Some(replacement) => out.push_str(replacement),
+            None => push_visible(out, c),
+        }
+        at += c.len_utf8();
+        run = at;
+    }
+    out.push_str(&text[run..]);
 }
 
 /// The empty JSON pointer is the whole document; say so instead of printing nothing.
@@ -173,15 +209,76 @@ pub(crate) fn reason(case: &CaseResult) -> Option<String> {
 /// Text with its control characters made visible (see [`push_visible`]).
 pub(crate) fn visible(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        push_visible(&mut out, c);
-    }
+    push_escaped(&mut out, text, |_| None);
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`push_escaped`] as it reads: a character at a time.
+    fn escaped_by_char(text: &str, special: impl Fn(char) -> Option<&'static str>) -> String {
+        let mut out = String::new();
+        for c in text.chars() {
+            match special(c) {
+                Some(replacement) => out.push_str(replacement),
+                None => push_visible(&mut out, c),
+            }
+        }
+        out
+    }
+
+    fn markup(c: char) -> Option<&'static str> {
+        match c {
+            '&' => Some("&amp;"),
+            '<' => Some("&lt;"),
+            '\n' => Some("<br>"),
+            '\r' => Some(""),
+            '\u{e9}' => Some("e"),
+            _ => None,
+        }
+    }
+
+    /// Text mixing what each branch of [`push_escaped`] handles: plain
+    /// ASCII, special characters (ASCII and not), controls, bidi and
+    /// zero-width characters, other non-ASCII.
+    fn mixed_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let interesting = proptest::sample::select(vec![
+            'a',
+            ' ',
+            '~',
+            '&',
+            '<',
+            '\n',
+            '\r',
+            '\t',
+            '\u{0}',
+            '\u{1b}',
+            '\u{7f}',
+            '\u{85}',
+            '\u{e9}',
+            '\u{200b}',
+            '\u{202e}',
+            '\u{feff}',
+            '\u{1f600}',
+        ]);
+        proptest::collection::vec(prop_oneof![interesting, any::<char>()], 0..40)
+            .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escaping_in_runs_equals_escaping_by_character(text in mixed_text()) {
+            let mut ours = String::new();
+            push_escaped(&mut ours, &text, markup);
+            proptest::prop_assert_eq!(ours, escaped_by_char(&text, markup));
+            let mut plain = String::new();
+            push_escaped(&mut plain, &text, |_| None);
+            proptest::prop_assert_eq!(plain, escaped_by_char(&text, |_| None));
+        }
+    }
 
     #[test]
     fn control_characters_become_visible() {
