@@ -14,6 +14,7 @@
 
 use super::plan::{Target, TlsSetup};
 use super::request::Prepared;
+use std::sync::PoisonError;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -40,6 +41,16 @@ pub struct Clients {
     /// Clients without a pool, built when first needed (building a client
     /// can cost tens of milliseconds: it may load the system's trust store).
     fresh: tokio::sync::OnceCell<Result<Pair, String>>,
+    /// Their build, started ahead by [`Clients::prepare_fresh`].
+    fresh_ahead: std::sync::Mutex<Option<tokio::task::JoinHandle<Result<Pair, String>>>>,
+}
+
+/// Whether a request with `method` goes on a fresh connection whatever the
+/// run's policy. A HEAD answer ends with its head even when it announces a
+/// body: a server that sends the body anyway would leave it on a kept-alive
+/// connection for the next case to read, so HEAD never uses the pool.
+pub fn method_needs_fresh_connection(method: &str) -> bool {
+    method.eq_ignore_ascii_case("HEAD")
 }
 
 #[derive(Debug, Clone)]
@@ -146,7 +157,31 @@ impl Clients {
             pooled,
             after_anomaly: AtomicBool::new(false),
             fresh,
+            fresh_ahead: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Starts building the fresh clients now, off the runtime's threads,
+    /// for a run that will need them (a case on a fresh connection): the
+    /// first such case then does not wait for the build.
+    pub fn prepare_fresh(&self) {
+        if self.fresh.initialized() {
+            return;
+        }
+        let mut ahead = self
+            .fresh_ahead
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if ahead.is_none() {
+            *ahead = Some(self.build_fresh());
+        }
+    }
+
+    /// The fresh clients built on a blocking thread: building a client can
+    /// take long (a trust store to load), and would stall every case in flight.
+    fn build_fresh(&self) -> tokio::task::JoinHandle<Result<Pair, String>> {
+        let recipe = self.recipe.clone();
+        tokio::task::spawn_blocking(move || recipe.pair(false).map_err(|e| e.to_string()))
     }
 
     /// The client for `request`: pooled, unless the run or the case wants a
@@ -165,10 +200,13 @@ impl Clients {
         let fresh = self
             .fresh
             .get_or_init(|| async {
-                // Off the runtime's threads: building a client can take long
-                // (a trust store to load), and would stall every case in flight.
-                let recipe = self.recipe.clone();
-                tokio::task::spawn_blocking(move || recipe.pair(false).map_err(|e| e.to_string()))
+                let ahead = self
+                    .fresh_ahead
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                ahead
+                    .unwrap_or_else(|| self.build_fresh())
                     .await
                     .unwrap_or_else(|e| Err(e.to_string()))
             })
@@ -189,10 +227,7 @@ impl Clients {
         timeout: Duration,
         cap: usize,
     ) -> Result<RawResponse, TransportError> {
-        // A HEAD answer ends with its head even when it announces a body: a
-        // server that sends the body anyway would leave it on a kept-alive
-        // connection for the next case to read, so HEAD never uses the pool.
-        let fresh_connection = fresh_connection || request.method.eq_ignore_ascii_case("HEAD");
+        let fresh_connection = fresh_connection || method_needs_fresh_connection(&request.method);
         let (mut sent, pooled) = self
             .send_on(target, request, fresh_connection, timeout, cap)
             .await;

@@ -6,13 +6,13 @@
 use super::control::{control_case, send_control};
 use super::events::{EventListener, RunEvent};
 use super::execute::{CaseRunner, Sent, skeleton};
-use super::http::{ClientError, Clients};
+use super::http::{ClientError, Clients, method_needs_fresh_connection};
 use super::plan::RunPlan;
 use crate::checks::CheckContext;
 use crate::redact::Redactor;
 use crate::report::{CaseResult, CaseResults, Cause, ControlOutcome, RunResults, Status};
 use crate::schemas::Schemas;
-use crate::suite::Case;
+use crate::suite::{Case, Change};
 use futures_util::StreamExt;
 use std::future::Future;
 use std::sync::Mutex;
@@ -59,6 +59,12 @@ impl Reach {
     }
 }
 
+/// Whether `case` goes on a fresh connection even when the run reuses them.
+fn needs_fresh_connection(case: &Case) -> bool {
+    case.fresh_connection
+        || matches!(&case.change, Change::Method(method) if method_needs_fresh_connection(method))
+}
+
 /// The result of a case not run because the target is known to be down.
 fn not_run(case: &Case, why: &str) -> CaseResult {
     let mut result = skeleton(case);
@@ -83,6 +89,9 @@ pub async fn run(
     store: CaseResults,
 ) -> Result<RunResults, RunError> {
     let clients = Clients::new(&plan.target, plan.timeout, plan.connections)?;
+    if cases.iter().any(|case| needs_fresh_connection(case)) {
+        clients.prepare_fresh();
+    }
     let expectations = &plan.expectations;
     let documented = expectations
         .retcodes(&expectations.builtin().documented)
@@ -388,4 +397,43 @@ fn refused_for_auth(result: &CaseResult, auth: &[String]) -> Option<String> {
     }
     let retcode = result.response.as_ref()?.retcode.clone()?;
     auth.contains(&retcode).then_some(retcode)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::{Expect, OutcomeRule};
+
+    fn case(change: Change, fresh_connection: bool) -> Case {
+        Case {
+            id: "family/name".to_owned(),
+            title: String::new(),
+            severity: crate::report::Severity::Required,
+            requirements: Vec::new(),
+            catches: Vec::new(),
+            rationale: None,
+            fresh_connection,
+            change,
+            expect: Expect {
+                outcome: OutcomeRule::Refused,
+                retcodes: None,
+                http: None,
+            },
+            file: String::new(),
+        }
+    }
+
+    #[test]
+    fn head_and_marked_cases_are_the_ones_on_a_fresh_connection() {
+        assert!(needs_fresh_connection(&case(
+            Change::Method("head".to_owned()),
+            false
+        )));
+        assert!(needs_fresh_connection(&case(Change::None, true)));
+        assert!(!needs_fresh_connection(&case(
+            Change::Method("GET".to_owned()),
+            false
+        )));
+        assert!(!needs_fresh_connection(&case(Change::None, false)));
+    }
 }
