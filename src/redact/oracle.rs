@@ -524,3 +524,22 @@ fn the_json_final_pass_keeps_key_order_and_escapes() {
     );
     assert_eq!(r.rendered_json(r#"["nabcdefghij"]"#), r#"["<x>"]"#);
 }
+
+#[test]
+fn a_raw_control_character_in_a_json_string_comes_out_escaped() {
+    // Not what serde_json writes, but what the pass makes of any string:
+    // its contents decoded, redacted and encoded again, with or without a
+    // secret to look for.
+    let text = "[\"a\u{1}b\", \"c\"]";
+    let want = "[\"a\\u0001b\", \"c\"]";
+    let r = Redactor::new();
+    assert_eq!(
+        streamed(&r, text.as_bytes(), &[usize::MAX], RenderedKind::Json),
+        want.as_bytes()
+    );
+    r.add_secret("5f3c2a71-9d4e-4b8a.AgentGateway1", "<guid>");
+    assert_eq!(
+        streamed(&r, text.as_bytes(), &[usize::MAX], RenderedKind::Json),
+        want.as_bytes()
+    );
+}

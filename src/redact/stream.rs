@@ -132,10 +132,15 @@ impl Passes {
         }
     }
 
+    /// Whether no pass holds anything back.
+    fn is_idle(&self) -> bool {
+        self.carry.iter().all(Vec::is_empty)
+    }
+
     /// Runs `data` (the end of the text with `end`) through every pass,
     /// appending what is settled to `out`.
     fn push(&mut self, matcher: &Matcher, data: &[u8], end: bool, out: &mut Vec<u8>) {
-        let is_idle = end && self.carry.iter().all(Vec::is_empty);
+        let is_idle = end && self.is_idle();
         // A whole string of a JSON file at once, most often with no secret.
         if !matcher.has_secrets() || (is_idle && !matcher.finds_anything(data)) {
             out.extend_from_slice(data);
@@ -216,6 +221,21 @@ impl Json {
                 JsonState::Inside => {
                     let stop = memchr::memchr2(b'"', b'\\', &data[at..]).map(|i| at + i);
                     let plain = &data[at..stop.unwrap_or(data.len())];
+                    // Most strings: whole in this piece, without an escape,
+                    // nothing held back, nothing to redact. Decoded and
+                    // encoded again they would come out as they are.
+                    if let Some(i) = stop.filter(|&i| data[i] == b'"') {
+                        let unchanged = self.decoded.is_empty()
+                            && passes.is_idle()
+                            && !plain.iter().any(|&b| b < 0x20)
+                            && !(matcher.has_secrets() && matcher.finds_anything(plain));
+                        if unchanged {
+                            out.extend_from_slice(&data[at..=i]);
+                            self.state = JsonState::Outside;
+                            at = i + 1;
+                            continue;
+                        }
+                    }
                     self.decoded.extend_from_slice(plain);
                     match stop {
                         Some(i) if data[i] == b'"' => {
