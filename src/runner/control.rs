@@ -10,7 +10,7 @@
 //! gateway that accepts the Guid can give is a call code
 //! (`retcodes.call_refused`), never an authentication code (`retcodes.auth`).
 
-use super::execute::{CaseRunner, Executed};
+use super::execute::{CaseRunner, Sighting};
 use super::plan::RunPlan;
 use crate::contract::{RetcodeSetName, Retcodes};
 use crate::report::{ControlOutcome, ControlRecord};
@@ -55,9 +55,11 @@ pub(super) async fn send_control(
     runner: &CaseRunner<'_>,
     case: &Case,
     when: String,
-) -> (ControlRecord, Executed) {
+) -> (ControlRecord, Sighting) {
+    let sent = runner.send(case).await;
+    let sighting = sent.sighting(runner.redactor);
     // Its outcome reads the status and the retcode only: not checked.
-    let executed = runner.record(runner.send(case).await);
+    let result = runner.record(sent);
     let plan = runner.plan;
     let has_callid = plan.credentials.callid.is_some();
     let call_codes: Vec<String> = call_refused(plan)
@@ -75,10 +77,9 @@ pub(super) async fn send_control(
             call_codes.join(", ")
         )
     };
-    let (observed, outcome) = match &executed.result.response {
+    let (observed, outcome) = match &result.response {
         None => (
-            executed
-                .result
+            result
                 .reason
                 .clone()
                 .unwrap_or_else(|| "no answer".to_owned()),
@@ -106,8 +107,8 @@ pub(super) async fn send_control(
         sent,
         observed,
         outcome,
-        request: executed.result.request.as_deref().cloned(),
-        response: executed.result.response.as_deref().cloned(),
+        request: result.request.map(|r| *r),
+        response: result.response.map(|r| *r),
     };
-    (record, executed)
+    (record, sighting)
 }

@@ -24,13 +24,13 @@ pub struct CaseRunner<'a> {
     pub redactor: &'a Redactor,
 }
 
-/// A case's result, and whether the target answered at all.
-pub struct Executed {
-    pub result: CaseResult,
+/// What a sent case showed of the target.
+pub struct Sighting {
     /// Some HTTP response was received.
     pub reached: bool,
-    /// The failure was a connect/DNS/TLS failure.
-    pub unreachable: bool,
+    /// Why the request failed to connect (DNS, TCP, TLS), redacted, when it
+    /// did (the reason its result gives).
+    pub unreachable: Option<String>,
 }
 
 /// A case sent (or not), before its answer is judged: what [`CaseRunner::send`]
@@ -62,17 +62,16 @@ impl Sent {
         }
     }
 
-    /// Some HTTP response was received.
-    pub fn reached(&self) -> bool {
-        matches!(&self.outcome, Outcome::Sent { answer: Ok(_), .. })
-    }
-
-    /// Why the request failed to connect (DNS, TCP, TLS), redacted, when it
-    /// did (the reason its result will give).
-    pub fn unreachable(&self, redactor: &Redactor) -> Option<String> {
-        match &self.outcome {
-            Outcome::Sent { answer: Err(e), .. } if e.is_connect => Some(redactor.text(&e.message)),
-            _ => None,
+    /// What the case showed of the target.
+    pub fn sighting(&self, redactor: &Redactor) -> Sighting {
+        Sighting {
+            reached: matches!(&self.outcome, Outcome::Sent { answer: Ok(_), .. }),
+            unreachable: match &self.outcome {
+                Outcome::Sent { answer: Err(e), .. } if e.is_connect => {
+                    Some(redactor.text(&e.message))
+                }
+                _ => None,
+            },
         }
     }
 }
@@ -112,7 +111,7 @@ impl CaseRunner<'_> {
     /// Checks the answer of a sent case and records its evidence, redacted:
     /// the part of running a case that needs no gateway (a run one case at
     /// a time judges a case while the next one's request is out).
-    pub fn judge(&self, sent: Sent) -> Executed {
+    pub fn judge(&self, sent: Sent) -> CaseResult {
         self.conclude(sent, true)
     }
 
@@ -121,11 +120,11 @@ impl CaseRunner<'_> {
     /// control request needs (its outcome reads the status and the
     /// retcode), so the first one does not wait for the answer schemas to
     /// compile.
-    pub fn record(&self, sent: Sent) -> Executed {
+    pub fn record(&self, sent: Sent) -> CaseResult {
         self.conclude(sent, false)
     }
 
-    fn conclude(&self, sent: Sent, checked: bool) -> Executed {
+    fn conclude(&self, sent: Sent, checked: bool) -> CaseResult {
         let Sent {
             mut result,
             outcome,
@@ -137,11 +136,7 @@ impl CaseRunner<'_> {
             answer,
         } = outcome
         else {
-            return Executed {
-                result,
-                reached: false,
-                unreachable: false,
-            };
+            return result;
         };
         result.request = Some(Box::new(self.request_evidence(&request, generation)));
         let response = match answer {
@@ -156,11 +151,7 @@ impl CaseRunner<'_> {
                     Cause::Transport
                 });
                 result.reason = Some(self.redactor.text(&e.message));
-                return Executed {
-                    result,
-                    reached: false,
-                    unreachable: e.is_connect,
-                };
+                return result;
             }
         };
         // Every secret the answer carries is known before anything of it is shown.
@@ -169,11 +160,7 @@ impl CaseRunner<'_> {
         if !checked {
             result.response = Some(Box::new(self.response_evidence(&response)));
             self.redactor.case_result(&mut result);
-            return Executed {
-                result,
-                reached: true,
-                unreachable: false,
-            };
+            return result;
         }
         let observed = Observed {
             status: response.status,
@@ -213,11 +200,7 @@ impl CaseRunner<'_> {
             ));
         }
         self.redactor.case_result(&mut result);
-        Executed {
-            result,
-            reached: true,
-            unreachable: false,
-        }
+        result
     }
 
     /// Sends `request` (with the session's current Guid), retrying after a

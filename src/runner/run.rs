@@ -5,7 +5,7 @@
 
 use super::control::{control_case, send_control};
 use super::events::{EventListener, RunEvent};
-use super::execute::{CaseRunner, Sent, skeleton};
+use super::execute::{CaseRunner, Sent, Sighting, skeleton};
 use super::http::{ClientError, Clients, method_needs_fresh_connection};
 use super::plan::RunPlan;
 use crate::checks::CheckContext;
@@ -43,20 +43,26 @@ impl Reach {
 
     /// What a case showed of the target: an answer, or a failure to
     /// connect (with its reason).
-    fn record(&self, reached: bool, unreachable: Option<String>) {
-        if reached {
+    fn record(&self, sighting: Sighting) {
+        if sighting.reached {
             self.reached.store(true, Ordering::SeqCst);
-        } else if let Some(why) = unreachable
+        } else if let Some(why) = sighting.unreachable
             && let Ok(mut slot) = self.unreachable.lock()
         {
             slot.get_or_insert(why);
         }
     }
+}
 
-    /// [`Reach::record`] of a case sent and not yet judged.
-    fn record_sent(&self, sent: &Sent, runner: &CaseRunner<'_>) {
-        self.record(sent.reached(), sent.unreachable(runner.redactor));
+/// Sends `case`, and records what it showed of the target; a case is not
+/// sent once the target is known to be down.
+async fn send_unless_down(runner: &CaseRunner<'_>, reach: &Reach, case: &Case) -> Sent {
+    if let Some(why) = reach.known_down() {
+        return Sent::done(not_run(case, &why));
     }
+    let sent = runner.send(case).await;
+    reach.record(sent.sighting(runner.redactor));
+    sent
 }
 
 /// Whether `case` goes on a fresh connection even when the run reuses them.
@@ -125,7 +131,7 @@ pub async fn run(
             () = &mut interrupt => None,
             sent = send_control(&runner, &control, "start".to_owned()) => Some(sent),
         };
-        let Some((record, executed)) = start else {
+        let Some((record, sighting)) = start else {
             out.interrupted = true;
             return Ok(finish(cases, out, None, 0, &[], listener));
         };
@@ -148,12 +154,7 @@ pub async fn run(
             return Ok(finish(cases, out, None, 0, &[], listener));
         }
         out.controls.push(record);
-        reach.record(
-            executed.reached,
-            executed
-                .unreachable
-                .then(|| executed.result.reason.clone().unwrap_or_default()),
-        );
+        reach.record(sighting);
         // Later controls only when the first one was answered: a control that
         // timed out would only add a timeout per group.
         send_later_controls = start_outcome != ControlOutcome::NoAnswer;
@@ -247,14 +248,7 @@ async fn run_group<F: Future<Output = ()>>(
         return run_in_turn(runner, group, reach, out, total, listener, interrupt).await;
     }
     let mut stream = futures_util::stream::iter(group.iter().copied())
-        .map(|case| async move {
-            if let Some(why) = reach.known_down() {
-                return not_run(case, &why);
-            }
-            let sent = runner.send(case).await;
-            reach.record_sent(&sent, runner);
-            runner.judge(sent).result
-        })
+        .map(|case| async move { runner.judge(send_unless_down(runner, reach, case).await) })
         .buffer_unordered(runner.plan.concurrency);
     loop {
         tokio::select! {
@@ -284,20 +278,13 @@ async fn run_in_turn<F: Future<Output = ()>>(
     let mut previous: Option<Sent> = None;
     let mut interrupted = false;
     for &case in group {
-        let send = async {
-            if let Some(why) = reach.known_down() {
-                return Sent::done(not_run(case, &why));
-            }
-            let sent = runner.send(case).await;
-            reach.record_sent(&sent, runner);
-            sent
-        };
+        let send = send_unless_down(runner, reach, case);
         let judge = async {
             // Once: the request just started is handed to the connection
             // (written) before the thread is busy judging.
             tokio::task::yield_now().await;
             if let Some(sent) = previous.take() {
-                finished(listener, out, runner.judge(sent).result, total);
+                finished(listener, out, runner.judge(sent), total);
             }
         };
         let both = futures_util::future::join(send, judge);
@@ -313,7 +300,7 @@ async fn run_in_turn<F: Future<Output = ()>>(
     // The last case answered keeps its result, before an interrupt too (the
     // one in flight then is unfinished).
     if let Some(sent) = previous.take() {
-        finished(listener, out, runner.judge(sent).result, total);
+        finished(listener, out, runner.judge(sent), total);
     }
     interrupted
 }
