@@ -102,6 +102,8 @@ pub struct TransportError {
     pub is_connect: bool,
     /// No complete answer came within the timeout.
     pub is_timeout: bool,
+    /// The TLS layer failed or the server refused the handshake (an alert).
+    pub is_tls: bool,
     /// What happened, for a person.
     pub message: String,
 }
@@ -235,7 +237,9 @@ impl Clients {
         // an earlier answer, just as it is reused: a transport error there
         // (not a timeout) is the connection's, not the case's, so the request
         // goes once more on a fresh connection, whose answer is the case's.
-        if pooled && matches!(&sent, Err(e) if !e.is_timeout) {
+        // A TLS refusal (an alert) is the server's answer to the handshake,
+        // not a stale connection's: it stays the case's answer.
+        if pooled && matches!(&sent, Err(e) if !e.is_timeout && !e.is_tls) {
             sent = self.send_on(target, request, true, timeout, cap).await.0;
         }
         if !matches!(&sent, Ok(response) if !response.over_cap) {
@@ -259,6 +263,7 @@ impl Clients {
                 let error = TransportError {
                     is_connect: false,
                     is_timeout: false,
+                    is_tls: false,
                     message: format!("failed to {e}"),
                 };
                 return (Err(error), false);
@@ -269,6 +274,7 @@ impl Clients {
                 TransportError {
                     is_connect: false,
                     is_timeout: false,
+                    is_tls: false,
                     message: format!("`{}` is not a valid HTTP method", request.method),
                 }
             })?;
@@ -320,6 +326,7 @@ impl Clients {
             Err(_) => Err(TransportError {
                 is_connect: false,
                 is_timeout: true,
+                is_tls: false,
                 message: format!(
                     "no complete answer within the timeout of {} ms",
                     timeout.as_millis()
@@ -337,6 +344,21 @@ pub fn url_for(base: &reqwest::Url, path: &str) -> reqwest::Url {
     url.set_path(&format!("{prefix}/{path}"));
     url.set_query(None);
     url
+}
+
+/// Whether the request was canceled because its connection closed before
+/// it could be sent (hyper's "connection was not ready").
+fn closed_before_sending(error: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_canceled)
+        {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 fn describe(error: &reqwest::Error, url: &reqwest::Url, target: &Target) -> TransportError {
@@ -374,12 +396,21 @@ fn describe(error: &reqwest::Error, url: &reqwest::Url, target: &Target) -> Tran
         format!("could not reach {origin}: {detail}")
     } else if error.is_timeout() {
         format!("{origin} did not answer in time: {detail}")
+    } else if url.scheme() == "https" && closed_before_sending(error) {
+        // Under TLS 1.3 the server judges the client's certificate after
+        // the client has finished its handshake: its refusal (an alert, then
+        // the connection closed) may arrive before the request is written,
+        // and the request is then only canceled, the alert unread.
+        format!(
+            "request to {origin} failed: the connection closed before the request was sent ({detail}); right after the TLS handshake, this is how a server that wants a client certificate, or refuses the one given, answers under TLS 1.3: check --client-cert and --client-key"
+        )
     } else {
         format!("request to {origin} failed: {detail}")
     };
     TransportError {
         is_connect: error.is_connect(),
         is_timeout: error.is_timeout(),
+        is_tls: typed.is_some(),
         message,
     }
 }
