@@ -90,7 +90,7 @@ pub fn write(stream: Stream, args: std::fmt::Arguments<'_>, newline: bool) {
 /// `--color` says). Errors are ignored.
 pub fn write_styled(stream: Stream, text: &str, newline: bool) {
     let mut text = match REDACTOR.get() {
-        Some(r) => r.text(text),
+        Some(r) => redact_around_styles(r, text),
         None => text.to_owned(),
     };
     if newline {
@@ -103,6 +103,28 @@ pub fn write_styled(stream: Stream, text: &str, newline: bool) {
         }
         Stream::Stderr => anstream::stderr().lock().write_all(text.as_bytes()),
     };
+}
+
+/// `text` redacted piece by piece between this tool's colour codes (`ESC [
+/// … m`), which are kept as they are: a secret never spans a code, and
+/// redaction never rewrites one.
+fn redact_around_styles(redactor: &Redactor, text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("\u{1b}[") {
+        let code_len = rest[start + 2..]
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .filter(|&i| rest[start + 2 + i..].starts_with('m'))
+            .map(|i| i + 3);
+        let Some(code_len) = code_len else {
+            break;
+        };
+        out.push_str(&redactor.redact(&rest[..start]));
+        out.push_str(&rest[start..start + code_len]);
+        rest = &rest[start + code_len..];
+    }
+    out.push_str(&redactor.redact(rest));
+    out
 }
 
 /// An error with every cause below it, `outer: cause: root cause` (the OS
@@ -123,6 +145,22 @@ pub fn chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_codes_are_never_rewritten_by_redaction() {
+        let r = Redactor::new();
+        r.add_secret("1mPASSED-xyz", "<guid>");
+        let styled = "\u{1b}[1mPASSED-xyz\u{1b}[0m and 1mPASSED-xyz";
+        assert_eq!(
+            redact_around_styles(&r, styled),
+            "\u{1b}[1mPASSED-xyz\u{1b}[0m and <guid>"
+        );
+        r.add_secret("1", "<callid>");
+        assert_eq!(
+            redact_around_styles(&r, "\u{1b}[1;32m1 passed\u{1b}[0m"),
+            "\u{1b}[1;32m1 passed\u{1b}[0m"
+        );
+    }
 
     #[test]
     fn nothing_a_terminal_interprets_survives() {

@@ -75,8 +75,14 @@ struct Shared {
 
 #[derive(Debug, Clone, Default)]
 struct Registry {
-    /// (secret in ASCII lowercase, placeholder), longest secret first.
+    /// (secret in ASCII lowercase, placeholder), longest secret first:
+    /// replaced wherever they appear, inside other text too.
     secrets: Vec<(String, String)>,
+    /// (secret in ASCII lowercase, placeholder) of the secrets too short or
+    /// too common to be replaced inside other text ([`is_substring_safe`]):
+    /// replaced only where one stands as a whole value (a header, a JSON
+    /// value or key, a path segment, a query parameter).
+    values: Vec<(String, String)>,
     /// Every placeholder, copied through untouched (redaction is idempotent).
     placeholders: Vec<String>,
 }
@@ -138,6 +144,37 @@ fn is_rendered_secret(secret: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "-._~+/=".contains(c))
 }
 
+/// Text this tool writes itself, in every report and on the console, that
+/// a secret must not be part of to be replaced inside other text (letters
+/// alone are [`is_word`] already).
+const TOOL_VOCABULARY: &str = "ccgw-conformance 127.0.0.1 localhost https:// http:// \
+    application/json; charset=utf-8 /agentgateway/resource/mediacall/ /getconnectinfo \
+    <redacted> <guid> <other-guid> <callid> <other-callid> <password> agentgateway1 \
+    x-content-type-options utf-8 000-002 000-003 000-006 000-007 100-006 100-007 \
+    106-011 106-015 1552524689-16797284 rfc3339 rfc8259 http/1.1 http/2";
+
+/// Whether `text` is a word or words (letters, with spaces, hyphens,
+/// apostrophes or underscores between them): text any report may hold.
+fn is_word(text: &str) -> bool {
+    text.chars().any(char::is_alphabetic)
+        && text
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '_' | '\''))
+}
+
+/// Whether a secret can be replaced safely wherever it appears, inside other
+/// text too: at least [`LEARNED_MIN_CHARS`] characters, not a word, and not
+/// a part of the text this tool writes itself. Another secret (a one-digit
+/// callid, a Guid equal to `conformant` or to a retcode) is hidden only where
+/// it stands as a whole value: replaced as a substring, it would rewrite the
+/// verdict, the retcodes and the colour codes around it.
+pub fn is_substring_safe(secret: &str) -> bool {
+    let secret = secret.trim();
+    secret.chars().count() >= LEARNED_MIN_CHARS
+        && !is_word(secret)
+        && !TOOL_VOCABULARY.contains(secret.to_ascii_lowercase().as_str())
+}
+
 /// An input secret as it must be sent and registered: without a byte-order
 /// mark, surrounding whitespace, CR or LF.
 pub fn normalize_secret(raw: &str) -> String {
@@ -159,6 +196,10 @@ impl Redactor {
     pub fn add_secret(&self, secret: &str, placeholder: &str) {
         let secret = normalize_secret(secret);
         if secret.is_empty() {
+            return;
+        }
+        if !is_substring_safe(&secret) {
+            self.add_value(&secret, placeholder);
             return;
         }
         let json = serde_json::to_string(&secret).unwrap_or_default();
@@ -197,6 +238,25 @@ impl Redactor {
         registry
             .secrets
             .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        shared.generation += 1;
+    }
+
+    /// Registers a secret hidden only where it stands as a whole value.
+    fn add_value(&self, secret: &str, placeholder: &str) {
+        let entry = (secret.to_ascii_lowercase(), placeholder.to_owned());
+        let is_known = |registry: &Registry| registry.values.contains(&entry);
+        if is_known(&self.read().registry) {
+            return;
+        }
+        let mut shared = self.shared.write().unwrap_or_else(PoisonError::into_inner);
+        let registry = &mut shared.registry;
+        if is_known(registry) {
+            return;
+        }
+        registry.values.push(entry);
+        if !registry.placeholders.iter().any(|p| p == placeholder) {
+            registry.placeholders.push(placeholder.to_owned());
+        }
         shared.generation += 1;
     }
 
@@ -303,6 +363,24 @@ impl Redactor {
     /// The value of header `name` as it may be shown.
     pub fn header(&self, name: &str, value: &str) -> String {
         owned_or(redact_header(&self.compiled().model, name, value), value).into_owned()
+    }
+
+    /// A value that stands alone (a retcode, a message, a field of the
+    /// evidence) as it may be shown: its placeholder when the whole value is
+    /// a secret, else [`Redactor::text`].
+    pub fn value(&self, value: &str) -> String {
+        let compiled = self.compiled();
+        match compiled.model.value_placeholder(value) {
+            Some(p) => p.to_owned(),
+            None => owned_or(redact_text(&compiled.model, value), value).into_owned(),
+        }
+    }
+
+    /// A request path (with its query) as it may be shown: a segment or a
+    /// query parameter that is a secret as a whole (percent-decoded) is
+    /// replaced, and the rest as [`Redactor::text`] does.
+    pub fn path(&self, path: &str) -> String {
+        owned_or(redact_path(&self.compiled().model, path), path).into_owned()
     }
 
     /// A JSON pointer as it may be shown: each token unescaped, redacted and
@@ -417,6 +495,21 @@ impl Model<'_> {
         }
     }
 
+    fn path(&self, s: &mut String) {
+        if let Some(out) = redact_path(self.0, s) {
+            *s = out;
+        }
+    }
+
+    fn value(&self, s: &mut Option<String>) {
+        if let Some(s) = s {
+            match self.0.value_placeholder(s) {
+                Some(p) => p.clone_into(s),
+                None => self.string(s),
+            }
+        }
+    }
+
     fn headers(&self, headers: &mut [Header]) {
         for h in headers {
             if let Some(value) = redact_header(self.0, &h.name, &h.value) {
@@ -458,16 +551,19 @@ impl Model<'_> {
             self.finding(f);
         }
         if let Some(r) = &mut case.request {
-            self.string(&mut r.path);
+            self.path(&mut r.path);
             self.headers(&mut r.headers);
             self.option(&mut r.body);
         }
         if let Some(r) = &mut case.response {
             self.headers(&mut r.headers);
             self.string(&mut r.body);
-            self.option(&mut r.retcode);
-            self.option(&mut r.message);
+            self.value(&mut r.retcode);
+            self.value(&mut r.message);
             self.shape(&mut r.shape);
+        }
+        for a in &mut case.attempts {
+            self.value(&mut a.retcode);
         }
     }
 
@@ -509,21 +605,49 @@ fn redact_header(m: &Matcher, name: &str, value: &str) -> Option<String> {
     if is_secret_name(name) && !value.is_empty() {
         // Keep the shape a reader needs (present, empty or not) but never the value.
         (value != REDACTED).then(|| REDACTED.to_owned())
+    } else if let Some(p) = m.value_placeholder(value) {
+        (value != p).then(|| p.to_owned())
+    } else if name.eq_ignore_ascii_case("location") || name.eq_ignore_ascii_case("content-location")
+    {
+        redact_path(m, value)
     } else {
         redact_text(m, value)
     }
 }
 
+/// A path with its query: each segment and each query name and value that is
+/// a secret as a whole (percent-decoded) replaced, then the substring secrets.
+fn redact_path(m: &Matcher, path: &str) -> Option<String> {
+    let mut patch = Patch::new(path);
+    if m.has_values() {
+        let mut at = 0;
+        for part in path.split(['/', '?', '&', '=', '#', ';']) {
+            if let Some(p) = m.value_placeholder(&percent_decode(part)) {
+                patch.replace(at..at + part.len(), p);
+            }
+            at += part.len() + 1;
+        }
+    }
+    let segments = patch.finish();
+    let current = segments.as_deref().unwrap_or(path);
+    redact_text(m, current)
+        .or(segments)
+        .filter(|out| out != path)
+}
+
 fn redact_pointer(m: &Matcher, pointer: &str) -> Option<String> {
     // Without escapes and quotes every token is a part of the pointer: when
     // the pointer holds no secret and no start of one, neither does a token.
-    if !pointer.contains(['~', '"']) && !m.finds_anything(pointer.as_bytes()) {
+    if !pointer.contains(['~', '"']) && !m.has_values() && !m.finds_anything(pointer.as_bytes()) {
         return None;
     }
     let tokens: Vec<Cow<'_, str>> = pointer
         .split('/')
         .map(|token| {
             let raw = token.replace("~1", "/").replace("~0", "~");
+            if let Some(p) = m.value_placeholder(&raw) {
+                return Cow::Owned(p.replace('~', "~0").replace('/', "~1"));
+            }
             match redact_text(m, &raw) {
                 Some(redacted) if redacted != raw => {
                     Cow::Owned(redacted.replace('~', "~0").replace('/', "~1"))
@@ -601,6 +725,9 @@ fn scan(
         let raw = &body[..end];
         let decoded = decode_json_string(raw);
         let redacted = secrets.and_then(|(m, holds_secret)| {
+            if let Some(p) = m.value_placeholder(&decoded) {
+                return Some(json_string(p));
+            }
             let may_hold = holds_secret || matches!(decoded, Cow::Owned(_));
             redact_literal(&decoded, m, may_hold)
         });
@@ -634,8 +761,27 @@ fn scan(
             patch.replace(quote..literal_end, literal);
         }
         at = literal_end;
+        if let Some(((m, _), colon)) = secrets.zip(trimmed.strip_prefix(':')) {
+            // A key: a bare value (a number) after it that is a secret as a whole.
+            let value = colon.trim_start();
+            let value_at = text.len() - value.len();
+            let (len, _) = value_token(value);
+            let bare = &value[..len];
+            if let Some(p) = m
+                .value_placeholder(bare)
+                .filter(|_| !bare.starts_with(['"', '{', '[']))
+            {
+                patch.replace(value_at..value_at + len, &json_string(p));
+                at = value_at + len;
+            }
+        }
     }
     patch.finish()
+}
+
+/// `text` as a JSON string literal.
+fn json_string(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| format!("\"{REDACTED}\""))
 }
 
 /// A literal's decoded text re-encoded redacted (with its quotes), or `None`
@@ -780,6 +926,33 @@ fn percent_encode(text: &str) -> String {
     out
 }
 
+/// Percent-decoding of `%XX` escapes (invalid ones kept as written).
+fn percent_decode(text: &str) -> Cow<'_, str> {
+    if !text.contains('%') {
+        return Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// The HTML escaping the html renderers use.
 fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -855,27 +1028,69 @@ mod tests {
     }
 
     #[test]
-    fn short_secrets_are_redacted_and_redaction_is_idempotent() {
+    fn short_secrets_are_redacted_where_they_stand_as_values_and_idempotently() {
         let r = Redactor::new();
         r.add_secret("\u{feff} g1 \r\n", "<guid>");
-        let once = r.text("guid g1 here G1");
-        assert_eq!(once, "guid <guid> here <guid>");
+        let once = r.text(r#"{"x": "g1", "k": "G1", "y": "g12"} guid g1"#);
+        assert_eq!(
+            once,
+            r#"{"x": "<guid>", "k": "<guid>", "y": "g12"} guid g1"#
+        );
         assert_eq!(r.text(&once), once);
+    }
+
+    #[test]
+    fn a_short_or_common_secret_never_rewrites_other_text() {
+        let r = Redactor::new();
+        r.add_secret("1", "<callid>");
+        r.add_secret("0", "<guid>");
+        r.add_secret("conformant", "<other-guid>");
+        r.add_secret("100-006", "<other-callid>");
+        // The tool's own words, retcodes, addresses and colour codes stay whole.
+        for text in [
+            "100-006",
+            "Not conformant: 1 required failure",
+            "https://127.0.0.1:8043",
+            "\u{1b}[1mPASS\u{1b}[0m 5 passed",
+            r#"{"retcode":"100-0061"}"#,
+        ] {
+            assert_eq!(r.text(text), text);
+        }
+        // Where one stands as a whole value it is hidden.
+        assert_eq!(
+            r.text(r#"{"callid":"1","n":0,"m":"Conformant","k":" 100-006 "}"#),
+            r#"{"callid":"<callid>","n":"<guid>","m":"<other-guid>","k":"<other-callid>"}"#
+        );
+        assert_eq!(r.value("100-006"), "<other-callid>");
+        assert_eq!(r.value("100-0061"), "100-0061");
+        assert_eq!(r.header("X-Call", "1"), "<callid>");
+        assert_eq!(r.header("X-Call", "1; 2"), "1; 2");
+        assert_eq!(
+            r.path("/agentgateway/resource/mediacall/1/getconnectinfo?a=%31&b=10"),
+            "/agentgateway/resource/mediacall/<callid>/getconnectinfo?a=<callid>&b=10"
+        );
+        assert_eq!(r.header("Location", "/x/0/y"), "/x/<guid>/y");
+        assert_eq!(r.pointer("/result/1/x"), "/result/<callid>/x");
+        // Nothing of it is a secret of the final pass over a rendered file.
+        assert_eq!(r.rendered("conformant 1 0", false), "conformant 1 0");
+        assert!(!is_substring_safe("1552524689-16797284"));
+        assert!(!is_substring_safe("AgentGateway"));
+        assert!(is_substring_safe("5f3c2a71-9d4e"));
     }
 
     #[test]
     fn redacts_the_start_of_a_secret_cut_off_at_a_limit() {
         let r = Redactor::new();
         r.add_secret("5f3c2a71-9d4e-4b8a.AgentGateway1", "<guid>");
-        r.add_secret("1552524689", "<callid>");
+        r.add_secret("2552524689", "<callid>");
         assert_eq!(r.text("cut: 5f3c2a71-9d"), "cut: <guid>");
         assert_eq!(
             r.text("`x5f3c2a71-9d4e` and 5f3c2a7"),
             "`x<guid>` and 5f3c2a7"
         );
         assert_eq!(
-            r.text("call 15525246 and 1552524689"),
-            "call 15525246 and <callid>"
+            r.text("call 25525246 and 2552524689"),
+            "call 25525246 and <callid>"
         );
     }
 

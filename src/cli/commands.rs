@@ -81,6 +81,37 @@ fn select<'a>(suite: &'a Suite, only: Option<&str>) -> Result<Vec<&'a Case>, Fai
     })
 }
 
+/// Warns of each secret the user gave that is too short or too common to be
+/// hidden inside other text (see `redact::is_substring_safe`); the value
+/// itself is never printed.
+fn warn_short_secrets(credentials: &Credentials) {
+    let given = [
+        ("the Guid (--guid)", Some(&credentials.guid)),
+        ("the callid (--callid)", credentials.callid.as_ref()),
+        (
+            "the other agent's Guid (--other-guid)",
+            credentials.other_guid.as_ref(),
+        ),
+        (
+            "the other agent's callid (--other-callid)",
+            credentials.other_callid.as_ref(),
+        ),
+    ];
+    for (what, value) in given {
+        let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        if !ccgw_conformance::redact::is_substring_safe(value) {
+            eprintln!(
+                "warning: {what} is short or common (under {} characters, a word, or text this tool writes itself): \
+                 it is hidden where it stands as a value (a header, a JSON value or key, a path segment, a query parameter), \
+                 not inside other text such as a gateway's message",
+                ccgw_conformance::redact::LEARNED_MIN_CHARS
+            );
+        }
+    }
+}
+
 fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
@@ -137,6 +168,9 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     };
     let redactor = selftest::redactor_for(&credentials);
     console::set_redactor(&redactor);
+    if args.target.is_some() {
+        warn_short_secrets(&credentials);
+    }
     // Credentials written into the target URL are secrets too.
     if let Some(password) = target.base_url.password() {
         redactor.add_secret(password, "<password>");

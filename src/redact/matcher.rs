@@ -32,7 +32,8 @@ impl Compiled {
     pub(super) fn new(registry: &Registry, generation: u64) -> Compiled {
         Compiled {
             generation,
-            model: Matcher::new(&registry.secrets, &registry.placeholders),
+            model: Matcher::new(&registry.secrets, &registry.placeholders)
+                .with_values(&registry.values),
             registry: registry.clone(),
             text: OnceLock::new(),
             markup: OnceLock::new(),
@@ -91,6 +92,8 @@ pub(super) struct Matcher {
     heads: Option<AhoCorasick>,
     /// Any secret or fragment head: whether a text needs any pass at all.
     watch: Option<AhoCorasick>,
+    /// The secrets replaced only as whole values: (ASCII lowercase, placeholder).
+    values: Vec<(String, String)>,
 }
 
 /// A secret long enough to be replaced by its start (text cut off at a limit).
@@ -192,7 +195,32 @@ impl Matcher {
             longest,
             heads: automaton(&heads, MatchKind::Standard),
             fragments,
+            values: Vec::new(),
         }
+    }
+
+    /// The model's matcher also replaces `values` where one stands as a whole value.
+    fn with_values(mut self, values: &[(String, String)]) -> Matcher {
+        values.clone_into(&mut self.values);
+        self
+    }
+
+    /// Whether some secret is replaced only as a whole value.
+    pub(super) fn has_values(&self) -> bool {
+        !self.values.is_empty()
+    }
+
+    /// The placeholder of `value` when the whole of it (surrounding
+    /// whitespace aside, any ASCII case) is a secret.
+    pub(super) fn value_placeholder(&self, value: &str) -> Option<&str> {
+        if self.values.is_empty() {
+            return None;
+        }
+        let value = value.trim();
+        self.values
+            .iter()
+            .find(|(secret, _)| secret.eq_ignore_ascii_case(value))
+            .map(|(_, p)| p.as_str())
     }
 
     /// Whether there is any secret to look for.

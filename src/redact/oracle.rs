@@ -37,11 +37,18 @@ impl Old {
         out
     }
 
+    /// The placeholder of a secret registered to be hidden only as a whole value.
+    fn value(&self, value: &str) -> Option<&str> {
+        value_of(value, &self.0)
+    }
+
     /// The value of header `name` as it may be shown.
     pub fn header(&self, name: &str, value: &str) -> String {
         if is_secret_name(name) && !value.is_empty() {
             // Keep the shape a reader needs (present, empty or not) but never the value.
             REDACTED.to_owned()
+        } else if let Some(p) = self.value(value) {
+            p.to_owned()
         } else {
             self.text(value)
         }
@@ -54,6 +61,9 @@ impl Old {
             .split('/')
             .map(|token| {
                 let raw = token.replace("~1", "/").replace("~0", "~");
+                if let Some(p) = self.value(&raw) {
+                    return p.replace('~', "~0").replace('/', "~1");
+                }
                 let redacted = self.text(&raw);
                 if redacted == raw {
                     token.to_owned()
@@ -227,6 +237,18 @@ fn scan(text: &str, registry: &Registry, learned: &mut dyn FnMut(&str)) -> Strin
             out.push_str(literal.strip_suffix('"').unwrap_or(&literal));
         }
         rest = after;
+        if let Some(colon) = trimmed.strip_prefix(':') {
+            // A key: a bare value after it that is a secret as a whole.
+            let value = colon.trim_start();
+            let (len, _) = value_token(value);
+            let bare = &value[..len];
+            if let Some(p) = value_of(bare, registry).filter(|_| !bare.starts_with(['"', '{', '[']))
+            {
+                out.push_str(&after[..after.len() - value.len()]);
+                out.push_str(&serde_json::to_string(p).unwrap_or_default());
+                rest = &value[len..];
+            }
+        }
     }
     out.push_str(rest);
     out
@@ -235,12 +257,25 @@ fn scan(text: &str, registry: &Registry, learned: &mut dyn FnMut(&str)) -> Strin
 /// A literal (with its quotes) as it may be shown: raw when its decoded text
 /// holds no secret, else re-encoded from the redacted decoded text.
 fn redact_literal(raw: &str, decoded: &str, registry: &Registry) -> String {
+    if let Some(p) = value_of(decoded, registry) {
+        return serde_json::to_string(p).unwrap_or_default();
+    }
     let redacted = replace_secrets(decoded, registry);
     if redacted == decoded {
         format!("\"{raw}\"")
     } else {
         serde_json::to_string(&redacted).unwrap_or_else(|_| format!("\"{REDACTED}\""))
     }
+}
+
+/// The placeholder of `value` when all of it is a secret hidden only as a whole value.
+fn value_of<'r>(value: &str, registry: &'r Registry) -> Option<&'r str> {
+    let value = value.trim();
+    registry
+        .values
+        .iter()
+        .find(|(secret, _)| secret.eq_ignore_ascii_case(value))
+        .map(|(_, p)| p.as_str())
 }
 
 /// Replaces every run of text that equals the first `FRAGMENT_CHARS` or more
@@ -474,10 +509,10 @@ proptest! {
 #[test]
 fn a_secret_overlapping_itself_is_not_missed() {
     let r = Redactor::new();
-    r.add_secret("x-12", "<guid>");
-    r.add_secret("12-12", "<callid>");
-    // `x-12` takes the first place; `12-12` is still there after it.
-    assert_eq!(r.text("x-12-12-12"), "<guid>-<callid>");
+    r.add_secret("xy-12345", "<guid>");
+    r.add_secret("12345-12345", "<callid>");
+    // `xy-12345` takes the first place; `12345-12345` is still there after it.
+    assert_eq!(r.text("xy-12345-12345-12345"), "<guid>-<callid>");
 }
 
 #[test]
@@ -517,12 +552,12 @@ fn the_json_final_pass_keeps_key_order_and_escapes() {
         "{\"z\": \"a\\n<guid>é\", \"a\": 1552524689}"
     );
     // A match never starts inside an escape: `\n` is not `n`.
-    r.add_secret("nabcdefghij", "<x>");
+    r.add_secret("nabcdefghij1", "<x>");
     assert_eq!(
-        r.rendered_json(r#"["\nabcdefghij"]"#),
-        r#"["\nabcdefghij"]"#
+        r.rendered_json(r#"["\nabcdefghij1"]"#),
+        r#"["\nabcdefghij1"]"#
     );
-    assert_eq!(r.rendered_json(r#"["nabcdefghij"]"#), r#"["<x>"]"#);
+    assert_eq!(r.rendered_json(r#"["nabcdefghij1"]"#), r#"["<x>"]"#);
 }
 
 #[test]

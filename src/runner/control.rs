@@ -58,6 +58,8 @@ pub(super) async fn send_control(
 ) -> (ControlRecord, Sighting) {
     let sent = runner.send(case).await;
     let sighting = sent.sighting(runner.redactor);
+    // The outcome reads the answer as received; the record shows it redacted.
+    let answered = sent.answered();
     // Its outcome reads the status and the retcode only: not checked.
     let result = runner.record(sent);
     let plan = runner.plan;
@@ -77,7 +79,7 @@ pub(super) async fn send_control(
             call_codes.join(", ")
         )
     };
-    let (observed, outcome) = match &result.response {
+    let (observed, outcome) = match answered {
         None => (
             result
                 .reason
@@ -85,12 +87,12 @@ pub(super) async fn send_control(
                 .unwrap_or_else(|| "no answer".to_owned()),
             ControlOutcome::NoAnswer,
         ),
-        Some(response) => {
-            let retcode = response.retcode.clone().unwrap_or_default();
+        Some((status, retcode)) => {
+            let retcode = retcode.unwrap_or_default();
             let observed = if retcode.is_empty() {
-                format!("HTTP {} without a retcode", response.status)
+                format!("HTTP {status} without a retcode")
             } else {
-                format!("HTTP {}, retcode {retcode}", response.status)
+                format!("HTTP {status}, retcode {}", runner.redactor.value(&retcode))
             };
             let outcome = if retcode == "0" || (!has_callid && call_codes.contains(&retcode)) {
                 ControlOutcome::Accepted

@@ -62,6 +62,15 @@ impl Sent {
         }
     }
 
+    /// The HTTP status and the `retcode` of the answer as received (never
+    /// redacted: decisions read these), when there was an answer.
+    pub fn answered(&self) -> Option<(u16, Option<String>)> {
+        match &self.outcome {
+            Outcome::Sent { answer: Ok(r), .. } => Some((r.status, retcode_of(r))),
+            _ => None,
+        }
+    }
+
     /// What the case showed of the target.
     pub fn sighting(&self, redactor: &Redactor) -> Sighting {
         Sighting {
@@ -238,7 +247,7 @@ impl CaseRunner<'_> {
                 result.attempts.push(Attempt {
                     number: u32::try_from(result.attempts.len() + 1).unwrap_or(u32::MAX),
                     http_status: sent.as_ref().ok().map(|r| r.status),
-                    retcode: retcode.map(|r| self.redactor.text(&r)),
+                    retcode: retcode.map(|r| self.redactor.value(&r)),
                     guid_generation: generation,
                 });
             }
@@ -275,7 +284,7 @@ impl CaseRunner<'_> {
             .to_owned();
         RequestEvidence {
             method: request.method.clone(),
-            path: self.redactor.text(&path),
+            path: self.redactor.path(&path),
             headers: request
                 .headers
                 .iter()
@@ -313,7 +322,7 @@ impl CaseRunner<'_> {
             json.as_ref()
                 .and_then(|v| v.get(name))
                 .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                .map(|s| self.redactor.text(&s))
+                .map(|s| self.redactor.value(&s))
         };
         let mut headers: Vec<Header> = response
             .headers

@@ -127,7 +127,7 @@ async fn no_secret_in_any_output(#[case] body: String, #[case] headers: &[(&str,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_short_guid_is_redacted_too() {
+async fn a_short_guid_is_hidden_where_it_stands_as_a_value_and_garbles_nothing() {
     let server = Hostile::start(Behaviour::EchoGuid).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let mut cmd = support::run_target(&server.url());
@@ -143,8 +143,32 @@ async fn a_short_guid_is_redacted_too() {
             .any(|r| r.header("guid") == Some("zq7")),
         "the short Guid was sent and echoed"
     );
-    let texts = outputs(&[dir.path()], &[&out]);
-    assert_no_secret(&texts, &["zq7"]);
+    assert!(
+        out.stderr
+            .contains("warning: the Guid (--guid) is short or common"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("zq7"), "{}", out.stderr);
+    // Where it stands as a value (a header, a JSON value) it is hidden; the
+    // gateway's sentence "unknown Guid zq7" keeps it (a known limit: a short
+    // value is never replaced inside other text).
+    let json = std::fs::read_to_string(dir.path().join("report.json")).expect("report.json");
+    let report: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let case = &report["cases"][0];
+    let echoed = case["response"]["headers"]
+        .as_array()
+        .expect("headers")
+        .iter()
+        .find(|h| h["name"] == "x-echo-guid")
+        .expect("the echo header");
+    assert_eq!(echoed["value"], "<redacted>");
+    assert!(
+        !case["response"]["body"]
+            .as_str()
+            .expect("body")
+            .contains("\"zq7\"")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -240,6 +240,69 @@ async fn a_wrong_agent_is_credentials_refused_and_no_case_is_blamed() {
     );
 }
 
+/// A stale Guid and a callid too short or too common to be replaced inside
+/// other text: the callid `1` and the Guid `0` are in every retcode, address
+/// and colour code (replaced as substrings, `100-006` read `<callid>00-006`);
+/// a Guid equal to the retcode it is refused with is hidden in the evidence,
+/// so a control judged on the evidence read "inconclusive" and the run said
+/// "not conformant". Decisions read the answer as received.
+#[rstest::rstest]
+#[case::short_values("0", "retcode 100-006")]
+#[case::guid_equal_to_its_refusal("100-006", "retcode <guid>")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_short_guid_and_callid_are_not_assessed_never_not_conformant(
+    #[case] guid: &str,
+    #[case] observed: &str,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (gateway, mut args) = served(dir.path()).await;
+    let c = gateway.credentials.clone();
+    args.extend(strings(&[
+        "--agent-id",
+        &c.agent_id,
+        "--guid",
+        guid,
+        "--callid",
+        "1",
+    ]));
+    let story = run(args, dir.path()).await;
+    gateway.gateway.shutdown().await;
+    story.says(
+        4,
+        Verdict::NotAssessed,
+        &format!(
+            "Not assessed: the gateway did not accept the Guid of agent {}",
+            c.agent_id
+        ),
+    );
+    assert_eq!(
+        story.report.assessment.cause,
+        Some(NotAssessedCause::CredentialsRefused)
+    );
+    let start = &story.report.assessment.controls[0];
+    assert_eq!(start.outcome, ControlOutcome::CredentialsRefused);
+    assert!(
+        start.observed.contains(observed),
+        "{observed}: {}",
+        start.observed
+    );
+    assert!(
+        story
+            .console
+            .contains("warning: the Guid (--guid) is short or common")
+    );
+    assert!(
+        story
+            .console
+            .contains("warning: the callid (--callid) is short or common")
+    );
+    assert!(!story.console.contains("<callid>00"), "{}", story.console);
+    assert!(
+        !story.html.contains("127.<guid>"),
+        "the address stays whole"
+    );
+}
+
 // 2. Verdicts that overclaim: nothing listening, a selection, interrupted.
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
