@@ -130,6 +130,14 @@ pub fn spilled_report_of(session: &RunSession<'_>, results: RunResults) -> Spill
     if let Some((old, label)) = &session.baseline {
         report.comparison = Some(crate::compare::compare(old, &report, label, "this run"));
     }
+    let past_cap = session.redactor.learned_past_cap();
+    if past_cap > 0 {
+        report.environment.assumptions.push(format!(
+            "The gateway sent {past_cap} more values under secret-named keys and headers than the {} a run learns as secrets: \
+             each was hidden where it stood (under its key or header), not looked for elsewhere in the evidence.",
+            crate::redact::LEARNED_CAP
+        ));
+    }
     // Every string, the comparison's too, with every secret learned in the
     // run (one learned late is hidden early too).
     session.redactor.report(&mut report);

@@ -47,6 +47,18 @@ pub const FRAGMENT_CHARS: usize = 8;
 /// they stand. A hostile gateway must not be able to blank out `true` or `0`.
 pub const LEARNED_MIN_CHARS: usize = 8;
 
+/// Most values a run learns from a gateway (under secret-named keys and
+/// headers) as secrets to replace everywhere. Past it a value is still hidden
+/// where it stands (under its key or header), the run counts it
+/// ([`Redactor::learned_past_cap`]) and says so in its report: the registry
+/// and its automata stay bounded whatever a gateway sends.
+pub const LEARNED_CAP: usize = 256;
+
+/// Guid generations kept as secrets per placeholder: an older one (expired
+/// long ago) is retired from the registry, so an hour of rotations does not
+/// grow it. It stays hidden in the `Guid` header and under secret-named keys.
+pub const GENERATIONS_KEPT: usize = 16;
+
 /// Replaces secrets in text and in the report model.
 #[derive(Clone, Default)]
 pub struct Redactor {
@@ -85,6 +97,40 @@ struct Registry {
     values: Vec<(String, String)>,
     /// Every placeholder, copied through untouched (redaction is idempotent).
     placeholders: Vec<String>,
+    /// Values learned from a gateway and registered (at most [`LEARNED_CAP`]).
+    learned: usize,
+    /// Values learned past [`LEARNED_CAP`], not registered.
+    past_cap: u64,
+    /// The generations registered by [`Redactor::add_generation`], oldest
+    /// first (at most [`GENERATIONS_KEPT`] per placeholder).
+    generations: std::collections::VecDeque<(String, String)>,
+}
+
+impl Registry {
+    /// Removes `secret` (as registered, with every spelling) under `placeholder`.
+    fn remove(&mut self, secret: &str, placeholder: &str) {
+        let variants = variants(secret);
+        self.secrets
+            .retain(|(s, p)| !(p == placeholder && variants.contains(s)));
+        let lower = secret.to_ascii_lowercase();
+        self.values
+            .retain(|(s, p)| !(p == placeholder && *s == lower));
+    }
+}
+
+/// The spellings of a secret that are registered with it (ASCII lowercase):
+/// as written, JSON-escaped, percent-encoded, HTML-escaped.
+fn variants(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    [
+        secret.to_owned(),
+        json.trim_matches('"').to_owned(),
+        percent_encode(secret),
+        html_escape(secret),
+    ]
+    .iter()
+    .map(|v| v.to_ascii_lowercase())
+    .collect()
 }
 
 /// Longest key looked at as a possible secret name (a longer one is data).
@@ -202,16 +248,7 @@ impl Redactor {
             self.add_value(&secret, placeholder);
             return;
         }
-        let json = serde_json::to_string(&secret).unwrap_or_default();
-        let variants: Vec<String> = [
-            secret.clone(),
-            json.trim_matches('"').to_owned(),
-            percent_encode(&secret),
-            html_escape(&secret),
-        ]
-        .iter()
-        .map(|v| v.to_ascii_lowercase())
-        .collect();
+        let variants = variants(&secret);
         let is_known = |registry: &Registry| {
             variants
                 .iter()
@@ -260,6 +297,50 @@ impl Redactor {
         shared.generation += 1;
     }
 
+    /// Registers `secret` as the newest generation of a rotating secret (a
+    /// Guid): as [`Redactor::add_secret`], and the generation
+    /// [`GENERATIONS_KEPT`] places older under the same placeholder is retired.
+    pub fn add_generation(&self, secret: &str, placeholder: &str) {
+        let secret = normalize_secret(secret);
+        if secret.is_empty() {
+            return;
+        }
+        let entry = (secret.clone(), placeholder.to_owned());
+        if self.read().registry.generations.contains(&entry) {
+            return;
+        }
+        self.add_secret(&secret, placeholder);
+        let mut shared = self.shared.write().unwrap_or_else(PoisonError::into_inner);
+        let registry = &mut shared.registry;
+        if registry.generations.contains(&entry) {
+            return;
+        }
+        registry.generations.push_back(entry);
+        let kept = registry
+            .generations
+            .iter()
+            .filter(|(_, p)| p == placeholder)
+            .count();
+        if kept > GENERATIONS_KEPT {
+            if let Some(at) = registry
+                .generations
+                .iter()
+                .position(|(_, p)| p == placeholder)
+            {
+                if let Some((old, p)) = registry.generations.remove(at) {
+                    registry.remove(&old, &p);
+                }
+            }
+        }
+        shared.generation += 1;
+    }
+
+    /// How many values a gateway sent under secret-named keys and headers
+    /// past [`LEARNED_CAP`]: hidden where they stood, not looked for elsewhere.
+    pub fn learned_past_cap(&self) -> u64 {
+        self.read().registry.past_cap
+    }
+
     /// Same as [`Redactor::add_secret`] (the older name).
     pub fn add(&self, secret: &str, placeholder: &str) {
         self.add_secret(secret, placeholder);
@@ -269,9 +350,33 @@ impl Redactor {
     /// when it is long enough to be told apart from ordinary words.
     fn learn(&self, value: &str) {
         let value = value.trim();
-        if value.chars().count() >= LEARNED_MIN_CHARS {
-            self.add_secret(value, REDACTED);
+        if value.chars().count() < LEARNED_MIN_CHARS {
+            return;
         }
+        let lower = normalize_secret(value).to_ascii_lowercase();
+        let is_known = |registry: &Registry| {
+            registry.secrets.iter().any(|(s, _)| *s == lower)
+                || registry.values.iter().any(|(s, _)| *s == lower)
+        };
+        {
+            let shared = self.read();
+            if is_known(&shared.registry) {
+                return;
+            }
+        }
+        {
+            let mut shared = self.shared.write().unwrap_or_else(PoisonError::into_inner);
+            let registry = &mut shared.registry;
+            if is_known(registry) {
+                return;
+            }
+            if registry.learned >= LEARNED_CAP {
+                registry.past_cap += 1;
+                return;
+            }
+            registry.learned += 1;
+        }
+        self.add_secret(value, REDACTED);
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Shared> {
@@ -1119,6 +1224,57 @@ mod tests {
         assert_eq!(
             r.rendered("x 5f3c2a71-9d4e-4b8a.AgentGateway1", false),
             "x <guid>"
+        );
+    }
+
+    #[test]
+    fn learning_is_bounded_whatever_a_gateway_sends() {
+        let r = Redactor::new();
+        r.add_secret("5f3c2a71-9d4e-4b8a.AgentGateway1", "<guid>");
+        for i in 0..100_000u32 {
+            let body = format!(r#"{{"signature":"sig-{i:08}-value"}}"#);
+            let header = [(
+                "Set-GUID".to_owned(),
+                format!("JSESSIONID=g-{i:08}.AgentGateway1"),
+            )];
+            r.learn_from_response(&header, body.as_bytes());
+            if i % 10_000 == 0 {
+                // Redacting between learns compiles the registry as a run does.
+                let _ = r.text("x");
+            }
+        }
+        let registry = r.read().registry.clone();
+        assert!(registry.learned <= LEARNED_CAP);
+        // Every spelling of each learned value, and the Guid's.
+        assert!(
+            registry.secrets.len() <= 4 * (LEARNED_CAP + 1),
+            "{}",
+            registry.secrets.len()
+        );
+        assert!(r.learned_past_cap() > 199_000, "{}", r.learned_past_cap());
+        // The compiled automata stay small: documented peak 16 MiB.
+        assert!(r.compiled().model.memory_usage() < 16 << 20);
+        // Past the cap a value is still hidden where it stands.
+        assert_eq!(
+            r.text(r#"{"signature":"sig-00099999-value"}"#),
+            r#"{"signature":"<redacted>"}"#
+        );
+        assert_eq!(r.text("5f3c2a71-9d4e-4b8a.AgentGateway1"), "<guid>");
+    }
+
+    #[test]
+    fn old_guid_generations_are_retired() {
+        let r = Redactor::new();
+        for i in 0..1_000u32 {
+            r.add_generation(&format!("{i:08x}-9d4e-4b8a.AgentGateway1"), "<guid>");
+        }
+        let registry = r.read().registry.clone();
+        assert_eq!(registry.generations.len(), GENERATIONS_KEPT);
+        assert!(registry.secrets.len() <= 4 * GENERATIONS_KEPT);
+        assert_eq!(r.text("000003e7-9d4e-4b8a.AgentGateway1"), "<guid>");
+        assert_eq!(
+            r.text("00000001-9d4e-4b8a.AgentGateway1"),
+            "00000001-9d4e-4b8a.AgentGateway1"
         );
     }
 

@@ -205,6 +205,16 @@ impl Matcher {
         self
     }
 
+    /// Bytes held by the automata (for the bound on what a run learns).
+    #[cfg(test)]
+    pub(super) fn memory_usage(&self) -> usize {
+        [&self.secrets, &self.all, &self.heads, &self.watch]
+            .into_iter()
+            .flatten()
+            .map(AhoCorasick::memory_usage)
+            .sum()
+    }
+
     /// Whether some secret is replaced only as a whole value.
     pub(super) fn has_values(&self) -> bool {
         !self.values.is_empty()

@@ -29,6 +29,17 @@ fn summary(session: &SessionReport) -> String {
     )
 }
 
+/// The line that stands for the requests left out before entry `i`.
+fn omitted_before(session: &SessionReport, i: usize) -> Option<String> {
+    (session.timeline_omitted > 0 && i == crate::report::TIMELINE_KEPT).then(|| {
+        format!(
+            "… {} more requests, not kept (the first and the last {} are)",
+            session.timeline_omitted,
+            crate::report::TIMELINE_KEPT
+        )
+    })
+}
+
 fn row(entry: &crate::report::SessionEntry) -> [String; 7] {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     [
@@ -51,7 +62,10 @@ pub(crate) fn markdown(out: &mut String, session: &SessionReport) {
     let _ = writeln!(out, "{}\n", cell(&summary(session)));
     out.push_str("| ms | request | HTTP | retcode | event | Guid | note |\n");
     out.push_str("|---:|---|---:|---|---|---:|---|\n");
-    for entry in &session.timeline {
+    for (i, entry) in session.timeline.iter().enumerate() {
+        if let Some(gap) = omitted_before(session, i) {
+            let _ = writeln!(out, "| | {} | | | | | |", cell(&gap));
+        }
         let cells: Vec<String> = row(entry).iter().map(|c| cell(c)).collect();
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
@@ -67,7 +81,14 @@ pub(crate) fn html(out: &mut String, session: &SessionReport) {
          <th>Guid generation</th><th>note</th></tr>\n",
         escape_html(&summary(session))
     );
-    for entry in &session.timeline {
+    for (i, entry) in session.timeline.iter().enumerate() {
+        if let Some(gap) = omitted_before(session, i) {
+            let _ = writeln!(
+                out,
+                "<tr><td></td><td colspan=\"6\">{}</td></tr>",
+                escape_html(&gap)
+            );
+        }
         out.push_str("<tr>");
         for value in row(entry) {
             let _ = write!(out, "<td>{}</td>", escape_html(&value));
@@ -98,6 +119,7 @@ mod tests {
                 guid_generation: Some(2),
                 note: None,
             }],
+            timeline_omitted: 0,
         }
     }
 
@@ -113,5 +135,20 @@ mod tests {
             "{page}"
         );
         assert!(page.contains("Guid generations: 2"));
+    }
+
+    #[test]
+    fn a_cut_timeline_says_how_many_requests_it_left_out() {
+        let mut long = session();
+        let entry = long.timeline[0].clone();
+        long.timeline = vec![entry; 2 * crate::report::TIMELINE_KEPT];
+        long.timeline_omitted = 7_000;
+        let gap = "… 7000 more requests, not kept (the first and the last 100 are)";
+        let mut md = String::new();
+        markdown(&mut md, &long);
+        assert_eq!(md.matches(gap).count(), 1, "{md}");
+        let mut page = String::new();
+        html(&mut page, &long);
+        assert_eq!(page.matches(gap).count(), 1);
     }
 }

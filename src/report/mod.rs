@@ -21,5 +21,5 @@ pub use check::{CheckId, UnknownCheckId};
 pub use collect::{assemble, assemble_spilled, display_target, headline, summarize};
 pub use inputs::{PlanFacts, RunInfo, RunResults};
 pub use model::*;
-pub use session::{Attempt, SessionEntry, SessionReport};
+pub use session::{Attempt, ENTRY_CHARS, SessionEntry, SessionReport, TIMELINE_KEPT, Timeline};
 pub use spill::{CaseEvidence, CaseResults};

@@ -25,7 +25,7 @@ impl std::fmt::Debug for GuidSource {
 impl GuidSource {
     /// Generation 1: `guid`, registered with `redactor` (and its clones).
     pub fn new(guid: &str, redactor: &Redactor) -> GuidSource {
-        redactor.add_secret(guid, "<guid>");
+        redactor.add_generation(guid, "<guid>");
         GuidSource {
             current: Arc::new(RwLock::new((guid.to_owned(), 1))),
             redactor: redactor.clone(),
@@ -46,7 +46,7 @@ impl GuidSource {
         if guid.is_empty() {
             return None;
         }
-        self.redactor.add_secret(guid, "<guid>");
+        self.redactor.add_generation(guid, "<guid>");
         let mut current = self.current.write().ok()?;
         if current.0 == guid {
             return None;

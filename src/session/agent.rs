@@ -9,7 +9,7 @@ use super::checks::{
     EXPIRED_GUID_REFUSED, GUID_REFUSED, GUID_ROTATED, SIGNED_OUT_REFUSED, SessionCheck,
 };
 use crate::redact::Redactor;
-use crate::report::{CaseResult, SessionEntry, SessionReport, Status};
+use crate::report::{CaseResult, SessionEntry, SessionReport, Status, Timeline};
 use crate::runner::{Clients, ConnectionPolicy, Prepared, Target};
 use crate::runner::{GuidSource, guid_of_set_guid};
 use serde_json::{Map, Value};
@@ -142,7 +142,7 @@ struct Shared {
     /// The sign-in's Guid (generation 1), for the expiry check.
     first_guid: String,
     started: Instant,
-    timeline: Mutex<Vec<SessionEntry>>,
+    timeline: Mutex<Timeline>,
     call: watch::Sender<Option<String>>,
 }
 
@@ -377,7 +377,7 @@ impl Session {
             guid: placeholder,
             first_guid: String::new(),
             started,
-            timeline: Mutex::new(Vec::new()),
+            timeline: Mutex::new(Timeline::default()),
             call: watch::channel(None).0,
         };
         let request = shared.prepared(
@@ -545,17 +545,16 @@ impl Session {
                 )
                 .await
         });
+        let (timeline, timeline_omitted) =
+            shared.timeline.lock().map(|t| t.kept()).unwrap_or_default();
         let report = SessionReport {
             agent_id: shared.options.agent_id.clone(),
             force_login: shared.options.force_login,
             guid_generations: generation,
             sign_out,
             sign_out_refused: refused,
-            timeline: shared
-                .timeline
-                .lock()
-                .map(|t| t.clone())
-                .unwrap_or_default(),
+            timeline,
+            timeline_omitted,
         };
         (report, checks)
     }

@@ -258,3 +258,37 @@ async fn refusal_run(target: impl Fn(String) -> String) -> (Hostile, tempfile::T
     assert!(matches!(out.code, Some(0 | 1 | 4)), "{}", out.stderr);
     (server, dir, out)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_flooding_secret_values_is_learned_up_to_the_cap_and_the_report_says_so() {
+    // 2 000 distinct values under secret-named keys in every answer.
+    let values: Vec<String> = (0..2_000).map(|i| format!("flood-{i:06}-zq")).collect();
+    let body = serde_json::json!({
+        "retcode": "100-006",
+        "message": "no",
+        "signature": values,
+    })
+    .to_string();
+    let server = Hostile::start(Behaviour::Raw(hostile::json(&body))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = support::run_target(&server.url());
+    cmd.args(["--guid", GUID, "--only", "agentid/*"])
+        .arg("--out")
+        .arg(dir.path());
+    let out = run_bin_async(cmd, Duration::from_secs(60)).await;
+    assert!(matches!(out.code, Some(0 | 1 | 4)), "{}", out.stderr);
+    let json = std::fs::read_to_string(dir.path().join("report.json")).expect("report.json");
+    let report: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let said = report["environment"]["assumptions"]
+        .as_array()
+        .expect("assumptions")
+        .iter()
+        .filter_map(|a| a.as_str())
+        .any(|a| a.contains("than the 256 a run learns as secrets"));
+    assert!(said, "{json}");
+    // Every value is still hidden where it stood.
+    assert_no_secret(
+        &outputs(&[dir.path()], &[&out]),
+        &["flood-000000", "flood-001999"],
+    );
+}
