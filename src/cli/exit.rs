@@ -5,15 +5,18 @@
 /// The verdict is conformant (a selection: conformant for what it selected;
 /// with `--fail-on new`: no new failure).
 pub const OK: u8 = 0;
-/// Not conformant: a required case failed or errored (with `--strict`, an
-/// advisory one too; with `--fail-on new`, a new failure).
+/// Not conformant: a required case failed (with `--strict`, an advisory one
+/// too; with `--fail-on new`, a new failure). A case that got no complete
+/// answer is not assessed, never a failure.
 pub const FAILED: u8 = 1;
 /// Usage, configuration, suite or schema error, or no case selected.
 pub const CONFIG: u8 = 2;
 /// The target could not be reached: no case got an HTTP response.
 pub const UNREACHABLE: u8 = 3;
-/// Not assessed: credentials refused, session lost, or required cases
-/// skipped for lack of input (and not accepted with `--accept-skip`).
+/// Not assessed: credentials refused, session lost, required cases without a
+/// complete answer or still refused by flow control, a failed sign-out, or
+/// required cases skipped for lack of input (and not accepted with
+/// `--accept-skip`).
 pub const NOT_ASSESSED: u8 = 4;
 /// The reports (or the comparison) could not be written.
 pub const WRITE_FAILED: u8 = 5;
@@ -37,7 +40,7 @@ pub const CODES: &[ExitDoc] = &[
     },
     ExitDoc {
         code: FAILED,
-        meaning: "not conformant: a required case failed or errored (with --strict: any case; with --fail-on new: a new failure)",
+        meaning: "not conformant: a required case failed (with --strict: any case; with --fail-on new: a new failure)",
         example: "ccgw-conformance run --fault guid-optional",
     },
     ExitDoc {
@@ -52,7 +55,7 @@ pub const CODES: &[ExitDoc] = &[
     },
     ExitDoc {
         code: NOT_ASSESSED,
-        meaning: "not assessed: the control request was refused (credentials), the session was lost, or required cases were skipped for lack of input (unless --accept-skip names them)",
+        meaning: "not assessed: the control request was refused (credentials), the session was lost, required cases got no complete answer or were still refused by flow control, the sign-out failed, or required cases were skipped for lack of input (unless --accept-skip names them)",
         example: "ccgw-conformance run --target URL --agent-id 1001 --guid-file expired.txt",
     },
     ExitDoc {

@@ -6,10 +6,13 @@
 //! 2. the control request was refused for authentication: `not_assessed`
 //!    (credentials refused), no case is blamed;
 //! 3. no case got an HTTP response: `not_assessed` (target unreachable);
-//! 4. a counted case (required, or any with `--strict`) failed or errored:
-//!    `not_conformant`;
-//! 5. the session was lost, or a counted case was skipped and not accepted
-//!    (`--accept-skip`), or no counted case passed: `not_assessed`;
+//! 4. a counted case (required, or any with `--strict`) failed:
+//!    `not_conformant` (a case sent without a complete answer, its
+//!    connection closed or timed out, is not assessed: never a failure);
+//! 5. the session was lost, a counted case got no complete answer, was still
+//!    refused by flow control, could not run after a failed sign-out, or was
+//!    skipped and not accepted (`--accept-skip`), or no counted case passed:
+//!    `not_assessed`;
 //! 6. otherwise `conformant`, with its advisory findings named.
 
 use super::inputs::{PlanFacts, RunInfo, RunResults};
@@ -182,7 +185,9 @@ impl Rules {
                 .is_some_and(|set| set.is_match(&case.id))
     }
 
-    /// A case that tells nothing about the gateway: not finished, not sent.
+    /// A case that tells nothing about the gateway: not finished, not sent,
+    /// or sent without a complete answer (a connection closed, a timeout):
+    /// never a failed requirement.
     fn is_unassessed(&self, case: &CaseResult) -> bool {
         case.status == Status::Skipped
             || matches!(
@@ -190,6 +195,16 @@ impl Rules {
                 Some(Cause::Interrupted | Cause::NotRunUnreachable)
             )
             || (self.unreachable && case.status == Status::Errored)
+            || self.is_unanswered(case)
+    }
+
+    /// A case sent that got no complete answer (its transport failed).
+    fn is_unanswered(&self, case: &CaseResult) -> bool {
+        case.status == Status::Errored
+            && matches!(
+                case.cause,
+                Some(Cause::Unreachable | Cause::Timeout | Cause::Transport)
+            )
     }
 
     fn is_counted_failure(&self, case: &CaseResult) -> bool {
@@ -210,6 +225,10 @@ fn summarize_with(cases: &[CaseResult], rules: &Rules, interrupted: bool) -> Sum
         .iter()
         .filter(|c| rules.counts(c) && c.status == Status::Skipped && !rules.is_accepted_skip(c))
         .count();
+    let required_unanswered = cases
+        .iter()
+        .filter(|c| rules.counts(c) && rules.is_unanswered(c))
+        .count();
     let required_passed = cases
         .iter()
         .filter(|c| rules.counts(c) && c.status == Status::Passed)
@@ -223,7 +242,7 @@ fn summarize_with(cases: &[CaseResult], rules: &Rules, interrupted: bool) -> Sum
         Verdict::NotAssessed
     } else if required_failed > 0 {
         Verdict::NotConformant
-    } else if required_skipped > 0 || required_passed == 0 {
+    } else if required_skipped > 0 || required_unanswered > 0 || required_passed == 0 {
         Verdict::NotAssessed
     } else {
         Verdict::Conformant
@@ -252,6 +271,21 @@ fn cause(cases: &[CaseResult], rules: &Rules, interrupted: bool) -> Option<NotAs
         NotAssessedCause::TargetUnreachable
     } else if any(Cause::SessionLost) {
         NotAssessedCause::SessionLost
+    } else if cases
+        .iter()
+        .any(|c| rules.counts(c) && rules.is_unanswered(c))
+    {
+        NotAssessedCause::NoAnswer
+    } else if cases
+        .iter()
+        .any(|c| rules.counts(c) && c.cause == Some(Cause::FlowControl))
+    {
+        NotAssessedCause::FlowControl
+    } else if cases
+        .iter()
+        .any(|c| rules.counts(c) && c.cause == Some(Cause::SignOutFailed))
+    {
+        NotAssessedCause::SignOutFailed
     } else if cases
         .iter()
         .any(|c| rules.counts(c) && c.status == Status::Skipped && !rules.is_accepted_skip(c))
@@ -398,6 +432,15 @@ fn not_assessed_why(report: &RunReport) -> String {
                         .find(|c| c.outcome == ControlOutcome::NoAnswer)
                         .map(|c| c.observed.as_str())
                 })
+                .or_else(|| {
+                    // Known down before any case was sent (the sign-in got no answer).
+                    report
+                        .cases
+                        .iter()
+                        .filter(|c| c.cause == Some(Cause::NotRunUnreachable))
+                        .find_map(|c| c.reason.as_deref())
+                        .map(|r| r.strip_prefix("not run: ").unwrap_or(r))
+                })
                 .unwrap_or_default();
             format!("the target could not be reached: no case got an HTTP response ({why})")
         }
@@ -412,6 +455,46 @@ fn not_assessed_why(report: &RunReport) -> String {
                 first_reason(Cause::SessionLost)
             )
         }
+        Some(NotAssessedCause::NoAnswer) => {
+            let unanswered: Vec<&CaseResult> = report
+                .cases
+                .iter()
+                .filter(|c| {
+                    c.status == Status::Errored
+                        && matches!(
+                            c.cause,
+                            Some(Cause::Unreachable | Cause::Timeout | Cause::Transport)
+                        )
+                })
+                .collect();
+            format!(
+                "{} got no complete answer (a connection closed or a timeout; first: {}): \
+                 they say nothing of the gateway's conformance; run them again, with a lower --concurrency or a longer --timeout",
+                count(unanswered.len(), "case"),
+                unanswered
+                    .first()
+                    .map(|c| format!("{}, {}", c.id, c.reason.as_deref().unwrap_or_default()))
+                    .unwrap_or_default()
+            )
+        }
+        Some(NotAssessedCause::FlowControl) => {
+            let refused: Vec<&str> = report
+                .cases
+                .iter()
+                .filter(|c| c.cause == Some(Cause::FlowControl))
+                .map(|c| c.id.as_str())
+                .collect();
+            format!(
+                "{} still refused by the gateway's flow control (000-007) after every retry ({}); \
+                 run again with a lower --rate or more --retries",
+                count(refused.len(), "case was"),
+                shown(&refused)
+            )
+        }
+        Some(NotAssessedCause::SignOutFailed) => format!(
+            "the agent's sign-out failed, so what follows it was not checked; {}",
+            first_reason(Cause::SignOutFailed)
+        ),
         Some(NotAssessedCause::RequiredSkipped) => {
             let skipped: Vec<&str> = report
                 .cases
@@ -423,26 +506,36 @@ fn not_assessed_why(report: &RunReport) -> String {
                 })
                 .map(|c| c.id.as_str())
                 .collect();
-            let mut shown = skipped
-                .iter()
-                .take(3)
-                .copied()
-                .collect::<Vec<_>>()
-                .join(", ");
-            if skipped.len() > 3 {
-                shown.push_str(&format!(" and {} more", skipped.len() - 3));
-            }
             format!(
-                "{} skipped for lack of input ({shown})",
+                "{} skipped for lack of input ({})",
                 if skipped.len() == 1 {
                     "1 required case".to_owned()
                 } else {
                     format!("{} required cases", skipped.len())
-                }
+                },
+                shown(&skipped)
             )
         }
         Some(NotAssessedCause::NothingAssessed) | None => "no required case ran".to_owned(),
     }
+}
+
+/// `n` and `what` (`case` or `case was`), plural when `n` is not 1.
+fn count(n: usize, what: &str) -> String {
+    match (n, what.split_once(' ')) {
+        (1, _) => format!("1 {what}"),
+        (_, Some((noun, "was"))) => format!("{n} {noun}s were"),
+        _ => format!("{n} {what}s"),
+    }
+}
+
+/// The first three ids, and how many more.
+fn shown(ids: &[&str]) -> String {
+    let mut shown = ids.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+    if ids.len() > 3 {
+        shown.push_str(&format!(" and {} more", ids.len() - 3));
+    }
+    shown
 }
 
 /// The target as shown in reports: no credentials, no query.
@@ -473,5 +566,82 @@ fn environment(suite: &Suite, facts: &PlanFacts, info: &RunInfo) -> Environment 
         only: info.only.clone(),
         expectations: facts.expectations.clone(),
         assumptions: facts.assumptions.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(id: &str, status: Status, cause: Option<Cause>) -> CaseResult {
+        CaseResult {
+            id: id.to_owned(),
+            title: id.to_owned(),
+            family: "x".to_owned(),
+            severity: Severity::Required,
+            requirements: Vec::new(),
+            status,
+            reason: cause.map(|c| format!("{c:?}")),
+            expected: String::new(),
+            findings: Vec::new(),
+            notes: Vec::new(),
+            request: None,
+            response: None,
+            attempts: Vec::new(),
+            duration_ms: 0,
+            cause,
+        }
+    }
+
+    /// Each way a run can lack a verdict has its own cause, and a case sent
+    /// without a complete answer is never a failed requirement.
+    #[test]
+    fn every_cause_of_no_verdict_is_its_own() {
+        let passed = || result("a/passed", Status::Passed, None);
+        for (case, want) in [
+            (
+                result("a/dropped", Status::Errored, Some(Cause::Transport)),
+                NotAssessedCause::NoAnswer,
+            ),
+            (
+                result("a/slow", Status::Errored, Some(Cause::Timeout)),
+                NotAssessedCause::NoAnswer,
+            ),
+            (
+                result("a/limited", Status::Skipped, Some(Cause::FlowControl)),
+                NotAssessedCause::FlowControl,
+            ),
+            (
+                result("a/signed-out", Status::Skipped, Some(Cause::SignOutFailed)),
+                NotAssessedCause::SignOutFailed,
+            ),
+            (
+                result("a/no-callid", Status::Skipped, Some(Cause::NeedsInput)),
+                NotAssessedCause::RequiredSkipped,
+            ),
+        ] {
+            let cases = vec![passed(), case];
+            let summary = summarize(&cases);
+            assert_eq!(summary.verdict, Verdict::NotAssessed, "{want:?}");
+            assert_eq!(summary.required_failed, 0, "{want:?}");
+            let rules = Rules::new(&RunInfo::default(), &cases);
+            assert_eq!(cause(&cases, &rules, false), Some(want));
+        }
+        // A failure among them still makes the run not conformant.
+        let cases = vec![
+            passed(),
+            result("a/dropped", Status::Errored, Some(Cause::Transport)),
+            result("a/failed", Status::Failed, None),
+        ];
+        assert_eq!(summarize(&cases).verdict, Verdict::NotConformant);
+        assert_eq!(summarize(&cases).required_failed, 1);
+    }
+
+    #[test]
+    fn counts_read_as_english() {
+        assert_eq!(count(1, "case"), "1 case");
+        assert_eq!(count(3, "case"), "3 cases");
+        assert_eq!(count(1, "case was"), "1 case was");
+        assert_eq!(count(2, "case was"), "2 cases were");
     }
 }

@@ -82,6 +82,14 @@ pub enum NotAssessedCause {
     CredentialsRefused,
     /// A control request failed after the run started: the session was lost.
     SessionLost,
+    /// Required cases got no complete answer (connection closed, timeout)
+    /// while others did.
+    NoAnswer,
+    /// Required cases were still refused by flow control (000-007) after
+    /// every retry.
+    FlowControl,
+    /// The agent's sign-out failed, so what follows it was not checked.
+    SignOutFailed,
     /// Required cases were skipped (e.g. no `--callid`) and not accepted.
     RequiredSkipped,
     /// No required case ran at all.
@@ -372,6 +380,9 @@ pub enum Cause {
     SessionLost,
     /// Skipped: still answered 000-007 (flow control) after every retry.
     FlowControl,
+    /// Skipped: the agent's sign-out failed or was refused, so the check
+    /// after it could not run.
+    SignOutFailed,
 }
 
 /// One check that did not hold.

@@ -529,11 +529,13 @@ impl Session {
                 Some("not run: interrupted".to_owned()),
             )
         } else if refused {
-            SIGNED_OUT_REFUSED.result(
+            let mut result = SIGNED_OUT_REFUSED.result(
                 Status::Skipped,
                 "not run",
                 Some(format!("not assessed: {sign_out}")),
-            )
+            );
+            result.cause = Some(crate::report::Cause::SignOutFailed);
+            result
         } else {
             let (guid, _) = shared.guid.current();
             shared

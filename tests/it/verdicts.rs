@@ -303,6 +303,83 @@ async fn a_stale_short_guid_and_callid_are_not_assessed_never_not_conformant(
     );
 }
 
+/// A TCP proxy on 127.0.0.1 port 0 in front of `upstream` that closes every
+/// other connection it accepts at once (a gateway dropping half its
+/// connections under load); it stops when the returned task is aborted.
+async fn dropping_proxy(upstream: std::net::SocketAddr) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        let mut n = 0u64;
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            n += 1;
+            if n % 2 == 0 {
+                drop(inbound);
+                continue;
+            }
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (format!("https://127.0.0.1:{}", addr.port()), task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_dropped_under_load_are_not_assessed_never_not_conformant() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (gateway, mut args) = served(dir.path()).await;
+    let c = gateway.credentials.clone();
+    let upstream = gateway
+        .target
+        .base_url
+        .socket_addrs(|| None)
+        .expect("the gateway's address")[0];
+    let (proxy, task) = dropping_proxy(upstream).await;
+    args[1] = proxy;
+    args.extend(strings(&[
+        "--agent-id",
+        &c.agent_id,
+        "--guid",
+        &c.guid,
+        "--callid",
+        c.callid.as_deref().unwrap(),
+        "--other-guid",
+        c.other_guid.as_deref().unwrap(),
+        "--other-callid",
+        c.other_callid.as_deref().unwrap(),
+        "--concurrency",
+        "64",
+        "--fresh-connections",
+    ]));
+    let story = run(args, dir.path()).await;
+    task.abort();
+    gateway.gateway.shutdown().await;
+    assert_eq!(story.report.summary.required_failed, 0, "{}", story.console);
+    assert!(
+        story.report.summary.errored > 0,
+        "some connections were dropped"
+    );
+    story.says(4, Verdict::NotAssessed, "Not assessed: ");
+    assert_eq!(
+        story.report.assessment.cause,
+        Some(NotAssessedCause::NoAnswer)
+    );
+    assert!(
+        story
+            .report
+            .assessment
+            .headline
+            .contains("got no complete answer"),
+        "{}",
+        story.report.assessment.headline
+    );
+}
+
 // 2. Verdicts that overclaim: nothing listening, a selection, interrupted.
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
