@@ -399,7 +399,7 @@ fn external_target(
     })?;
     let guid = if args.session.sign_in {
         // The session's sign-in gives the Guid.
-        "(signing in)".to_owned()
+        String::new()
     } else {
         inputs::guid(args, origins)?.ok_or_else(|| {
             Failure::config("--target needs a Guid: --guid-file FILE, CCGW_GUID or --guid")

@@ -95,6 +95,7 @@ pub fn settle_conflicts(args: &mut RunArgs, origins: &Origins) -> Result<(), Fai
             Keep::Second => args.ca_cert = None,
         }
     }
+    session_usage(args, origins)?;
     if args.target.is_some() && !args.faults.is_empty() {
         match pick(origins, "target", "faults")? {
             Keep::First => {
@@ -104,6 +105,47 @@ pub fn settle_conflicts(args: &mut RunArgs, origins: &Origins) -> Result<(), Fai
                 ));
             }
             Keep::Second => args.target = None,
+        }
+    }
+    Ok(())
+}
+
+/// The session's flags only with `--sign-in`, and no Guid of one's own with
+/// it (the sign-in gives the Guid): a flag that would be ignored is an error.
+fn session_usage(args: &RunArgs, origins: &Origins) -> Result<(), Failure> {
+    let session = &args.session;
+    let given = |id: &str, set: bool| set.then(|| origins.of(id).name().to_owned());
+    if !session.sign_in {
+        let needs: Vec<String> = [
+            given("password_file", session.password_file.is_some()),
+            given("sign_in_body", session.sign_in_body.is_some()),
+            given("guid_interval", session.guid_interval.is_some()),
+            given("guid_timeout", session.guid_timeout.is_some()),
+            given("wait_for_call", session.wait_for_call.is_some()),
+            given("force_login", session.force_login),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !needs.is_empty() {
+            return Err(usage(format!(
+                "{} {} only with --sign-in (ignored without it)",
+                needs.join(", "),
+                if needs.len() == 1 { "works" } else { "work" },
+            )));
+        }
+        return Ok(());
+    }
+    for id in ["guid", "guid_file"] {
+        let set = if id == "guid" {
+            args.guid.is_some()
+        } else {
+            args.guid_file.is_some()
+        };
+        if let Some(name) = given(id, set) {
+            return Err(usage(format!(
+                "{name} cannot be used with --sign-in: the sign-in gives the Guid (and the event poll its later generations)"
+            )));
         }
     }
     Ok(())

@@ -70,14 +70,24 @@ pub fn serve_note(args: &ServeSessionArgs) -> Option<String> {
     (!parts.is_empty()).then(|| format!("session:      {}", parts.join("; ")))
 }
 
+/// The first line of a password file, read through the bounded reader,
+/// without a byte-order mark or its line ending (other spaces are kept: they
+/// may be part of the password).
 fn first_line(path: &std::path::Path, flag: &str) -> Result<String, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::config(format!("failed to read {flag} {}: {e}", path.display())))?;
+    let text =
+        ccgw_conformance::input::read_text_capped(path, ccgw_conformance::input::GUID_FILE_LIMIT)
+            .map_err(|e| {
+            Failure::config(format!(
+                "failed to read {flag}: {}",
+                ccgw_conformance::console::chain(&e)
+            ))
+        })?;
     Ok(text
+        .trim_start_matches('\u{feff}')
         .lines()
         .next()
         .unwrap_or_default()
-        .trim_end()
+        .trim_end_matches(['\r', '\n'])
         .to_owned())
 }
 
@@ -121,11 +131,7 @@ pub async fn open(
     interrupt: impl Future<Output = ()>,
 ) -> Result<(Option<Session>, Option<String>), Failure> {
     if !args.sign_in {
-        if args.wait_for_call.is_some() || args.force_login {
-            return Err(Failure::config(
-                "--wait-for-call and --force-login need --sign-in",
-            ));
-        }
+        // The session's flags without --sign-in were refused with the inputs.
         return Ok((None, None));
     }
     let mut options = SessionOptions::new(&credentials.agent_id, &password(args)?);

@@ -40,8 +40,10 @@ impl SignInBody {
     /// column, and a `password` key is refused (it has its own sources).
     pub fn from_file(path: &Path) -> Result<SignInBody, SessionError> {
         let bad = |why: String| SessionError::BodyFile(format!("{}: {why}", path.display()));
-        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-        let value: Value = serde_json::from_str(&text)
+        let text = crate::input::read_text_capped(path, crate::input::CONFIG_LIMIT)
+            .map_err(|e| SessionError::BodyFile(crate::console::chain(&e)))?;
+        let text = text.trim_start_matches('\u{feff}');
+        let value: Value = serde_json::from_str(text)
             .map_err(|e| bad(format!("{}:{}: {e}", e.line(), e.column())))?;
         let Value::Object(map) = value else {
             return Err(bad("expected a JSON object of sign-in fields".to_owned()));

@@ -49,6 +49,38 @@ async fn an_endless_file_is_read_up_to_its_limit(
     usage_error(args, env, &[named, "/dev/zero", "larger than the limit of"]).await;
 }
 
+#[cfg(unix)]
+#[rstest]
+#[case::password_file(&["--sign-in", "--password-file", "/dev/zero"], &[], "--password-file")]
+#[case::sign_in_body(&["--sign-in", "--sign-in-body", "/dev/zero"], &[("CCGW_PASSWORD", "pw")], "/dev/zero")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_session_file_is_read_up_to_its_limit(
+    #[case] args: &[&str],
+    #[case] env: &[(&str, &str)],
+    #[case] named: &str,
+) {
+    usage_error(args, env, &[named, "larger than the limit of"]).await;
+}
+
+/// A session flag that would be ignored, and a Guid of one's own with
+/// `--sign-in`, are usage errors naming the flag or the variable.
+#[rstest]
+#[case::password_file(&["--guid", GUID, "--password-file", "pw.txt"], &[], "--password-file works only with --sign-in")]
+#[case::sign_in_body(&["--guid", GUID, "--sign-in-body", "b.json"], &[], "--sign-in-body works only with --sign-in")]
+#[case::guid_interval(&["--guid", GUID, "--guid-interval", "60"], &[], "--guid-interval works only with --sign-in")]
+#[case::guid_timeout_env(&["--guid", GUID], &[("CCGW_GUID_TIMEOUT", "120")], "CCGW_GUID_TIMEOUT works only with --sign-in")]
+#[case::two(&["--guid", GUID, "--force-login", "--wait-for-call", "5"], &[], "--wait-for-call, --force-login work only with --sign-in")]
+#[case::guid_with_sign_in(&["--sign-in", "--guid", GUID], &[("CCGW_PASSWORD", "pw")], "--guid cannot be used with --sign-in")]
+#[case::guid_env_with_sign_in(&["--sign-in"], &[("CCGW_PASSWORD", "pw"), ("CCGW_GUID_FILE", "g.txt")], "CCGW_GUID_FILE cannot be used with --sign-in")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_flag_that_would_be_ignored_is_a_usage_error(
+    #[case] args: &[&str],
+    #[case] env: &[(&str, &str)],
+    #[case] wanted: &str,
+) {
+    usage_error(args, env, &[wanted]).await;
+}
+
 /// Runs against a refusing server and expects exit 2 with every `wanted`
 /// text on stderr, and no request sent.
 async fn usage_error(args: &[&str], env: &[(&str, &str)], wanted: &[&str]) -> BinOutput {

@@ -328,6 +328,19 @@ async fn a_refused_sign_out_is_reported_not_hidden() {
     );
     let check = support::case(&report, "session/signed-out-refused");
     assert_eq!(check.status, Status::Skipped);
+    assert_eq!(
+        check.cause,
+        Some(ccgw_conformance::report::Cause::SignOutFailed)
+    );
+    // Its own words, never "skipped for lack of input".
+    assert!(
+        report
+            .assessment
+            .headline
+            .starts_with("Not assessed: the agent's sign-out failed"),
+        "{}",
+        report.assessment.headline
+    );
     assert_nothing_leaks(&gw, dir.path(), &run);
     gw.shutdown().await;
 }
@@ -437,6 +450,34 @@ async fn a_case_still_refused_by_flow_control_is_not_assessed() {
         "{}",
         run.console()
     );
+    assert_eq!(
+        report.assessment.cause,
+        Some(ccgw_conformance::report::NotAssessedCause::FlowControl)
+    );
+    assert!(
+        report
+            .assessment
+            .headline
+            .contains("still refused by the gateway's flow control (000-007)"),
+        "{}",
+        report.assessment.headline
+    );
     assert_nothing_leaks(&gw, dir.path(), &run);
+    gw.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_file_with_a_byte_order_mark_signs_in() {
+    let gw = start(dynamic(), &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("password.txt");
+    std::fs::write(&file, format!("\u{feff}{PASSWORD}\r\n")).unwrap();
+    let mut cmd = sign_in_run(&gw, &dir.path().join("out"), &["--only", "method/*"]);
+    cmd.env_remove("CCGW_PASSWORD")
+        .arg("--password-file")
+        .arg(&file);
+    let run = support::run_bin_async(cmd, Duration::from_secs(60)).await;
+    assert_eq!(run.code, Some(0), "{}", run.console());
+    assert_nothing_leaks(&gw, &dir.path().join("out"), &run);
     gw.shutdown().await;
 }
