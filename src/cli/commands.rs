@@ -185,13 +185,18 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     let opened = super::session::open(
         &args.session,
         args.quiet,
+        args.timeout,
         &target,
         &mut credentials,
         &redactor,
         interrupt.clone(),
     )
     .await;
-    let (agent, no_call) = match opened {
+    let super::session::Opened {
+        agent,
+        no_call,
+        down,
+    } = match opened {
         Ok(opened) => opened,
         Err(failure) => {
             if let Some(e) = embedded {
@@ -212,6 +217,7 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     plan.control_every = usize::from(args.control_every);
     plan.control = !args.no_control;
     plan.flow = super::session::flow_control(&args.session, agent.as_ref(), no_call);
+    plan.known_down = down;
     let session = RunSession {
         suite: &suite,
         schemas: &schemas,

@@ -133,6 +133,12 @@ impl EventListener for Progress {
                     b.finish_and_clear();
                 }
             }
+            (_, RunEvent::SessionChecksWaiting { wait }) => {
+                eprintln!(
+                    "session checks: waiting up to {} s for the Guid to rotate or expire, then signing out (Ctrl-C stops the wait and signs out)",
+                    wait.as_secs_f64().ceil()
+                );
+            }
             _ => {}
         }
     }

@@ -31,6 +31,7 @@ pub fn serve_config(args: &ServeSessionArgs) -> Result<SessionConfig, Failure> {
         },
         guid_interval: args.guid_interval,
         guid_timeout: args.guid_timeout,
+        timeout_from_replacement: args.guid_timeout_from == "replacement",
         idle_sign_out: args.idle_sign_out,
         poll_wait: args.poll_wait,
         agent_signed_in: password.is_none(),
@@ -119,39 +120,80 @@ pub fn flow_control(
     }
 }
 
+/// What [`open`] gives the run.
+#[derive(Default)]
+pub struct Opened {
+    /// The signed-in agent, polling.
+    pub agent: Option<Session>,
+    /// Why there is no call, when the run waited for one in vain.
+    pub no_call: Option<String>,
+    /// Why the target is known to be down: the sign-in got no answer (a
+    /// closed port, a silent gateway, a refused TLS handshake). The run
+    /// sends nothing and reports every case not run (exit 3).
+    pub down: Option<String>,
+}
+
 /// With `--sign-in`: signs the agent in, starts the poll, puts the first
 /// Guid into `credentials` and, with `--wait-for-call`, the call's callid.
-/// Gives the session (if any) and why there is no call (if it waited in vain).
+/// Every request of the session is bounded by `timeout`; a signal stops the
+/// sign-in and the wait at once (the run that follows is then interrupted).
 pub async fn open(
     args: &SessionArgs,
     quiet: bool,
+    timeout: std::time::Duration,
     target: &Target,
     credentials: &mut Credentials,
     redactor: &Redactor,
-    interrupt: impl Future<Output = ()>,
-) -> Result<(Option<Session>, Option<String>), Failure> {
+    interrupt: impl Future<Output = ()> + Clone,
+) -> Result<Opened, Failure> {
     if !args.sign_in {
         // The session's flags without --sign-in were refused with the inputs.
-        return Ok((None, None));
+        return Ok(Opened::default());
     }
     let mut options = SessionOptions::new(&credentials.agent_id, &password(args)?);
     options.force_login = args.force_login;
     options.guid_interval = args.guid_interval;
     options.guid_timeout = args.guid_timeout;
+    options.timeout = timeout;
     if let Some(path) = &args.sign_in_body {
         options.body =
             SignInBody::from_file(path).map_err(|e| Failure::config(format!("failed to {e}")))?;
     }
-    let mut session = Session::sign_in(target, options, redactor)
-        .await
-        .map_err(|e| Failure::config(format!("failed to {e}")))?;
+    if !quiet {
+        eprintln!(
+            "signing in agent {} (timeout {} ms)",
+            credentials.agent_id,
+            timeout.as_millis()
+        );
+    }
+    let signed_in = tokio::select! {
+        biased;
+        () = interrupt.clone() => return Ok(Opened::default()),
+        signed_in = Session::sign_in(target, options, redactor) => signed_in,
+    };
+    let mut session = match signed_in {
+        Ok(session) => session,
+        Err(e) if e.is_no_answer() => {
+            return Ok(Opened {
+                down: Some(e.to_string()),
+                ..Opened::default()
+            });
+        }
+        Err(e) => return Err(Failure::config(format!("failed to {e}"))),
+    };
     credentials.guid = session.current_guid();
     session.start_polling();
     let Some(within) = args.wait_for_call else {
-        return Ok((Some(session), None));
+        return Ok(Opened {
+            agent: Some(session),
+            ..Opened::default()
+        });
     };
     if credentials.callid.is_some() {
-        return Ok((Some(session), None));
+        return Ok(Opened {
+            agent: Some(session),
+            ..Opened::default()
+        });
     }
     let agent = credentials.agent_id.clone();
     let secs = within.as_secs_f64().ceil() as u64;
@@ -178,7 +220,11 @@ pub async fn open(
         )),
     };
     credentials.callid = callid;
-    Ok((Some(session), no_call))
+    Ok(Opened {
+        agent: Some(session),
+        no_call,
+        down: None,
+    })
 }
 
 /// Says how the session ended: signed out, or the refused sign-out.

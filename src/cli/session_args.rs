@@ -57,6 +57,10 @@ pub struct ServeSessionArgs {
     /// Dynamic mode: a Guid dies this long after it was issued.
     #[arg(long, value_name = "SECS", default_value = "120", value_parser = parse_seconds)]
     pub guid_timeout: Duration,
+    /// Dynamic mode: whether GUIDTIMEOUT counts from a Guid's issue or from its replacement
+    /// by the next one (the documentation does not say).
+    #[arg(long, value_name = "FROM", default_value = "issue", value_parser = ["issue", "replacement"])]
+    pub guid_timeout_from: String,
     /// Dynamic mode: an agent that polls nothing this long is signed out.
     #[arg(long, value_name = "SECS", default_value = "120", value_parser = parse_seconds)]
     pub idle_sign_out: Duration,

@@ -80,6 +80,9 @@ pub struct SessionConfig {
     pub guid_interval: Duration,
     /// Dynamic mode: age at which a Guid dies (`GUIDTIMEOUT`, 120 s).
     pub guid_timeout: Duration,
+    /// Dynamic mode: GUIDTIMEOUT counts from the Guid's replacement by the
+    /// next one, not from its issue (the documentation allows both).
+    pub timeout_from_replacement: bool,
     /// Dynamic mode: an agent that polls nothing this long is signed out (120 s).
     pub idle_sign_out: Duration,
     /// Longest wait of an event poll without an event (about 10 s).
@@ -100,6 +103,7 @@ impl Default for SessionConfig {
             auth_mode: AuthMode::Static,
             guid_interval: Duration::from_secs(60),
             guid_timeout: Duration::from_secs(120),
+            timeout_from_replacement: false,
             idle_sign_out: Duration::from_secs(120),
             poll_wait: Duration::from_secs(10),
             password: None,
@@ -150,6 +154,8 @@ impl std::fmt::Debug for AgentSession {
 struct GuidRecord {
     agent: String,
     issued: Instant,
+    /// When the next Guid of its agent replaced it.
+    replaced: Option<Instant>,
 }
 
 struct AgentRecord {
@@ -226,6 +232,7 @@ impl Sessions {
                     GuidRecord {
                         agent: id.to_owned(),
                         issued: now,
+                        replaced: None,
                     },
                 );
             }
@@ -251,15 +258,22 @@ impl Sessions {
         let Some(record) = book.guids.get(guid) else {
             return Some(GuidLookup::Unknown);
         };
-        let (owner, issued) = (record.agent.clone(), record.issued);
+        let (owner, issued, replaced) = (record.agent.clone(), record.issued, record.replaced);
         self.idle_check(&mut book, &owner, now);
         let agent = book.agents.get(&owner)?;
         if !agent.view.signed_in && !self.faults.signed_out_served {
             return Some(GuidLookup::Unknown);
         }
+        // GUIDTIMEOUT counted from the Guid's issue, or from its replacement
+        // (the documentation allows both): a Guid never replaced lives on.
+        let counted_from = if self.config.timeout_from_replacement {
+            replaced
+        } else {
+            Some(issued)
+        };
         let expired = self.dynamic()
             && !agent.exempt
-            && now.duration_since(issued) > self.config.guid_timeout
+            && counted_from.is_some_and(|from| now.duration_since(from) > self.config.guid_timeout)
             && !self.faults.guid_no_expiry;
         Some(if expired {
             GuidLookup::Unknown
@@ -414,6 +428,7 @@ async fn sign_in(
         GuidRecord {
             agent: agent.clone(),
             issued: now,
+            replaced: None,
         },
     );
     let live = sessions.has_call_in(&book, &agent)
@@ -559,7 +574,7 @@ fn rotate(state: &GatewayState, book: &mut Book, agent: &str, now: Instant) -> O
     };
     if due {
         let guid = new_guid(&state.random, "AgentGateway0").ok()?;
-        record.current = Some((guid.clone(), now));
+        let previous = record.current.replace((guid.clone(), now));
         record.view.guids_issued += 1;
         record.view.guids.push(guid.clone());
         book.guids.insert(
@@ -567,8 +582,12 @@ fn rotate(state: &GatewayState, book: &mut Book, agent: &str, now: Instant) -> O
             GuidRecord {
                 agent: agent.to_owned(),
                 issued: now,
+                replaced: None,
             },
         );
+        if let Some(old) = previous.and_then(|(old, _)| book.guids.get_mut(&old)) {
+            old.replaced = Some(now);
+        }
     }
     book.agents
         .get(agent)?

@@ -18,6 +18,9 @@ pub enum RunEvent<'a> {
     ControlChecked { record: &'a ControlRecord },
     /// Every case has a result (or the run was interrupted).
     RunFinished { done: usize, interrupted: bool },
+    /// With an agent session: its checks wait up to `wait` (for the Guid to
+    /// rotate or expire) before the agent signs out; a signal ends the wait.
+    SessionChecksWaiting { wait: std::time::Duration },
 }
 
 /// Receives the events of a run.

@@ -105,6 +105,9 @@ pub struct RunPlan {
     pub control: bool,
     /// Flow control (retries, pacing) and the live session's Guid.
     pub flow: super::FlowControl,
+    /// Why the target is known to be down before the run (the sign-in got no
+    /// answer): no case is sent, each is reported not run for this reason.
+    pub known_down: Option<String>,
 }
 
 /// Default per-request timeout.
@@ -136,6 +139,7 @@ impl RunPlan {
             session: SessionHealth::default(),
             control: true,
             flow: super::FlowControl::default(),
+            known_down: None,
         }
     }
 

@@ -23,6 +23,7 @@ pub fn fast_dynamic() -> SessionConfig {
         auth_mode: AuthMode::Dynamic,
         guid_interval: Duration::from_millis(300),
         guid_timeout: Duration::from_millis(1500),
+        timeout_from_replacement: false,
         idle_sign_out: Duration::from_secs(10),
         poll_wait: Duration::from_millis(100),
         password: Some(PASSWORD.to_owned()),

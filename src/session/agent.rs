@@ -121,11 +121,24 @@ pub enum SessionError {
     )]
     AlreadySignedIn(String),
     /// Another refusal.
-    #[error("sign in agent {agent}: refused with retcode {retcode} ({message})")]
+    #[error(
+        "sign in agent {agent}: refused with retcode {retcode}{}",
+        said(message)
+    )]
     Refused {
         agent: String,
         retcode: String,
         message: String,
+    },
+    /// The answer is not the gateway's JSON envelope.
+    #[error(
+        "sign in agent {agent}: the answer is not a JSON envelope with a retcode (HTTP {status}, {content_type}); \
+         is --target the CC-Gateway's address?"
+    )]
+    NotEnvelope {
+        agent: String,
+        status: u16,
+        content_type: String,
     },
     /// Success without a `Set-GUID` header.
     #[error("sign in agent {0}: the answer carries no Set-GUID header")]
@@ -133,6 +146,24 @@ pub enum SessionError {
     /// No answer.
     #[error("sign in agent {agent}: {message}")]
     Transport { agent: String, message: String },
+}
+
+/// ` ("message")` after a retcode, or nothing for an empty message.
+fn said(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(" ({message})")
+    }
+}
+
+impl SessionError {
+    /// Whether the sign-in got no answer at all (a closed port, a silent
+    /// gateway, a refused TLS handshake): the target is down, not a mistake
+    /// of the input.
+    pub fn is_no_answer(&self) -> bool {
+        matches!(self, SessionError::Transport { .. })
+    }
 }
 
 struct Shared {
@@ -143,6 +174,8 @@ struct Shared {
     guid: GuidSource,
     /// The sign-in's Guid (generation 1), for the expiry check.
     first_guid: String,
+    /// When generation 2 replaced it (one reading of GUIDTIMEOUT counts from there).
+    first_replaced: Mutex<Option<Instant>>,
     started: Instant,
     timeline: Mutex<Timeline>,
     call: watch::Sender<Option<String>>,
@@ -157,6 +190,8 @@ pub struct Session {
 /// One answer of a session route.
 struct Answer {
     status: u16,
+    /// The `Content-Type` header, when there was one.
+    content_type: Option<String>,
     retcode: Option<String>,
     message: Option<String>,
     set_guid: Option<String>,
@@ -189,9 +224,15 @@ impl Shared {
     }
 
     async fn send(&self, request: &Prepared) -> Result<Answer, String> {
+        self.send_within(request, self.options.timeout).await
+    }
+
+    /// [`Shared::send`] with its own timeout (an event poll may be held
+    /// for the long poll's wait before it answers).
+    async fn send_within(&self, request: &Prepared, timeout: Duration) -> Result<Answer, String> {
         let raw = self
             .clients
-            .send(&self.target, request, false, self.options.timeout, BODY_CAP)
+            .send(&self.target, request, false, timeout, BODY_CAP)
             .await
             .map_err(|e| self.redactor.text(&e.message))?;
         let json: Value = serde_json::from_slice(&raw.body).unwrap_or(Value::Null);
@@ -204,8 +245,14 @@ impl Shared {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("set-guid"))
             .and_then(|(_, v)| guid_of_set_guid(v).map(str::to_owned));
+        let content_type = raw
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| self.redactor.value(v));
         Ok(Answer {
             status: raw.status,
+            content_type,
             retcode: text("retcode"),
             message: text("message"),
             set_guid,
@@ -224,7 +271,9 @@ impl Shared {
             at_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
             request: format!("{} /{}", request.method, request.path),
             http_status: answer.ok().map(|a| a.status),
-            retcode: answer.ok().and_then(|a| a.retcode.clone()),
+            retcode: answer
+                .ok()
+                .and_then(|a| a.retcode.as_deref().map(|r| self.redactor.value(r))),
             event_type: answer.ok().and_then(|a| {
                 a.json
                     .pointer("/event/eventType")
@@ -251,11 +300,17 @@ impl Shared {
             Some(guid),
             None,
         );
-        match self.send(&request).await {
+        let within = self.options.long_poll + self.options.timeout;
+        match self.send_within(&request, within).await {
             Ok(answer) => {
                 let mut note = None;
                 if let Some(new) = answer.set_guid.as_deref().and_then(|g| self.guid.offer(g)) {
                     note = Some(format!("new Guid: generation {new}"));
+                    if new == 2
+                        && let Ok(mut replaced) = self.first_replaced.lock()
+                    {
+                        replaced.get_or_insert_with(Instant::now);
+                    }
                 }
                 if answer
                     .json
@@ -378,6 +433,7 @@ impl Session {
             redactor: redactor.clone(),
             guid: placeholder,
             first_guid: String::new(),
+            first_replaced: Mutex::new(None),
             started,
             timeline: Mutex::new(Timeline::default()),
             call: watch::channel(None).0,
@@ -396,10 +452,20 @@ impl Session {
             (Some("0"), Some(guid)) => guid.clone(),
             (Some("0"), None) => return Err(SessionError::NoGuid(agent)),
             (Some("100-002"), _) => return Err(SessionError::AlreadySignedIn(agent)),
-            (retcode, _) => {
+            (None, _) => {
+                return Err(SessionError::NotEnvelope {
+                    agent,
+                    status: answer.status,
+                    content_type: answer
+                        .content_type
+                        .clone()
+                        .unwrap_or_else(|| "no Content-Type".to_owned()),
+                });
+            }
+            (Some(retcode), _) => {
                 return Err(SessionError::Refused {
                     agent,
-                    retcode: retcode.unwrap_or("(none)").to_owned(),
+                    retcode: redactor.value(retcode),
                     message: redactor.text(answer.message.as_deref().unwrap_or_default()),
                 });
             }
@@ -474,17 +540,71 @@ impl Session {
         }
     }
 
+    /// The longest the session checks may wait from now (for the Guid to
+    /// rotate or to expire), when they have something to wait for.
+    pub fn checks_wait(&self) -> Option<std::time::Duration> {
+        let options = &self.shared.options;
+        let rotation = options
+            .guid_interval
+            .map(|interval| interval + options.long_poll + options.poll_pause + CHECK_SLACK);
+        let expiry = options.guid_timeout.map(|timeout| {
+            // The later reading: from a replacement within the interval.
+            timeout + options.guid_interval.unwrap_or_default()
+        });
+        let until = rotation.into_iter().chain(expiry).max()?;
+        let left = until.saturating_sub(self.shared.started.elapsed());
+        (!left.is_zero()).then_some(left)
+    }
+
     /// Runs the session checks, stops polling, signs out, and gives the
-    /// session's report and the checks' results.
-    /// Without `with_checks` (an interrupted run) it only signs out.
-    pub async fn finish(mut self, with_checks: bool) -> (SessionReport, Vec<CaseResult>) {
-        let mut checks = Vec::new();
-        if let Some(interval) = self.shared.options.guid_interval.filter(|_| with_checks) {
-            checks.push(self.check_rotation(interval).await);
-        }
-        if let Some(timeout) = self.shared.options.guid_timeout.filter(|_| with_checks) {
-            checks.push(self.check_expiry(timeout).await);
-        }
+    /// session's report, the checks' results, and whether `interrupt` came
+    /// while the checks waited (they stop at once, unfinished, and the
+    /// agent is signed out all the same). Without `with_checks` (an
+    /// interrupted run) it only signs out. The sign-out is bounded by the
+    /// session's timeout.
+    pub async fn finish(
+        mut self,
+        with_checks: bool,
+        interrupt: impl std::future::Future<Output = ()>,
+    ) -> (SessionReport, Vec<CaseResult>, bool) {
+        let options = &self.shared.options;
+        let (interval, timeout) = if with_checks {
+            (options.guid_interval, options.guid_timeout)
+        } else {
+            (None, None)
+        };
+        let checking = async {
+            let mut checks = Vec::new();
+            if let Some(interval) = interval {
+                checks.push(self.check_rotation(interval).await);
+            }
+            if let Some(timeout) = timeout {
+                checks.push(self.check_expiry(timeout).await);
+            }
+            checks
+        };
+        let mut interrupted = false;
+        let mut checks = tokio::select! {
+            biased;
+            () = interrupt => {
+                interrupted = true;
+                [interval.map(|_| GUID_ROTATED), timeout.map(|_| EXPIRED_GUID_REFUSED)]
+                    .into_iter()
+                    .flatten()
+                    .map(|check| {
+                        let mut result = check.result(
+                            Status::Errored,
+                            "not run",
+                            Some("not run: interrupted".to_owned()),
+                        );
+                        result.cause = Some(crate::report::Cause::Interrupted);
+                        result
+                    })
+                    .collect()
+            }
+            checks = checking => checks,
+        };
+        let with_checks = with_checks && !interrupted;
         if let Some(poller) = self.poller.take() {
             poller.abort();
             let _ = poller.await;
@@ -525,11 +645,13 @@ impl Session {
             }
         };
         checks.push(if !with_checks {
-            SIGNED_OUT_REFUSED.result(
+            let mut result = SIGNED_OUT_REFUSED.result(
                 Status::Skipped,
                 "not run",
                 Some("not run: interrupted".to_owned()),
-            )
+            );
+            result.cause = interrupted.then_some(crate::report::Cause::Interrupted);
+            result
         } else if refused {
             let mut result = SIGNED_OUT_REFUSED.result(
                 Status::Skipped,
@@ -560,7 +682,7 @@ impl Session {
             timeline,
             timeline_omitted,
         };
-        (report, checks)
+        (report, checks, interrupted)
     }
 
     /// `session/guid-rotated`: generation 2 must come within the interval,
@@ -591,15 +713,40 @@ impl Session {
 
     /// `session/expired-guid-refused`: once the timeout has passed since
     /// the sign-in, its Guid must be refused while the agent still polls.
+    ///
+    /// The documentation does not say whether GUIDTIMEOUT counts from a
+    /// Guid's issue or from its replacement by the next one: the check waits
+    /// for the later of the two, so no reading fails a conforming gateway,
+    /// and its result says which one it assumed.
     async fn check_expiry(&self, timeout: Duration) -> CaseResult {
         // The Guid was issued before the sign-in's answer came: past this
         // point it is older than the timeout.
-        let due = self.shared.started + timeout + Duration::from_millis(100);
+        let margin = Duration::from_millis(100);
+        let from_issue = self.shared.started + timeout + margin;
+        tokio::time::sleep_until(from_issue.into()).await;
+        let replaced = self.shared.first_replaced.lock().ok().and_then(|r| *r);
+        let (due, reading) = match replaced {
+            Some(at) => (
+                (at + timeout + margin).max(from_issue),
+                "from its replacement by generation 2, the later of the two readings the documentation allows \
+                 (from the Guid's issue, or from its replacement)",
+            ),
+            None => (
+                from_issue,
+                "from its issue: it was not replaced within GUIDTIMEOUT, so the other reading \
+                 (from its replacement) gives no later point",
+            ),
+        };
         tokio::time::sleep_until(due.into()).await;
         let first = self.shared.first_guid.clone();
-        self.shared
+        let mut result = self
+            .shared
             .check_refused(EXPIRED_GUID_REFUSED, first, 1, "after its timeout")
-            .await
+            .await;
+        result.notes.push(format!(
+            "assumed: GUIDTIMEOUT of the first Guid counted {reading}"
+        ));
+        result
     }
 }
 

@@ -15,7 +15,7 @@ pub async fn run_with_agent(
     run: &RunSession<'_>,
     agent: Option<Session>,
     listener: &mut dyn EventListener,
-    interrupt: impl Future<Output = ()>,
+    interrupt: impl Future<Output = ()> + Clone,
 ) -> (Result<RunReport, RunError>, Option<SessionReport>) {
     let (report, session) =
         run_with_agent_into(run, agent, listener, interrupt, CaseResults::in_memory()).await;
@@ -28,19 +28,24 @@ pub async fn run_with_agent_into(
     run: &RunSession<'_>,
     agent: Option<Session>,
     listener: &mut dyn EventListener,
-    interrupt: impl Future<Output = ()>,
+    interrupt: impl Future<Output = ()> + Clone,
     store: CaseResults,
 ) -> (Result<SpilledReport, RunError>, Option<SessionReport>) {
-    let results = run_cases_into(run, listener, interrupt, store).await;
+    let results = run_cases_into(run, listener, interrupt.clone(), store).await;
     let Some(agent) = agent else {
         return (results.map(|r| spilled_report_of(run, r)), None);
     };
     let with_checks = results.as_ref().is_ok_and(|r| !r.interrupted);
-    let (session, checks) = agent.finish(with_checks).await;
+    if let Some(wait) = agent.checks_wait().filter(|_| with_checks) {
+        listener.on_event(&crate::runner::RunEvent::SessionChecksWaiting { wait });
+    }
+    // A signal while the checks wait stops them; the agent signs out all the same.
+    let (session, checks, interrupted) = agent.finish(with_checks, interrupt).await;
     let report = results.map(|mut results| {
         if with_checks {
             results.cases.extend(checks);
         }
+        results.interrupted |= interrupted;
         let mut spilled = spilled_report_of(run, results);
         spilled.report.session = Some(session.clone());
         spilled

@@ -20,6 +20,7 @@ pub fn dynamic() -> SessionConfig {
         auth_mode: AuthMode::Dynamic,
         guid_interval: Duration::from_secs(30),
         guid_timeout: Duration::from_secs(60),
+        timeout_from_replacement: false,
         idle_sign_out: Duration::from_secs(60),
         poll_wait: Duration::from_millis(100),
         password: Some(PASSWORD.to_owned()),

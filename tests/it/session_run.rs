@@ -481,3 +481,245 @@ async fn a_password_file_with_a_byte_order_mark_signs_in() {
     assert_nothing_leaks(&gw, &dir.path().join("out"), &run);
     gw.shutdown().await;
 }
+
+/// Spawns `cmd`, waits until its stderr shows `marker`, sends `signal`, and
+/// gives the exit code, everything printed, and how long it took to exit
+/// after the signal.
+#[cfg(unix)]
+async fn signal_when(
+    mut cmd: Command,
+    marker: &'static str,
+    signal: &'static str,
+) -> (Option<i32>, String, Duration) {
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().expect("the binary starts");
+        let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
+        let mut seen = String::new();
+        while !seen.contains(marker) {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).expect("read") == 0 {
+                break;
+            }
+            seen.push_str(&line);
+        }
+        let signalled = std::time::Instant::now();
+        let killed = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let reader = std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+            rest
+        });
+        // Never longer than a bound: a run that ignores the signal is killed
+        // (and the test fails on its exit code).
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if signalled.elapsed() > Duration::from_secs(90) {
+                let _ = child.kill();
+                break child.wait().expect("wait");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let took = signalled.elapsed();
+        let rest = reader.join().unwrap_or_default();
+        let mut stdout = String::new();
+        let _ = std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout);
+        (status.code(), format!("{stdout}\n{seen}{rest}"), took)
+    })
+    .await
+    .unwrap()
+}
+
+/// A signal while the session checks wait for the Guid to expire ends the
+/// wait: the agent signs out, the reports are written marked interrupted,
+/// exit 130; the unfinished check says it was interrupted.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signal_while_waiting_for_the_guid_to_expire_signs_out_and_writes_the_reports() {
+    let gw = start(dynamic(), &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = sign_in_run(
+        &gw,
+        dir.path(),
+        &["--only", "method/*", "--guid-timeout", "600"],
+    );
+    let (code, console, took) = signal_when(cmd, "session checks: waiting up to", "-TERM").await;
+    assert_eq!(code, Some(130), "{console}");
+    // Bounded: the sign-out alone, not the 600 s wait.
+    assert!(took < Duration::from_secs(60), "{took:?}");
+    let state = gw.agent_session(&gw.agent.agent_id).unwrap();
+    assert!(!state.signed_in, "signed out: {state:?}");
+    let report = report(dir.path());
+    assert!(report.interrupted);
+    assert_eq!(report.summary.verdict, Verdict::Incomplete);
+    let check = support::case(&report, "session/expired-guid-refused");
+    assert_eq!(
+        check.cause,
+        Some(ccgw_conformance::report::Cause::Interrupted)
+    );
+    gw.shutdown().await;
+}
+
+/// A sign-in that hangs ends at the first signal: reports written marked
+/// interrupted, exit 130, nothing else sent.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signal_during_a_hanging_sign_in_ends_the_run_with_its_reports() {
+    use crate::support::hostile::{Behaviour, Hostile};
+    let server = Hostile::start(Behaviour::Silent).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = bin();
+    cmd.args([
+        "run",
+        "--target",
+        &server.url(),
+        "--agent-id",
+        crate::support::AGENT,
+        "--sign-in",
+        "--timeout",
+        "120",
+    ])
+    .env("CCGW_PASSWORD", PASSWORD)
+    .arg("--out")
+    .arg(dir.path());
+    let (code, console, took) = signal_when(cmd, "signing in agent", "-INT").await;
+    assert_eq!(code, Some(130), "{console}");
+    assert!(took < Duration::from_secs(60), "{took:?}");
+    let report = report(dir.path());
+    assert!(report.interrupted);
+    assert!(
+        server.requests().len() <= 1,
+        "nothing but the sign-in was sent"
+    );
+}
+
+/// `--sign-in` that gets no answer (nothing listening, a silent gateway
+/// past --timeout) is the target unreachable: exit 3, with reports.
+#[rstest::rstest]
+#[case::closed_port(false)]
+#[case::silent(true)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_without_an_answer_is_unreachable_with_reports(#[case] silent: bool) {
+    use crate::support::hostile::{Behaviour, Hostile};
+    let server = Hostile::start(Behaviour::Silent).await;
+    let url = if silent {
+        server.url()
+    } else {
+        // A port that was just free: nothing listens there.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        format!("http://127.0.0.1:{port}")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = bin();
+    cmd.args([
+        "run",
+        "--target",
+        &url,
+        "--agent-id",
+        crate::support::AGENT,
+        "--sign-in",
+        "--timeout",
+        "1",
+    ])
+    .env("CCGW_PASSWORD", PASSWORD)
+    .arg("--out")
+    .arg(dir.path());
+    let run = support::run_bin_async(cmd, Duration::from_secs(60)).await;
+    assert_eq!(run.code, Some(3), "{}", run.console());
+    let report = report(dir.path());
+    assert_eq!(report.summary.verdict, Verdict::NotAssessed);
+    assert!(
+        report.assessment.headline.contains("sign in agent"),
+        "{}",
+        report.assessment.headline
+    );
+    if silent {
+        assert!(
+            report.assessment.headline.contains("1000 ms"),
+            "--timeout bounds the sign-in: {}",
+            report.assessment.headline
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_answer_that_is_not_json_says_so() {
+    use crate::support::hostile::{self, Behaviour, Hostile};
+    let page = hostile::response(502, "text/html", b"<html>Bad Gateway</html>");
+    let server = Hostile::start(Behaviour::Raw(page)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = bin();
+    cmd.args([
+        "run",
+        "--target",
+        &server.url(),
+        "--agent-id",
+        crate::support::AGENT,
+        "--sign-in",
+    ])
+    .env("CCGW_PASSWORD", PASSWORD)
+    .arg("--out")
+    .arg(dir.path());
+    let run = support::run_bin_async(cmd, Duration::from_secs(60)).await;
+    assert_eq!(run.code, Some(2), "{}", run.console());
+    assert!(
+        run.stderr
+            .contains("the answer is not a JSON envelope with a retcode (HTTP 502, text/html)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("(none)"), "{}", run.stderr);
+}
+
+/// A gateway that counts GUIDTIMEOUT from a Guid's replacement (the
+/// documentation allows it) passes the expiry check: the check waits for
+/// the later reading and says which it assumed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guid_timeout_counted_from_the_replacement_is_not_failed() {
+    let gw = start(
+        SessionConfig {
+            guid_interval: Duration::from_secs(1),
+            guid_timeout: Duration::from_secs(2),
+            timeout_from_replacement: true,
+            ..dynamic()
+        },
+        &[],
+    )
+    .await;
+    let (dir, run) = signed_in_run(
+        &gw,
+        &[
+            "--only",
+            "method/*",
+            "--guid-interval",
+            "1",
+            "--guid-timeout",
+            "2",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, Some(0), "{}", run.console());
+    let report = report(dir.path());
+    let check = support::case(&report, "session/expired-guid-refused");
+    assert_eq!(check.status, Status::Passed, "{:?}", check.reason);
+    assert!(
+        check
+            .notes
+            .iter()
+            .any(|n| n
+                .contains("assumed: GUIDTIMEOUT of the first Guid counted from its replacement")),
+        "{:?}",
+        check.notes
+    );
+    assert_nothing_leaks(&gw, dir.path(), &run);
+    gw.shutdown().await;
+}
