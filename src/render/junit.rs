@@ -188,7 +188,7 @@ fn run_properties(report: &RunReport) -> Vec<Property> {
         Property::new("started_at", env.started_at.as_str()),
     ];
     if let Some(label) = &env.label {
-        properties.insert(0, Property::new("label", label.as_str()));
+        properties.insert(0, Property::new("label", text::visible(label)));
     }
     properties
 }

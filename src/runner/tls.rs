@@ -89,6 +89,17 @@ pub fn certificates(
 
 /// The private key of a PEM file.
 pub fn private_key(pem: &[u8], input: &str) -> Result<PrivateKeyDer<'static>, TlsInputError> {
+    let text = String::from_utf8_lossy(pem);
+    if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        || text.contains("Proc-Type: 4,ENCRYPTED")
+    {
+        return Err(bad(
+            input,
+            "the private key is encrypted (with a passphrase), and encrypted keys are not supported: \
+             decrypt it once with `openssl pkey -in KEY.pem -out key-plain.pem` (it asks for the passphrase), \
+             give that file, and keep it private (chmod 600)",
+        ));
+    }
     PrivateKeyDer::from_pem_slice(pem).map_err(|e| match e {
         rustls::pki_types::pem::Error::NoItemsFound => bad(
             input,
@@ -442,6 +453,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("--client-key k.pem: no private key"), "{err}");
+    }
+
+    #[test]
+    fn an_encrypted_key_says_how_to_decrypt_it() {
+        for pem in [
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHzBJBgkqhkiG9w0BBQ0wPDAbBgkqhkiG9w0BBQwwDgQI\n-----END ENCRYPTED PRIVATE KEY-----\n",
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,0011\n\nMIIE\n-----END RSA PRIVATE KEY-----\n",
+        ] {
+            let err = private_key(pem.as_bytes(), "--client-key k.pem")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("encrypted keys are not supported"), "{err}");
+            assert!(err.contains("openssl pkey -in"), "{err}");
+        }
     }
 }
 

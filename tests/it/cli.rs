@@ -299,3 +299,60 @@ fn run_against_a_served_gateway_with_its_printed_credentials() {
     let json = std::fs::read_to_string(out.join("report.json")).unwrap();
     assert!(!json.contains(&field["guid"]));
 }
+
+/// `completions` and `man` write to a stdout that is closed early (`| head`)
+/// or full (`> /dev/full`) without a panic: a closed reader is no error, a
+/// full disk exits 5 and says so.
+#[cfg(unix)]
+#[rstest::rstest]
+#[case::completions(&["completions", "bash"])]
+#[case::man(&["man"])]
+fn generated_files_handle_a_closed_or_full_stdout(#[case] args: &[&str]) {
+    use std::process::Stdio;
+    let mut child = bin()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    // The reader goes away before anything is read.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("waits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = bin().args(args).stdout(full).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("to standard output: No space left on device"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn bidi_controls_in_the_label_are_shown_escaped_in_junit() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(&[
+        "run",
+        "--only",
+        "method/*",
+        "--label",
+        "R23\u{202e}gnp.exe",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let junit = std::fs::read_to_string(out.path().join("junit.xml")).unwrap();
+    assert!(
+        !junit.contains('\u{202e}'),
+        "raw bidi override in junit.xml"
+    );
+    assert!(junit.contains("R23\\u202egnp.exe"), "{junit}");
+}
