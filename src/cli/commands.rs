@@ -259,6 +259,12 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     }
     let mut spilled =
         result.map_err(|e| Failure::config(format!("failed to start the run: {e}")))?;
+    if let Some(e) = spilled.evidence.spill_error() {
+        eprintln!(
+            "warning: the temporary folder stopped taking the case evidence ({e}); \
+             the cases after that were kept in memory, nothing was lost"
+        );
+    }
     // The report holds what it needs of the suite now. A large suite's
     // cases are freed before the reports are written, so the writers reuse
     // their memory (at 50 000 cases the peak would be the suite and the

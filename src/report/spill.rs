@@ -28,7 +28,7 @@ use super::model::{CaseResult, RequestEvidence, ResponseEvidence};
 use super::session::Attempt;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -64,19 +64,115 @@ struct SpillFile {
     _dir: tempfile::TempDir,
 }
 
+/// The name every spill folder starts with.
+const SPILL_PREFIX: &str = "ccgw-spill-";
+/// The file in a spill folder that names the process that owns it.
+const OWNER_FILE: &str = "owner";
+
+/// Process `pid` as `pid start-time` (clock ticks since boot, from
+/// `/proc/PID/stat`): a pid reused by another process has another start
+/// time. `None` where there is no `/proc` or no such process.
+fn process_tag(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name (which may hold spaces and parentheses).
+    let (_, rest) = stat.rsplit_once(')')?;
+    // Field 22 (starttime) is the 20th after the name.
+    let start = rest.split_whitespace().nth(19)?;
+    Some(format!("{pid} {start}"))
+}
+
+/// Writes this process's tag into its new spill folder.
+fn claim(dir: &Path) {
+    let Some(tag) = process_tag(std::process::id()) else {
+        return;
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    if let Ok(mut file) = options.open(dir.join(OWNER_FILE)) {
+        let _ = file.write_all(tag.as_bytes());
+    }
+}
+
+/// Removes the spill folders beside `ours` that a process now gone left
+/// behind (killed with SIGKILL, which no cleanup survives): their evidence
+/// was redacted with the secrets known when each case finished, and a secret
+/// learned later stood in clear there. Only folders of the same owner whose
+/// `owner` file names a process that provably no longer runs (no such pid,
+/// or another process under that pid) are removed; without `/proc` nothing
+/// is.
+fn remove_dead_spill_folders(ours: &Path) {
+    if process_tag(std::process::id()).is_none() {
+        return;
+    }
+    let (Some(parent), Ok(mine)) = (ours.parent(), std::fs::metadata(ours)) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_spill = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|name| name.starts_with(SPILL_PREFIX));
+        if !is_spill || path == ours {
+            continue;
+        }
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        #[cfg(unix)]
+        let same_owner = std::os::unix::fs::MetadataExt::uid(&meta)
+            == std::os::unix::fs::MetadataExt::uid(&mine);
+        #[cfg(not(unix))]
+        let same_owner = false;
+        if !meta.is_dir() || !same_owner {
+            continue;
+        }
+        let Ok(tag) = std::fs::read_to_string(path.join(OWNER_FILE)) else {
+            continue;
+        };
+        let alive = tag
+            .split_whitespace()
+            .next()
+            .and_then(|pid| pid.parse::<u32>().ok())
+            .and_then(process_tag)
+            .is_some_and(|now| now == tag.trim());
+        if !alive {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
 impl std::fmt::Debug for SpillFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SpillFile").finish_non_exhaustive()
     }
 }
 
-/// The spill file while cases are written to it.
-#[derive(Debug)]
+/// The spill file while cases are written to it: one write per case,
+/// unbuffered, so a write the disk refuses is known for the case it belongs
+/// to (a buffer would fail later, for cases already counted as written).
 struct Writer {
-    out: BufWriter<File>,
+    out: Box<dyn Write + Send>,
     at: u64,
     scratch: Vec<u8>,
     file: Arc<SpillFile>,
+    /// The first write the spill file refused (a full disk): from then on
+    /// every case stays whole in memory.
+    broken: Option<String>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("at", &self.at)
+            .field("broken", &self.broken)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The case results of a run, in the order they were added: whole in
@@ -128,19 +224,21 @@ impl CaseResults {
         expected: usize,
     ) -> io::Result<CaseResults> {
         let mut builder = tempfile::Builder::new();
-        builder.prefix("ccgw-spill-");
+        builder.prefix(SPILL_PREFIX);
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
         let dir = match parent {
             Some(parent) => builder.tempdir_in(parent)?,
             None => builder.tempdir()?,
         };
+        claim(dir.path());
+        remove_dead_spill_folders(dir.path());
         let mut options = std::fs::OpenOptions::new();
         options.read(true).write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let file = options.open(dir.path().join("cases.json"))?;
-        let out = BufWriter::new(file.try_clone()?);
+        let out = Box::new(file.try_clone()?);
         Ok(CaseResults {
             for_comparison: false,
             held: (budget > 0).then_some(Held { bytes: 0, budget }),
@@ -155,6 +253,7 @@ impl CaseResults {
                     file: Mutex::new(file),
                     _dir: dir,
                 }),
+                broken: None,
             }),
         })
     }
@@ -242,12 +341,22 @@ impl CaseResults {
         order.sort_by(|&a, &b| cases[a].id.cmp(&cases[b].id));
         let records = order.iter().map(|&i| records[i]).collect();
         permute(&mut cases, order);
-        let file = writer.and_then(|mut w| match w.out.flush() {
-            Ok(()) => Some(w.file),
-            // Unreadable evidence: the briefs are all there is.
-            Err(_) => None,
-        });
-        (cases, CaseEvidence { records, file })
+        let broken = writer.as_ref().and_then(|w| w.broken.clone());
+        let file = writer.map(|w| w.file);
+        (
+            cases,
+            CaseEvidence {
+                records,
+                file,
+                broken,
+            },
+        )
+    }
+
+    /// Why the spill file stopped taking evidence (a full disk), if it did:
+    /// the cases after that stayed whole in memory.
+    pub fn spill_error(&self) -> Option<&str> {
+        self.writer.as_ref().and_then(|w| w.broken.as_deref())
     }
 }
 
@@ -295,7 +404,7 @@ impl Writer {
 /// the evidence went. A case without evidence, or one the file cannot take,
 /// stays whole (nothing is lost, only memory).
 fn spill(writer: &mut Writer, for_comparison: bool, case: &mut CaseResult) -> Option<Record> {
-    if !has_evidence(case) {
+    if !has_evidence(case) || writer.broken.is_some() {
         return None;
     }
     let evidence = Evidence {
@@ -313,7 +422,9 @@ fn spill(writer: &mut Writer, for_comparison: bool, case: &mut CaseResult) -> Op
                 .map(|r| brief_response(r, for_comparison));
             Some(record)
         }
-        Err(_) => {
+        Err(e) => {
+            // Nothing of it is read back: it stays whole, as every later case.
+            writer.broken = Some(e.to_string());
             case.expected = evidence.expected.unwrap_or_default();
             case.request = evidence.request;
             case.response = evidence.response;
@@ -370,9 +481,16 @@ fn brief_response(response: &ResponseEvidence, for_comparison: bool) -> Box<Resp
 pub struct CaseEvidence {
     records: Vec<Option<Record>>,
     file: Option<Arc<SpillFile>>,
+    broken: Option<String>,
 }
 
 impl CaseEvidence {
+    /// Why the spill file stopped taking evidence during the run, if it did
+    /// (see [`CaseResults::spill_error`]).
+    pub fn spill_error(&self) -> Option<&str> {
+        self.broken.as_deref()
+    }
+
     /// True when some case's evidence is in the spill file.
     pub fn is_spilled(&self) -> bool {
         self.file.is_some() && self.records.iter().any(Option::is_some)
@@ -499,6 +617,85 @@ mod tests {
         for (i, brief) in briefs.iter().enumerate() {
             assert_eq!(evidence.whole(i, brief).expect("read back"), whole[i]);
         }
+    }
+
+    /// Writes `left` bytes, then refuses as a full disk does (a write may
+    /// be cut short first).
+    struct FullAfter {
+        left: usize,
+        inner: std::fs::File,
+    }
+
+    impl std::io::Write for FullAfter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.left == 0 {
+                return Err(std::io::Error::from_raw_os_error(28));
+            }
+            let n = buf.len().min(self.left);
+            self.left -= n;
+            self.inner.write(&buf[..n])
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_full_spill_folder_loses_no_evidence() {
+        let mut results = CaseResults::spilled(None, 200).expect("spill folder");
+        let writer = results.writer.as_mut().expect("a writer");
+        let inner = writer.file.file.lock().unwrap().try_clone().unwrap();
+        writer.out = Box::new(FullAfter {
+            left: 20_000,
+            inner,
+        });
+        let whole: Vec<CaseResult> = (0..200)
+            .map(|i| case_with_body(&format!("c/{i:03}"), 300))
+            .collect();
+        results.extend(whole.iter().cloned());
+        let error = results.spill_error().expect("the refusal is known");
+        assert!(error.contains("No space left"), "{error}");
+        let (briefs, evidence) = results.sorted_by_id();
+        assert!(
+            evidence.is_spilled(),
+            "the cases before the refusal were spilled"
+        );
+        assert!(evidence.spill_error().is_some());
+        for (i, brief) in briefs.iter().enumerate() {
+            assert_eq!(
+                evidence.whole(i, brief).expect("read back"),
+                whole[i],
+                "{i}"
+            );
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_spill_folder_of_a_process_gone_is_removed_and_a_live_one_kept() {
+        let parent = tempfile::tempdir().expect("tempdir");
+        let dead = parent.path().join("ccgw-spill-dead");
+        let live = parent.path().join("ccgw-spill-live");
+        let unclaimed = parent.path().join("ccgw-spill-unclaimed");
+        let other = parent.path().join("not-ours");
+        for dir in [&dead, &live, &unclaimed, &other] {
+            std::fs::create_dir(dir).expect("mkdir");
+            std::fs::write(dir.join("cases.json"), "late-learned secret").expect("write");
+        }
+        // A pid beyond the kernel's maximum: no such process.
+        std::fs::write(dead.join("owner"), "99999999 1").expect("write");
+        std::fs::write(other.join("owner"), "99999999 1").expect("write");
+        let me = super::process_tag(std::process::id()).expect("/proc");
+        std::fs::write(live.join("owner"), &me).expect("write");
+        let results = CaseResults::spilled(Some(parent.path()), 1).expect("spill folder");
+        assert!(!dead.exists(), "the dead process's folder is removed");
+        assert!(live.exists() && unclaimed.exists() && other.exists());
+        drop(results);
+        // The same pid with another start time is another process.
+        std::fs::write(live.join("owner"), format!("{} 1", std::process::id())).expect("write");
+        let _results = CaseResults::spilled(Some(parent.path()), 1).expect("spill folder");
+        assert!(!live.exists(), "a reused pid is not the owner");
     }
 
     #[test]

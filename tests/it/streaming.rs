@@ -259,8 +259,11 @@ fn the_spill_folder_is_private_and_removed_also_on_a_panic() {
         .expect("readable")
         .map(|e| e.expect("entry").path())
         .collect();
-    assert_eq!(files.len(), 1, "{files:?}");
-    assert_eq!(mode(&files[0]), 0o600);
+    // The evidence, and (where /proc tells processes apart) the owner's tag.
+    assert!(!files.is_empty() && files.len() <= 2, "{files:?}");
+    for file in &files {
+        assert_eq!(mode(file), 0o600, "{}", file.display());
+    }
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         let _store = store;
         panic!("a run that breaks");
