@@ -5,8 +5,14 @@
 //! - Each file is first streamed to a temporary name unique to this
 //!   process and call (`.report.json.ccgw-<pid>-<n>.tmp`), case by case
 //!   through the final redaction pass.
-//! - Only when every file of the set is written are they renamed into place,
-//!   one after the other (each rename is atomic: a reader, or a concurrent run
+//! - Only when every file of the set is written does the set replace the old
+//!   one: on Linux, the files are written into a private sibling folder
+//!   (`.<folder>.ccgw-set-<pid>-<n>`, holding hard links to the folder's other
+//!   files) that is exchanged with the report folder in one atomic step, so a
+//!   run killed at any moment leaves the old set or the new one, never a mix;
+//!   elsewhere, and where the folder cannot be exchanged (a mount point, the
+//!   working folder, a folder inside it), they are renamed into place one
+//!   after the other (each rename is atomic: a reader, or a concurrent run
 //!   into the same folder, never sees half a file).
 //! - Files of the set's kind that this run did not write (a `comparison.md`
 //!   of an earlier `--baseline` run) are removed, so nothing stale sits beside
@@ -176,6 +182,15 @@ pub fn write_set(
 
 /// [`write_set`] over files written one at a time, each streamed into its
 /// temporary file.
+///
+/// Where it can, the set replaces the folder's old one as a whole: the files
+/// are written into a private sibling folder (with hard links to whatever
+/// else the folder holds), which is then exchanged with the folder in one
+/// atomic step (Linux `renameat2(RENAME_EXCHANGE)`), so a run killed at any
+/// point leaves either the old set or the new one, never a mix. Where it
+/// cannot (no exchange on this system or file system, the folder is a mount
+/// point, holds a folder of its own or a file that cannot be linked), the
+/// files are written beside their names and renamed into place one by one.
 fn write_files<'a>(
     dir: &Path,
     files: impl Iterator<Item = (&'a str, Contents<'a>)>,
@@ -183,12 +198,18 @@ fn write_files<'a>(
 ) -> Result<Vec<PathBuf>, WriteError> {
     prepare_out(dir)?;
     remove_orphaned_temps(dir);
+    let staging = Staging::new(dir, owned);
+    let into = staging.as_ref().map_or(dir, |s| s.path.as_path());
     let mut names: Vec<&str> = Vec::new();
     let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
     let mut jobs: Vec<Mutex<Option<Contents<'a>>>> = Vec::new();
     for (name, contents) in files {
         names.push(name);
-        temps.push((temp_path(dir, name), dir.join(name)));
+        let tmp = match &staging {
+            Some(_) => into.join(name),
+            None => temp_path(dir, name),
+        };
+        temps.push((tmp, dir.join(name)));
         jobs.push(Mutex::new(Some(contents)));
     }
     // Every file at once, each streamed by a thread of its own: the formats
@@ -220,8 +241,13 @@ fn write_files<'a>(
             .collect()
     });
     if let Some(failed) = written.iter().position(Result::is_err) {
-        for (t, _) in &temps {
-            let _ = fs::remove_file(t);
+        match &staging {
+            Some(s) => s.discard(),
+            None => {
+                for (t, _) in &temps {
+                    let _ = fs::remove_file(t);
+                }
+            }
         }
         let source = written
             .into_iter()
@@ -229,10 +255,26 @@ fn write_files<'a>(
             .and_then(Result::err)
             .unwrap_or_else(|| io::Error::other("write failed"));
         return Err(WriteError::Write {
-            path: temps[failed].0.clone(),
+            path: temps[failed].1.clone(),
             source,
         });
     }
+    if let Some(staging) = staging {
+        if staging.exchange(dir) {
+            return Ok(temps.into_iter().map(|(_, path)| path).collect());
+        }
+    }
+    move_into_place(dir, &temps, &names, owned)
+}
+
+/// Renames each file of the set into place, then removes the `owned` files
+/// the set does not have (a stale file of an earlier run).
+fn move_into_place(
+    dir: &Path,
+    temps: &[(PathBuf, PathBuf)],
+    names: &[&str],
+    owned: &[&str],
+) -> Result<Vec<PathBuf>, WriteError> {
     for (i, (tmp, path)) in temps.iter().enumerate() {
         if let Err(source) = fs::rename(tmp, path) {
             for (t, _) in &temps[i..] {
@@ -250,7 +292,127 @@ fn write_files<'a>(
             let _ = fs::remove_file(dir.join(name));
         }
     }
-    Ok(temps.into_iter().map(|(_, path)| path).collect())
+    Ok(temps.iter().map(|(_, path)| path.clone()).collect())
+}
+
+/// The private sibling folder a new set is written into, holding hard links
+/// to everything else of the report folder, until it is exchanged with it.
+struct Staging {
+    path: PathBuf,
+}
+
+/// `.<folder>.ccgw-set-<pid>-<n>`: the start of a staging folder's name.
+const STAGING_MARK: &str = ".ccgw-set-";
+
+impl Staging {
+    /// A staging folder for `dir`, or `None` where the set cannot be
+    /// exchanged as a whole (see [`write_files`]).
+    fn new(dir: &Path, owned: &[&str]) -> Option<Staging> {
+        if !cfg!(target_os = "linux") {
+            return None;
+        }
+        let dir = fs::canonicalize(dir).ok()?;
+        // The working folder (or one above it) is never exchanged: this
+        // process, and the shell that started it, would be left in the old one.
+        let cwd = std::env::current_dir().and_then(fs::canonicalize).ok()?;
+        if cwd.starts_with(&dir) {
+            return None;
+        }
+        let parent = dir.parent()?;
+        let name = dir.file_name()?.to_str()?;
+        remove_orphaned_staging(parent);
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = parent.join(format!(".{name}{STAGING_MARK}{}-{n}", std::process::id()));
+        fs::create_dir(&path).ok()?;
+        let staging = Staging { path };
+        if staging.carry_over(&dir, owned).is_none() {
+            staging.discard();
+            return None;
+        }
+        Some(staging)
+    }
+
+    /// Hard-links every file of `dir` that is not the set's (nor a leftover
+    /// temporary file) into the staging folder, and gives it `dir`'s
+    /// permissions; `None` where something cannot be carried over.
+    fn carry_over(&self, dir: &Path, owned: &[&str]) -> Option<()> {
+        for entry in fs::read_dir(dir).ok()? {
+            let entry = entry.ok()?;
+            let name = entry.file_name();
+            let text = name.to_string_lossy();
+            let is_file = entry.file_type().ok()?.is_file();
+            if owned.iter().any(|o| *o == text) {
+                // An old report is replaced; a folder under a report's name
+                // is not the set's to remove.
+                if is_file {
+                    continue;
+                }
+                return None;
+            }
+            if is_temp_name(&text) {
+                continue;
+            }
+            if !is_file {
+                // A folder (or a link) of its own: left to the per-file renames.
+                return None;
+            }
+            fs::hard_link(entry.path(), self.path.join(&name)).ok()?;
+        }
+        let permissions = fs::metadata(dir).ok()?.permissions();
+        fs::set_permissions(&self.path, permissions).ok()
+    }
+
+    /// Exchanges the staging folder with `dir` in one step and removes the
+    /// old set; `false` (nothing changed) where the system refuses.
+    fn exchange(self, dir: &Path) -> bool {
+        let Ok(dir) = fs::canonicalize(dir) else {
+            self.discard();
+            return false;
+        };
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::{CWD, RenameFlags, renameat_with};
+            if renameat_with(CWD, &self.path, CWD, &dir, RenameFlags::EXCHANGE).is_ok() {
+                // The staging folder now holds the old set.
+                self.discard();
+                return true;
+            }
+        }
+        let _ = &dir;
+        self.discard();
+        false
+    }
+
+    fn discard(&self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Whether `name` is a temporary file of [`temp_path`].
+fn is_temp_name(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".tmp") && name.contains(".ccgw-")
+}
+
+/// Removes the staging folders beside the report folder that processes now
+/// gone left (killed before or after the exchange).
+fn remove_orphaned_staging(parent: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .split_once(STAGING_MARK)
+            .and_then(|(_, rest)| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if name.starts_with('.') && pid != std::process::id() && !process_exists(pid) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Streams `contents` into the new temporary file `tmp`.

@@ -144,3 +144,100 @@ fn temporary_files_of_a_killed_run_are_removed() {
     render::write_set(dir.path(), &[("a.txt", "x".to_owned())], &[]).expect("written");
     assert!(!orphan.exists(), "{:?}", names(dir.path()));
 }
+
+/// The set replaces the folder's old one as a whole: the folder's other
+/// files stay (linked into the new folder), its permissions too, and no
+/// staging folder is left beside it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_new_set_replaces_the_old_one_whole_and_keeps_the_folders_other_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().expect("tempdir");
+    let out = parent.path().join("reports");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join(".gitkeep"), "").unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    std::fs::write(out.join("comparison.md"), "stale").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o750)).unwrap();
+    // A staging folder of a run killed long ago.
+    std::fs::create_dir(parent.path().join(".reports.ccgw-set-99999999-0")).unwrap();
+    let report = crate::render::reports::by_name("full");
+    render::write_all(&report, &out).expect("written");
+    assert_eq!(
+        names(&out),
+        [
+            ".gitkeep",
+            "junit.xml",
+            "notes.txt",
+            "report.html",
+            "report.json",
+            "report.md"
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o750);
+    assert_eq!(
+        names(parent.path()),
+        ["reports"],
+        "no staging folder is left"
+    );
+}
+
+/// Runs into one folder, each killed at another moment (most while writing
+/// their reports): whatever the moment, the folder holds one whole set, all
+/// four files of the same run (told by its label), never a mix.
+#[cfg(unix)]
+#[test]
+fn a_run_killed_at_any_moment_leaves_one_whole_set() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let dir = out.path().join("reports");
+    let first = support::run_args(&[
+        "run",
+        "--quiet",
+        "--label",
+        "run-first",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        support::output_text(&first)
+    );
+    for i in 0..24u64 {
+        let label = format!("run-{i}");
+        let mut child = support::bin()
+            .args(["run", "--quiet", "--label", &label, "--out"])
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts");
+        std::thread::sleep(Duration::from_millis(5 * i));
+        let _ = child.kill();
+        let _ = child.wait();
+        let labels: Vec<String> = ["report.json", "junit.xml", "report.md", "report.html"]
+            .iter()
+            .map(|name| {
+                let text = std::fs::read_to_string(dir.join(name))
+                    .unwrap_or_else(|e| panic!("{name} after kill {i}: {e}"));
+                let at = text
+                    .find("run-")
+                    .unwrap_or_else(|| panic!("{name}: no label"));
+                text[at..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .collect()
+            })
+            .collect();
+        assert!(
+            labels.iter().all(|l| *l == labels[0]),
+            "kill {i} left a mixed set: {labels:?}"
+        );
+    }
+}
