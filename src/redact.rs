@@ -107,6 +107,12 @@ struct Registry {
 }
 
 impl Registry {
+    fn add_placeholder(&mut self, placeholder: &str) {
+        if !self.placeholders.iter().any(|p| p == placeholder) {
+            self.placeholders.push(placeholder.to_owned());
+        }
+    }
+
     /// Removes `secret` (as registered, with every spelling) under `placeholder`.
     fn remove(&mut self, secret: &str, placeholder: &str) {
         let variants = variants(secret);
@@ -256,44 +262,45 @@ impl Redactor {
                 && registry.placeholders.iter().any(|p| p == placeholder)
         };
         // A value learned again (a signature in every answer) changes nothing.
-        if is_known(&self.read().registry) {
-            return;
-        }
-        let mut shared = self.shared.write().unwrap_or_else(PoisonError::into_inner);
-        let registry = &mut shared.registry;
-        if is_known(registry) {
-            return;
-        }
-        for variant in variants {
-            if !registry.secrets.iter().any(|(s, _)| *s == variant) {
-                registry.secrets.push((variant, placeholder.to_owned()));
+        self.change(is_known, |registry| {
+            for variant in &variants {
+                if !registry.secrets.iter().any(|(s, _)| s == variant) {
+                    registry
+                        .secrets
+                        .push((variant.clone(), placeholder.to_owned()));
+                }
             }
-        }
-        if !registry.placeholders.iter().any(|p| p == placeholder) {
-            registry.placeholders.push(placeholder.to_owned());
-        }
-        registry
-            .secrets
-            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
-        shared.generation += 1;
+            registry
+                .secrets
+                .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+            registry.add_placeholder(placeholder);
+        });
     }
 
     /// Registers a secret hidden only where it stands as a whole value.
     fn add_value(&self, secret: &str, placeholder: &str) {
         let entry = (secret.to_ascii_lowercase(), placeholder.to_owned());
-        let is_known = |registry: &Registry| registry.values.contains(&entry);
+        self.change(
+            |registry| registry.values.contains(&entry),
+            |registry| {
+                registry.values.push(entry.clone());
+                registry.add_placeholder(placeholder);
+            },
+        );
+    }
+
+    /// Applies `apply` to the registry unless `is_known` says it holds the
+    /// change already (looked at under the read lock first, the common case,
+    /// then again under the write lock); a change bumps the generation.
+    fn change(&self, is_known: impl Fn(&Registry) -> bool, apply: impl FnOnce(&mut Registry)) {
         if is_known(&self.read().registry) {
             return;
         }
         let mut shared = self.shared.write().unwrap_or_else(PoisonError::into_inner);
-        let registry = &mut shared.registry;
-        if is_known(registry) {
+        if is_known(&shared.registry) {
             return;
         }
-        registry.values.push(entry);
-        if !registry.placeholders.iter().any(|p| p == placeholder) {
-            registry.placeholders.push(placeholder.to_owned());
-        }
+        apply(&mut shared.registry);
         shared.generation += 1;
     }
 
