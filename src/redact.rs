@@ -622,6 +622,26 @@ impl Model<'_> {
         }
     }
 
+    /// A request's headers as sent: the runner wrote the `Guid` header's
+    /// value as the placeholder of the Guid it carried (`<guid>`,
+    /// `<other-guid>`) or as the suite's public literal, so it is redacted
+    /// as a value (a secret in it replaced), not hidden whole; other
+    /// secret-named headers are hidden whole.
+    fn request_headers(&self, headers: &mut [Header]) {
+        for h in headers {
+            if h.name.eq_ignore_ascii_case("guid") {
+                if let Some(p) = self.0.value_placeholder(&h.value) {
+                    p.clone_into(&mut h.value);
+                } else {
+                    self.string(&mut h.value);
+                }
+            } else if let Some(value) = redact_header(self.0, &h.name, &h.value) {
+                h.value = value;
+            }
+            self.string(&mut h.name);
+        }
+    }
+
     fn headers(&self, headers: &mut [Header]) {
         for h in headers {
             if let Some(value) = redact_header(self.0, &h.name, &h.value) {
@@ -664,7 +684,7 @@ impl Model<'_> {
         }
         if let Some(r) = &mut case.request {
             self.path(&mut r.path);
-            self.headers(&mut r.headers);
+            self.request_headers(&mut r.headers);
             self.option(&mut r.body);
         }
         if let Some(r) = &mut case.response {

@@ -181,7 +181,7 @@ pub fn closing_lists(view: &ReportView<'_>, quiet: bool, verbose: bool) -> Strin
     out.push_str(&format!(
         "{} case(s) failed or errored ({}):\n",
         failures.len(),
-        curl::VARIABLES_NOTE
+        curl::variables_note(&report.environment)
     ));
     for index in failures {
         let case = whole(index);

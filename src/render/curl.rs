@@ -19,8 +19,38 @@ const VARIABLES: [(&str, &str); 4] = [
     ("<other-callid>", "CCGW_OTHER_CALLID"),
 ];
 
-/// The variables a reproduction line reads, for the line that explains them.
-pub const VARIABLES_NOTE: &str = "set CCGW_GUID (and CCGW_CALLID, CCGW_OTHER_GUID, CCGW_OTHER_CALLID where used) to the run's values; CCGW_CA_CERT to the CA file given with --ca-cert";
+/// How to run the reproduction lines of a run against `environment`'s
+/// target: which variables to set, and to what.
+pub fn variables_note(environment: &Environment) -> String {
+    let values = "CCGW_GUID (and CCGW_CALLID, CCGW_OTHER_GUID, CCGW_OTHER_CALLID where used)";
+    if environment.embedded_gateway {
+        let faults = if environment.gateway_faults.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " {}",
+                environment
+                    .gateway_faults
+                    .iter()
+                    .map(|f| format!("--fault {f}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        };
+        return format!(
+            "the run's embedded gateway has stopped: start `ccgw-conformance serve{faults}`, then set CCGW_TARGET to the URL it prints, \
+             {values} to the values it prints, and CCGW_CA_CERT to its certificate file"
+        );
+    }
+    match environment.tls {
+        TlsMode::CustomCa => format!(
+            "set {values} to the run's values; CCGW_CA_CERT to the CA file given with --ca-cert"
+        ),
+        TlsMode::Verified | TlsMode::Insecure | TlsMode::PlainHttp => {
+            format!("set {values} to the run's values")
+        }
+    }
+}
 
 /// The reproduction of a failed or errored case that sent a request; `None`
 /// for the others.
@@ -51,15 +81,26 @@ pub fn command(request: &RequestEvidence, environment: &Environment) -> String {
     if !head {
         words.push(format!("-X {}", word(&request.method)));
     }
-    words.push(quote(&format!(
-        "{}{}",
-        origin(&environment.target),
-        request.path
-    )));
+    if environment.embedded_gateway {
+        // That gateway stopped with the run: `serve` gives a new one.
+        words.push(format!("\"$CCGW_TARGET\"{}", quote(&request.path)));
+    } else {
+        words.push(quote(&format!(
+            "{}{}",
+            origin(&environment.target),
+            request.path
+        )));
+    }
     let mut has_content_type = false;
     for header in &request.headers {
         has_content_type |= header.name.eq_ignore_ascii_case("content-type");
         words.push(format!("-H {}", header_word(&header.name, &header.value)));
+    }
+    if head && request.body.is_some() {
+        // curl cannot send a body with -I (it refuses -I with --data), and with
+        // -X HEAD it waits for a body that never comes: the line says so.
+        words.push("# the case also sent a body, which curl -I cannot send".into());
+        return words.join(" ");
     }
     if let Some(body) = &request.body {
         if !has_content_type {
@@ -91,7 +132,8 @@ fn header_word(name: &str, value: &str) -> String {
         return quote(&format!("{name};"));
     }
     if is_guid && value == "<redacted>" {
-        // The evidence never holds the Guid; the run sent the agent's own.
+        // A report that named no Guid (written before the evidence said
+        // which one was sent): the agent's own is the likeliest.
         return format!("\"{name}: $CCGW_GUID\"");
     }
     with_variables(&format!("{name}: {value}"))

@@ -553,7 +553,7 @@ fn failures(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::R
         "<p>{} case(s) failed or errored. Each has a <code>curl</code> line that replays it \
          ({}).</p>",
         failed.len(),
-        escape_html(super::curl::VARIABLES_NOTE)
+        escape_html(&super::curl::variables_note(&report.environment))
     );
     for index in failed {
         let case = view.case(index)?;

@@ -286,7 +286,11 @@ fn findings_text(case: &CaseResult) -> String {
 fn system_out(case: &CaseResult, advisory_only: bool, report: &RunReport) -> String {
     let mut out = String::new();
     if let Some(line) = super::curl::repro_for_failure(case, &report.environment) {
-        let _ = writeln!(out, "replay: {line}\n({})\n", super::curl::VARIABLES_NOTE);
+        let _ = writeln!(
+            out,
+            "replay: {line}\n({})\n",
+            super::curl::variables_note(&report.environment)
+        );
     }
     if advisory_only {
         let _ = writeln!(

@@ -301,7 +301,11 @@ fn findings(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::R
         out.push('\n');
         flush(out, w)?;
     }
-    let _ = writeln!(out, "To replay: {}.\n", inline(super::curl::VARIABLES_NOTE));
+    let _ = writeln!(
+        out,
+        "To replay: {}.\n",
+        inline(&super::curl::variables_note(&report.environment))
+    );
     Ok(())
 }
 

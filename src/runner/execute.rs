@@ -295,7 +295,11 @@ impl CaseRunner<'_> {
                     } else {
                         n.clone()
                     },
-                    value: self.redactor.header(n, v),
+                    value: if n.eq_ignore_ascii_case("guid") {
+                        self.guid_shown(v, generation)
+                    } else {
+                        self.redactor.header(n, v)
+                    },
                 })
                 .collect(),
             body: request
@@ -303,6 +307,22 @@ impl CaseRunner<'_> {
                 .as_ref()
                 .map(|b| self.redactor.text(&String::from_utf8_lossy(b))),
             guid_generation: generation,
+        }
+    }
+
+    /// The `Guid` header of a request as the evidence shows it: which Guid
+    /// it carried (`<guid>`: the agent's, any generation; `<other-guid>`: the
+    /// other agent's), or the suite's own public value (a malformed or
+    /// unknown Guid) with any secret in it replaced, so that a replay sends
+    /// what the case sent.
+    fn guid_shown(&self, value: &str, generation: Option<u32>) -> String {
+        let credentials = &self.plan.credentials;
+        if generation.is_some() || value == credentials.guid {
+            "<guid>".to_owned()
+        } else if credentials.other_guid.as_deref() == Some(value) {
+            "<other-guid>".to_owned()
+        } else {
+            self.redactor.value(value)
         }
     }
 

@@ -541,6 +541,99 @@ fn printed_curl_lines_replay_each_failure() {
     });
 }
 
+/// Every case of a run against the embedded gateway, replayed with its
+/// `curl` line against a reference gateway started with the same faults
+/// (as `serve` would be), the variables set to that gateway's values, gets
+/// the answer the run recorded: a public literal Guid (`guid/malformed`,
+/// `guid/unknown`) is sent as itself, the other agent's as
+/// `$CCGW_OTHER_GUID`, and the printed lines of the failures are the same.
+#[rstest::rstest]
+#[case::conforming(&[])]
+#[case::faulty(&[Fault::GuidAnyValue, Fault::MethodAny, Fault::BodyMissingServed, Fault::AgentidLenientParse, Fault::UndocumentedRetcode, Fault::ResultFieldMissing])]
+fn every_case_of_an_embedded_run_replays_with_its_curl_line(#[case] faults: &[Fault]) {
+    use ccgw_conformance::report::RunReport;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("reports");
+    let mut cmd = bin();
+    cmd.args(["run", "--out"]).arg(&out);
+    for fault in faults {
+        cmd.args(["--fault", fault.name()]);
+    }
+    let run = run_bin(cmd, DEADLINE);
+    assert!(matches!(run.code, Some(0 | 1)), "{}", run.console());
+    let report: RunReport =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let env = &report.environment;
+    let note = ccgw_conformance::render::curl::variables_note(env);
+    assert!(note.contains("start `ccgw-conformance serve"), "{note}");
+    if !faults.is_empty() {
+        assert!(run.stderr.contains(&note), "{}", run.stderr);
+    }
+    let rt = runtime();
+    let gw = rt.block_on(async {
+        gateway::start(GatewayConfig {
+            faults: faults.to_vec(),
+            ..GatewayConfig::default()
+        })
+        .await
+        .unwrap()
+    });
+    let cert = dir.path().join("ca.pem");
+    std::fs::write(&cert, gw.ca_cert_pem.as_ref().unwrap()).unwrap();
+    let mut replayed = 0;
+    for case in &report.cases {
+        let Some(line) = ccgw_conformance::render::curl::repro(case, env) else {
+            continue;
+        };
+        if matches!(
+            case.status,
+            ccgw_conformance::report::Status::Failed | ccgw_conformance::report::Status::Errored
+        ) {
+            assert!(
+                run.stderr.contains(&line),
+                "{}: not printed: {line}",
+                case.id
+            );
+        }
+        let mut sh = std::process::Command::new("sh");
+        sh.args(["-c", &line])
+            .env("CCGW_TARGET", &gw.base_url)
+            .env("CCGW_GUID", &gw.agent.guid)
+            .env("CCGW_CALLID", &gw.agent.callid)
+            .env("CCGW_OTHER_GUID", &gw.other_agent.guid)
+            .env("CCGW_OTHER_CALLID", &gw.other_agent.callid)
+            .env("CCGW_CA_CERT", &cert)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let replay = run_bin(sh, Duration::from_secs(60));
+        assert_eq!(
+            replay.code,
+            Some(0),
+            "{}: {line}: {}",
+            case.id,
+            replay.stderr
+        );
+        let response = case.response.as_ref().expect("an answer");
+        let status = replay
+            .stdout
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse::<u16>().ok());
+        assert_eq!(status, Some(response.status), "{}: {line}", case.id);
+        assert_eq!(
+            retcode_of(&replay.stdout),
+            response.retcode.clone(),
+            "{}: {line}\n{}",
+            case.id,
+            replay.stdout
+        );
+        replayed += 1;
+    }
+    assert!(replayed >= 45, "{replayed} lines replayed");
+    rt.block_on(gw.shutdown());
+}
+
 #[test]
 fn comparisons_say_what_was_compared_and_warn_when_runs_differ() {
     use crate::render::reports;
