@@ -1,5 +1,6 @@
 //! Arguments (clap). Every option can also come from a `CCGW_*` variable.
 
+use clap::ArgAction;
 use clap::builder::BoolishValueParser;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
@@ -151,7 +152,7 @@ pub struct RunArgs {
     #[arg(long, env = "CCGW_CLIENT_KEY", value_name = "PEM")]
     pub client_key: Option<PathBuf>,
     /// Do not verify the target's certificate (stated in every report).
-    #[arg(long, env = "CCGW_INSECURE", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, env = "CCGW_INSECURE", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub insecure: bool,
     /// Spec profile: cec-23 (agentid 101..59999) or aicc-25.200 (101..999999).
     #[arg(
@@ -173,7 +174,7 @@ pub struct RunArgs {
     pub concurrency: u16,
     /// A new connection (TCP and TLS) for every case instead of keep-alive
     /// (stated in every report).
-    #[arg(long, env = "CCGW_FRESH_CONNECTIONS", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, env = "CCGW_FRESH_CONNECTIONS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub fresh_connections: bool,
     /// Largest response body read (e.g. 1MiB, 512KiB, 65536); a larger one is a finding.
     #[arg(long, env = "CCGW_BODY_CAP", value_name = "SIZE", default_value = "1MiB", value_parser = super::units::parse_size)]
@@ -186,11 +187,13 @@ pub struct RunArgs {
     /// Where the reports are written.
     #[arg(long, env = "CCGW_OUT", value_name = "DIR", default_value = "reports")]
     pub out: PathBuf,
-    /// Also print a curl line replaying each case (failures always get one).
-    #[arg(long, short, env = "CCGW_VERBOSE", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
-    pub verbose: bool,
+    /// Show every case's exchange after the run: -v its curl line and the
+    /// request and response heads (`>` sent, `<` received), -vv the bodies too
+    /// (always redacted). CCGW_VERBOSE=1 or 2.
+    #[arg(long, short, env = "CCGW_VERBOSE", action = ArgAction::Count)]
+    pub verbose: u8,
     /// Print nothing but the summary.
-    #[arg(long, short, env = "CCGW_QUIET", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, short, env = "CCGW_QUIET", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub quiet: bool,
     /// Compare with an earlier report.json and mark each case new failure, fixed, changed...
     #[arg(long, env = "CCGW_BASELINE", value_name = "REPORT")]
@@ -200,7 +203,7 @@ pub struct RunArgs {
     pub fail_on: FailOnArg,
     /// Count advisory cases as required: their failures fail the run (exit 1)
     /// and JUnit lists them as failures; every report says the run was strict.
-    #[arg(long, env = "CCGW_STRICT", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, env = "CCGW_STRICT", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub strict: bool,
     /// Accept skips of these cases or families (globs over case ids, or a
     /// family name, e.g. 'success'): a required case skipped for lack of input
@@ -215,7 +218,7 @@ pub struct RunArgs {
     /// Send no control request: for a mock or a target that answers every
     /// request alike. A refusal for authentication then counts against the
     /// case that got it (the reports say the controls were off).
-    #[arg(long, env = "CCGW_NO_CONTROL", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, env = "CCGW_NO_CONTROL", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub no_control: bool,
     /// Send the control request (the valid request) after every N cases,
     /// besides at the start and the end: a session lost mid-run is then
@@ -259,8 +262,8 @@ impl From<FailOnArg> for ccgw_conformance::compare::FailOn {
 pub struct ListArgs {
     #[command(flatten)]
     pub suite: SuiteArgs,
-    /// Only the cases whose id matches this glob.
-    #[arg(long, value_name = "PATTERN")]
+    /// Only the cases whose id matches this glob (as `run --only`).
+    #[arg(long, env = "CCGW_ONLY", value_name = "PATTERN")]
     pub only: Option<String>,
     /// text (aligned columns) or json (an array, for scripts).
     #[arg(long, value_enum, default_value = "text")]

@@ -648,10 +648,10 @@ pub async fn faults(args: FaultsArgs) -> Outcome {
 
 /// `compare`: two reports, comparison written.
 pub fn compare(args: CompareArgs) -> Outcome {
-    let old = compare::load_report(&args.old)
-        .map_err(|e| Failure::config(format!("failed to load {e}")))?;
-    let new = compare::load_report(&args.new)
-        .map_err(|e| Failure::config(format!("failed to load {e}")))?;
+    let old =
+        compare::load_report(&args.old).map_err(|e| Failure::config(format!("failed to {e}")))?;
+    let new =
+        compare::load_report(&args.new).map_err(|e| Failure::config(format!("failed to {e}")))?;
     let mut comparison = compare::compare(
         &old,
         &new,

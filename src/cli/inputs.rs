@@ -95,6 +95,18 @@ pub fn settle_conflicts(args: &mut RunArgs, origins: &Origins) -> Result<(), Fai
             Keep::Second => args.ca_cert = None,
         }
     }
+    if args.quiet && args.verbose > 0 {
+        match pick(origins, "quiet", "verbose")? {
+            Keep::First => args.verbose = 0,
+            Keep::Second => args.quiet = false,
+        }
+    }
+    if args.baseline.is_none() && matches!(args.fail_on, super::args::FailOnArg::New) {
+        return Err(usage(format!(
+            "{} new needs --baseline: a new failure is one the baseline report did not have",
+            origins.of("fail_on").name()
+        )));
+    }
     session_usage(args, origins)?;
     if args.target.is_some() && !args.faults.is_empty() {
         match pick(origins, "target", "faults")? {

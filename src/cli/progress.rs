@@ -145,10 +145,12 @@ impl EventListener for Progress {
 }
 
 /// After the per-case lines (as nextest does): each failed or errored case
-/// again with its reason and a `curl` line that replays it; with `verbose`,
-/// a `curl` line for every case that sent a request. Nothing when quiet.
-/// The cases are read back one at a time (their requests may be spilled).
-pub fn closing_lists(view: &ReportView<'_>, quiet: bool, verbose: bool) -> String {
+/// again with its reason and a `curl` line that replays it; with `verbose`
+/// (`-v`), every case that sent a request with its `curl` line and the
+/// heads of its request (`>`) and answer (`<`), with `-vv` their bodies too,
+/// all redacted. Nothing when quiet. The cases are read back one at a time
+/// (their requests may be spilled).
+pub fn closing_lists(view: &ReportView<'_>, quiet: bool, verbose: u8) -> String {
     let mut out = String::new();
     if quiet {
         return out;
@@ -159,8 +161,8 @@ pub fn closing_lists(view: &ReportView<'_>, quiet: bool, verbose: bool) -> Strin
         view.case(index)
             .unwrap_or(std::borrow::Cow::Borrowed(&report.cases[index]))
     };
-    if verbose {
-        out.push_str("requests (replay with curl):\n");
+    if verbose > 0 {
+        out.push_str("requests (replay with curl; > sent, < received):\n");
         for index in 0..report.cases.len() {
             let case = whole(index);
             if let Some(line) = curl::repro(&case, &report.environment) {
@@ -169,6 +171,7 @@ pub fn closing_lists(view: &ReportView<'_>, quiet: bool, verbose: bool) -> Strin
                     console::safe(&case.id),
                     console::safe(&line)
                 ));
+                exchange(&mut out, &case, verbose > 1);
             }
         }
     }
@@ -191,6 +194,42 @@ pub fn closing_lists(view: &ReportView<'_>, quiet: bool, verbose: bool) -> Strin
         }
     }
     out
+}
+
+/// A case's request and answer as curl -v and Hurl show them: `>` lines for
+/// what was sent, `<` lines for what came back; the bodies with `bodies`.
+/// Everything is made safe (redacted, controls visible).
+fn exchange(out: &mut String, case: &ccgw_conformance::report::CaseResult, bodies: bool) {
+    let mut line = |mark: char, text: &str| {
+        for part in text.lines() {
+            out.push_str(&format!("    {mark} {}\n", console::safe(part)));
+        }
+    };
+    if let Some(request) = &case.request {
+        line('>', &format!("{} {}", request.method, request.path));
+        for h in &request.headers {
+            line('>', &format!("{}: {}", h.name, h.value));
+        }
+        if bodies {
+            if let Some(body) = &request.body {
+                line('>', "");
+                line('>', body);
+            }
+        }
+    }
+    if let Some(response) = &case.response {
+        line('<', &format!("HTTP {}", response.status));
+        for h in &response.headers {
+            line('<', &format!("{}: {}", h.name, h.value));
+        }
+        if bodies && !response.body.is_empty() {
+            line('<', "");
+            line('<', &response.body);
+            if response.truncated {
+                line('<', &format!("... ({} bytes in all)", response.body_bytes));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! parser compiles on its own, as the tests of the command line use it).
 
 use super::units::parse_duration as parse_seconds;
+use clap::ArgAction;
 use clap::Args;
 use clap::builder::BoolishValueParser;
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ use std::time::Duration;
 pub struct SessionArgs {
     /// Sign the agent in, keep it polling events (the heartbeat, following
     /// the dynamic Guid) for the whole run, and sign it out at the end.
-    #[arg(long, env = "CCGW_SIGN_IN", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, env = "CCGW_SIGN_IN", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub sign_in: bool,
     /// With --sign-in: a file whose first line is the password (or CCGW_PASSWORD).
     #[arg(long, env = "CCGW_PASSWORD_FILE", value_name = "FILE")]
@@ -22,7 +23,7 @@ pub struct SessionArgs {
     #[arg(long, env = "CCGW_SIGN_IN_BODY", value_name = "FILE")]
     pub sign_in_body: Option<PathBuf>,
     /// With --sign-in: sign in with .../forcelogin, taking over a session elsewhere.
-    #[arg(long, env = "CCGW_FORCE_LOGIN", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, env = "CCGW_FORCE_LOGIN", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub force_login: bool,
     /// With --sign-in: wait up to SECS for an H5 video call (AgentEvent_RequestConnect) and use its callid.
     #[arg(long, env = "CCGW_WAIT_FOR_CALL", value_name = "SECS", value_parser = parse_seconds)]

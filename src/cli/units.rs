@@ -62,7 +62,8 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
 /// Parses `tester=Jane Doe,organisation=ACME GmbH[,date=2026-11-25]` for `--sign-off`.
 pub fn parse_sign_off(text: &str) -> Result<ccgw_conformance::report::SignOff, String> {
     let (mut tester, mut organisation, mut date) = (None, None, None);
-    for field in text.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+    let fields = sign_off_fields(text)?;
+    for field in fields.iter().map(|f| f.trim()).filter(|f| !f.is_empty()) {
         let (key, value) = field.split_once('=').ok_or_else(|| {
             format!("`{field}` is not KEY=VALUE (keys: tester, organisation, date)")
         })?;
@@ -76,7 +77,12 @@ pub fn parse_sign_off(text: &str) -> Result<ccgw_conformance::report::SignOff, S
                 ));
             }
         };
-        *slot = Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        *slot = Some(value.replace("\\\"", "\"").replace("\\,", ",")).filter(|v| !v.is_empty());
     }
     match (tester, organisation) {
         (Some(tester), Some(organisation)) => Ok(ccgw_conformance::report::SignOff {
@@ -88,9 +94,48 @@ pub fn parse_sign_off(text: &str) -> Result<ccgw_conformance::report::SignOff, S
     }
 }
 
+/// The `KEY=VALUE` fields of a sign-off, split at commas outside double
+/// quotes (`organisation="ACME, Inc."`); `\,` is a comma too.
+fn sign_off_fields(text: &str) -> Result<Vec<String>, String> {
+    let mut fields = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                current.push(c);
+                current.extend(chars.next());
+            }
+            '"' => {
+                quoted = !quoted;
+                current.push(c);
+            }
+            ',' if !quoted => fields.push(std::mem::take(&mut current)),
+            _ => current.push(c),
+        }
+    }
+    if quoted {
+        return Err("a double quote in the sign-off is not closed".to_owned());
+    }
+    fields.push(current);
+    Ok(fields)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_off_values_may_hold_commas_quoted_or_escaped() {
+        let s = parse_sign_off(r#"tester=Jane Doe, organisation="ACME, Inc.", date=2026-12-07"#)
+            .unwrap();
+        assert_eq!(s.organisation, "ACME, Inc.");
+        assert_eq!(s.date.as_deref(), Some("2026-12-07"));
+        let s = parse_sign_off(r"tester=J,organisation=ACME\, Inc.").unwrap();
+        assert_eq!(s.organisation, "ACME, Inc.");
+        assert!(parse_sign_off(r#"tester=J,organisation="ACME"#).is_err());
+    }
 
     #[test]
     fn sign_off_takes_named_fields() {

@@ -356,3 +356,83 @@ fn bidi_controls_in_the_label_are_shown_escaped_in_junit() {
     );
     assert!(junit.contains("R23\\u202egnp.exe"), "{junit}");
 }
+
+/// Flags as the peers have them: booleans take no value, `-v` counts, and
+/// options that contradict or would be ignored are refused by name.
+#[test]
+fn flags_are_plain_and_contradictions_are_refused() {
+    let help = run(&["run", "--help"]);
+    let help = text(&help);
+    assert!(!help.contains("[<INSECURE>]"), "{help}");
+    assert!(!help.contains("[<VERBOSE>]"), "{help}");
+
+    let both = run(&["run", "-q", "-v"]);
+    assert_eq!(both.status.code(), Some(2), "{}", text(&both));
+    assert!(
+        text(&both).contains("--quiet and --verbose cannot be used together"),
+        "{}",
+        text(&both)
+    );
+
+    let out = tempfile::tempdir().unwrap();
+    let flag_wins = bin()
+        .args(["run", "-v", "--only", "method/get", "--out"])
+        .arg(out.path())
+        .env("CCGW_QUIET", "1")
+        .output()
+        .unwrap();
+    assert_eq!(flag_wins.status.code(), Some(0), "{}", text(&flag_wins));
+    assert!(
+        text(&flag_wins).contains("--verbose given on the command line wins over CCGW_QUIET"),
+        "{}",
+        text(&flag_wins)
+    );
+
+    let fail_on = run(&["run", "--fail-on", "new"]);
+    assert_eq!(fail_on.status.code(), Some(2), "{}", text(&fail_on));
+    assert!(
+        text(&fail_on).contains("--fail-on new needs --baseline"),
+        "{}",
+        text(&fail_on)
+    );
+
+    let listed = bin()
+        .args(["list"])
+        .env("CCGW_ONLY", "guid/*")
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(listed.lines().count() >= 5, "{listed}");
+    assert!(
+        listed.lines().all(|l| l.starts_with("guid/")),
+        "list honours CCGW_ONLY like run: {listed}"
+    );
+
+    let missing = run(&["compare", "/nonexistent/a.json", "/nonexistent/b.json"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing).contains("failed to read report /nonexistent/a.json"),
+        "{}",
+        text(&missing)
+    );
+}
+
+#[test]
+fn a_sign_off_value_may_hold_a_comma() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(&[
+        "run",
+        "--only",
+        "method/get",
+        "--sign-off",
+        "tester=Jane Doe,organisation=\"ACME, Inc.\"",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let report = read_report(out.path());
+    assert_eq!(
+        report["environment"]["sign_off"]["organisation"],
+        "ACME, Inc."
+    );
+}

@@ -720,7 +720,43 @@ fn verbose_prints_a_replay_for_every_case_quiet_none() {
     };
     let verbose = run(&["--verbose"]);
     assert_eq!(verbose.code, Some(0), "{}", verbose.console());
-    assert!(verbose.stderr.contains("requests (replay with curl):"));
+    assert!(
+        verbose
+            .stderr
+            .contains("requests (replay with curl; > sent, < received):")
+    );
+    // -v: the heads of what was sent and received, no body.
+    assert!(
+        verbose
+            .stderr
+            .contains("    > DELETE /agentgateway/resource/mediacall/"),
+        "{}",
+        verbose.stderr
+    );
+    assert!(
+        verbose.stderr.contains("    > Guid: <guid>"),
+        "{}",
+        verbose.stderr
+    );
+    assert!(verbose.stderr.contains("    < HTTP "), "{}", verbose.stderr);
+    assert!(
+        !verbose.stderr.contains("    > {\"callid\""),
+        "{}",
+        verbose.stderr
+    );
+    // -vv: the bodies too, redacted.
+    let bodies = run(&["-vv"]);
+    assert_eq!(bodies.code, Some(0), "{}", bodies.console());
+    assert!(
+        bodies.stderr.contains("    > {\"callid\":\"<callid>\""),
+        "{}",
+        bodies.stderr
+    );
+    assert!(
+        bodies.stderr.contains("    < {\"retcode\""),
+        "{}",
+        bodies.stderr
+    );
     // Six method cases, each replayed; HEAD with -I.
     assert_eq!(
         verbose.stderr.matches("\n    curl -sS ").count(),
