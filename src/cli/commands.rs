@@ -118,6 +118,7 @@ fn now_rfc3339() -> String {
 
 /// `run`: the suite against a target, reports written.
 pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
+    let started = std::time::Instant::now();
     inputs::settle_conflicts(&mut args, &origins)?;
     let (schemas, mut suite) = load(&args.suite, &ANSWER_SCHEMAS)?;
     let profile = profile(&suite, &args.profile)?.clone();
@@ -230,6 +231,7 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
             only: args.only.clone(),
             strict: args.strict,
             accepted_skips: args.accept_skips.clone(),
+            started: Some(started),
         },
         redactor: redactor.clone(),
         baseline,

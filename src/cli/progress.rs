@@ -5,7 +5,7 @@
 
 use super::style;
 use ccgw_conformance::console::{self, Stream};
-use ccgw_conformance::render::{ReportView, curl};
+use ccgw_conformance::render::{self as text, ReportView, curl};
 use ccgw_conformance::report::{CaseResult, ControlRecord, RunReport, Status};
 use ccgw_conformance::runner::{EventListener, RunEvent};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -55,9 +55,9 @@ pub fn case_line(result: &CaseResult) -> String {
             )
         }
         _ => format!(
-            "{mark} {}{advisory} ({} ms)",
+            "{mark} {}{advisory} ({})",
             console::safe(&result.id),
-            result.duration_ms
+            text::case_duration(result)
         ),
     }
 }
@@ -80,9 +80,18 @@ pub fn summary_line(report: &RunReport) -> String {
         style::verdict(summary.verdict),
         &console::safe(&ccgw_conformance::render::headline(report)),
     );
+    let took = report
+        .environment
+        .wall_time_us
+        .map(|us| format!(" ({})", text::duration(us)))
+        .unwrap_or_default();
     format!(
-        "{} cases: {} passed, {} failed, {} errored, {} skipped; verdict: {}",
-        summary.total, summary.passed, summary.failed, summary.errored, summary.skipped, verdict
+        "{}: {} passed, {} failed, {} errored, {} skipped; verdict: {verdict}{took}",
+        text::count(summary.total, "case"),
+        summary.passed,
+        summary.failed,
+        summary.errored,
+        summary.skipped
     )
 }
 
@@ -101,7 +110,7 @@ impl EventListener for Progress {
         match (self, event) {
             (Progress::Quiet, _) => {}
             (Progress::Plain, RunEvent::RunStarted { total, target }) => {
-                eprintln!("running {total} cases against {target}");
+                eprintln!("running {} against {target}", text::count(*total, "case"));
             }
             (Progress::Plain, RunEvent::ControlChecked { record }) => {
                 eprintln!("{}", control_line(record));
@@ -119,7 +128,8 @@ impl EventListener for Progress {
                         .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
                 b.println(console::safe(&format!(
-                    "running {total} cases against {target}"
+                    "running {} against {target}",
+                    text::count(*total, "case")
                 )));
                 *bar = Some(b);
             }
@@ -182,8 +192,8 @@ pub fn closing_lists(view: &ReportView<'_>, quiet: bool, verbose: u8) -> String 
         return out;
     }
     out.push_str(&format!(
-        "{} case(s) failed or errored ({}):\n",
-        failures.len(),
+        "{} failed or errored ({}):\n",
+        text::count(failures.len(), "case"),
         curl::variables_note(&report.environment)
     ));
     for index in failures {
@@ -257,6 +267,7 @@ mod tests {
             response: None,
             attempts: Vec::new(),
             duration_ms: 1,
+            duration_us: 1_000,
             cause: None,
         };
         // The mark may be coloured; what follows the id is the gateway's text.

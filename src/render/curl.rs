@@ -205,6 +205,7 @@ mod tests {
             agent_id: "1001".into(),
             tls,
             has_callid: true,
+            wall_time_us: None,
             fresh_connections: false,
             started_at: String::new(),
             suite: String::new(),

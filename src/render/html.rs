@@ -326,6 +326,9 @@ fn tested(out: &mut String, report: &RunReport) {
         ),
     );
     row(out, "Date", &escape_html(&env.started_at));
+    if let Some(us) = env.wall_time_us {
+        row(out, "Took", &escape_html(&super::text::duration(us)));
+    }
     row(
         out,
         "Tool",
@@ -550,9 +553,9 @@ fn failures(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::R
     }
     let _ = writeln!(
         out,
-        "<p>{} case(s) failed or errored. Each has a <code>curl</code> line that replays it \
+        "<p>{} failed or errored. Each has a <code>curl</code> line that replays it \
          ({}).</p>",
-        failed.len(),
+        super::text::count(failed.len(), "case"),
         escape_html(&super::curl::variables_note(&report.environment))
     );
     for index in failed {
@@ -659,8 +662,8 @@ fn case_section(out: &mut String, case: &CaseResult, report: &RunReport) {
     }
     let _ = writeln!(
         out,
-        "<dt>Duration</dt><dd>{} ms</dd>\n</dl>",
-        case.duration_ms
+        "<dt>Duration</dt><dd>{}</dd>\n</dl>",
+        super::text::case_duration(case)
     );
     if !case.findings.is_empty() {
         out.push_str(

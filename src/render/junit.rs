@@ -68,8 +68,15 @@ pub fn write(view: &ReportView<'_>, out: &mut dyn Write) -> io::Result<()> {
     if let Ok(started) = chrono::DateTime::parse_from_rfc3339(&report.environment.started_at) {
         suite.set_timestamp(started);
     }
-    let total_ms: u64 = report.cases.iter().map(|case| case.duration_ms).sum();
-    suite.set_time(Duration::from_millis(total_ms));
+    // The run's wall time; for a report without one, the cases' own.
+    let total_us = report.environment.wall_time_us.unwrap_or_else(|| {
+        report
+            .cases
+            .iter()
+            .map(|case| case.duration_us.max(case.duration_ms.saturating_mul(1000)))
+            .sum()
+    });
+    suite.set_time(Duration::from_micros(total_us));
     suite.add_properties(run_properties(report));
     // The counts `add_test_case` would keep.
     for case in &report.cases {
@@ -84,7 +91,7 @@ pub fn write(view: &ReportView<'_>, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     let mut junit = Report::new(report.tool.name.as_str());
-    junit.set_time(Duration::from_millis(total_ms));
+    junit.set_time(Duration::from_micros(total_us));
     junit.add_test_suite(suite);
     let xml = drop_testsuites_skipped(serialized(&junit));
     // The suite always has properties, so it has an end tag to put the
@@ -264,7 +271,9 @@ fn test_case(case: &CaseResult, strict: bool, system_out: String) -> TestCase {
     let mut test_case = TestCase::new(case.id.as_str(), status(case, strict));
     test_case
         .set_classname(format!("{SUITE_NAME}.{}", case.family))
-        .set_time(Duration::from_millis(case.duration_ms))
+        .set_time(Duration::from_micros(
+            case.duration_us.max(case.duration_ms.saturating_mul(1000)),
+        ))
         .set_system_out(system_out);
     test_case
 }
@@ -403,6 +412,7 @@ mod tests {
             response: None,
             attempts: Vec::new(),
             duration_ms: 1,
+            duration_us: 1_000,
             cause: None,
         }
     }

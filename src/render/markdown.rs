@@ -132,6 +132,9 @@ fn tested(out: &mut String, report: &RunReport) {
         inline(&env.profile_title)
     );
     let _ = writeln!(out, "- Date: {}", inline(&env.started_at));
+    if let Some(us) = env.wall_time_us {
+        let _ = writeln!(out, "- Took: {}", super::text::duration(us));
+    }
     let _ = writeln!(
         out,
         "- Tool: {} {}\n",

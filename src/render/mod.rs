@@ -27,6 +27,7 @@ pub mod markdown;
 mod pretty;
 mod session;
 pub(crate) mod text;
+pub use text::{case_duration, count, duration};
 mod view;
 mod write;
 

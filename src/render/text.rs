@@ -213,6 +213,39 @@ pub(crate) fn visible(text: &str) -> String {
     out
 }
 
+/// A case's wall time as reports show it: to a hundredth of a millisecond
+/// under 100 ms (`0.21 ms`), whole milliseconds under 10 s, then seconds.
+/// From `duration_us`, or `duration_ms` in a report written before it.
+pub fn case_duration(case: &crate::report::CaseResult) -> String {
+    let us = if case.duration_us > 0 {
+        case.duration_us
+    } else {
+        case.duration_ms.saturating_mul(1000)
+    };
+    duration(us)
+}
+
+/// A duration in microseconds as reports show it (see [`case_duration`]).
+pub fn duration(us: u64) -> String {
+    let ms = us as f64 / 1000.0;
+    if ms < 100.0 {
+        format!("{ms:.2} ms")
+    } else if ms < 10_000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
+}
+
+/// `n` and `noun`, with an `s` when `n` is not 1 (`1 case`, `2 cases`).
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -451,7 +451,8 @@ fn not_assessed_why(report: &RunReport) -> String {
                 .filter(|c| c.cause == Some(Cause::SessionLost))
                 .count();
             format!(
-                "session lost: {n} case(s) not assessed; {}",
+                "session lost: {} not assessed; {}",
+                count(n, "case"),
                 first_reason(Cause::SessionLost)
             )
         }
@@ -561,6 +562,9 @@ fn environment(suite: &Suite, facts: &PlanFacts, info: &RunInfo) -> Environment 
         tls: facts.tls,
         fresh_connections: facts.fresh_connections,
         has_callid: facts.has_callid,
+        wall_time_us: info
+            .started
+            .map(|s| u64::try_from(s.elapsed().as_micros()).unwrap_or(u64::MAX)),
         started_at: info.started_at.clone(),
         suite: format!("{} ({})", suite.name, suite.source),
         only: info.only.clone(),
@@ -589,6 +593,7 @@ mod tests {
             response: None,
             attempts: Vec::new(),
             duration_ms: 0,
+            duration_us: 0,
             cause,
         }
     }

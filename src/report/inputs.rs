@@ -55,4 +55,6 @@ pub struct RunInfo {
     pub strict: bool,
     /// `--accept-skip` globs: required cases matching one may be skipped.
     pub accepted_skips: Vec<String>,
+    /// When the run started, for its wall time (`None`: not measured).
+    pub started: Option<std::time::Instant>,
 }

@@ -183,6 +183,11 @@ pub struct Environment {
     pub has_callid: bool,
     /// Start of the run, RFC 3339 UTC.
     pub started_at: String,
+    /// How long the run took, from its start to its last answer (sign-in,
+    /// cases and session checks; the reports are written after), in
+    /// microseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall_time_us: Option<u64>,
     /// Suite name and where it was loaded from (`embedded` or a folder).
     pub suite: String,
     /// Case filter given with `--only`, if any.
@@ -350,8 +355,12 @@ pub struct CaseResult {
     /// Every attempt, when the case was retried under flow control (000-007).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<super::Attempt>,
-    /// Wall time of the case in milliseconds.
+    /// Wall time of the case in milliseconds (whole, rounded down).
     pub duration_ms: u64,
+    /// Wall time of the case in microseconds (reports show it to a
+    /// hundredth of a millisecond).
+    #[serde(default)]
+    pub duration_us: u64,
     /// Why it errored or was skipped, typed (the words are in `reason`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<Cause>,

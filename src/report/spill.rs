@@ -582,6 +582,7 @@ mod tests {
             response: None,
             attempts: Vec::new(),
             duration_ms: 1,
+            duration_us: 1_000,
             cause: None,
         }
     }

@@ -105,7 +105,9 @@ impl CaseRunner<'_> {
         let (answer, request, generation) = self
             .send_with_retries(request, case.fresh_connection, &mut result)
             .await;
-        result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let took = started.elapsed();
+        result.duration_ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
+        result.duration_us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         Sent {
             result,
             outcome: Outcome::Sent {
@@ -403,6 +405,7 @@ pub fn skeleton(case: &Case) -> CaseResult {
         response: None,
         attempts: Vec::new(),
         duration_ms: 0,
+        duration_us: 0,
         cause: None,
     }
 }

@@ -78,6 +78,7 @@ impl SessionCheck {
             response: None,
             attempts: Vec::new(),
             duration_ms: 0,
+            duration_us: 0,
             cause: (status == Status::Errored).then_some(Cause::Transport),
         }
     }

@@ -112,6 +112,7 @@ fn case(
     settings.set_snapshot_suffix(result.id.replace('/', "__"));
     settings.set_prepend_module_to_snapshot(false);
     settings.add_redaction(".duration_ms", "[duration]");
+    settings.add_redaction(".duration_us", "[duration]");
     if let Some(label) = &label {
         settings.set_snapshot_path(format!("snapshots/targets/{label}"));
     }

@@ -436,3 +436,58 @@ fn a_sign_off_value_may_hold_a_comma() {
         "ACME, Inc."
     );
 }
+
+/// Times a reader can use: each case to a hundredth of a millisecond, the
+/// run's wall time in the summary, report.json, report.md, report.html and
+/// JUnit; and counts in good English ("1 case").
+#[test]
+fn durations_are_read_to_the_hundredth_and_the_run_has_a_wall_time() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(&[
+        "run",
+        "--only",
+        "method/get",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stderr.contains("running 1 case against"), "{stderr}");
+    assert!(stdout.starts_with("1 case: 1 passed"), "{stdout}");
+    let case_line = stderr
+        .lines()
+        .find(|l| l.contains("method/get"))
+        .expect("the case line");
+    let shown = case_line
+        .rsplit_once('(')
+        .map(|(_, t)| t)
+        .unwrap_or_default();
+    assert!(
+        shown.ends_with(" ms)") && shown.contains('.'),
+        "a case's time to the hundredth: {case_line}"
+    );
+    let report = read_report(out.path());
+    let wall = report["environment"]["wall_time_us"]
+        .as_u64()
+        .expect("wall time");
+    assert!(wall > 0);
+    assert!(report["cases"][0]["duration_us"].as_u64().unwrap() > 0);
+    let summary = stdout.lines().next().unwrap();
+    assert!(
+        summary.ends_with(" ms)") || summary.ends_with(" s)"),
+        "{summary}"
+    );
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(md.contains("- Took: "), "{md}");
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains("Took"), "report.html names the wall time");
+    let junit = std::fs::read_to_string(out.path().join("junit.xml")).unwrap();
+    let suite = &junit[junit.find("<testsuite name=").expect("the suite")..];
+    let suite = &suite[..suite.find('>').unwrap()];
+    assert!(suite.contains(" time=\""), "{suite}");
+    assert!(
+        !suite.contains(" time=\"0.000\""),
+        "the run's wall time: {suite}"
+    );
+}

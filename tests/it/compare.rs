@@ -35,6 +35,7 @@ fn case(id: &str, status: Status) -> CaseResult {
         request: None,
         response: None,
         duration_ms: 12,
+        duration_us: 12_000,
         attempts: Vec::new(),
         cause: None,
     }
@@ -101,6 +102,7 @@ fn report(mut cases: Vec<CaseResult>, started_at: &str) -> RunReport {
             tls: TlsMode::CustomCa,
             fresh_connections: false,
             has_callid: true,
+            wall_time_us: None,
             started_at: started_at.to_owned(),
             suite: "embedded".to_owned(),
             only: None,

@@ -190,6 +190,7 @@ fn case(id: &str, body: &str) -> CaseResult {
         })),
         attempts: Vec::new(),
         duration_ms: 1,
+        duration_us: 1_000,
         cause: None,
     }
 }
