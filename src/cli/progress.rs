@@ -55,9 +55,12 @@ pub fn case_line(result: &CaseResult) -> String {
             )
         }
         _ => format!(
-            "{mark} {}{advisory} ({})",
+            "{mark} {}{advisory} ({}{})",
             console::safe(&result.id),
-            text::case_duration(result)
+            text::case_duration(result),
+            text::attempts(result)
+                .map(|a| format!(", {}", console::safe(&a)))
+                .unwrap_or_default()
         ),
     }
 }
@@ -85,8 +88,11 @@ pub fn summary_line(report: &RunReport) -> String {
         .wall_time_us
         .map(|us| format!(" ({})", text::duration(us)))
         .unwrap_or_default();
+    let waited = text::waited(report)
+        .map(|w| format!("; {w}"))
+        .unwrap_or_default();
     format!(
-        "{}: {} passed, {} failed, {} errored, {} skipped; verdict: {verdict}{took}",
+        "{}: {} passed, {} failed, {} errored, {} skipped{waited}; verdict: {verdict}{took}",
         text::count(summary.total, "case"),
         summary.passed,
         summary.failed,

@@ -234,6 +234,9 @@ fn banner(out: &mut String, report: &RunReport) {
          ({} required failed, {} required skipped).</p>",
         s.total, s.passed, s.failed, s.errored, s.skipped, s.required_failed, s.required_skipped
     );
+    if let Some(waited) = text::waited(report) {
+        let _ = writeln!(out, "<p>{}.</p>", escape_html(&waited));
+    }
     // The cases the verdict rests on, so a reader sees why before scrolling.
     let required = |status: Status| {
         report
@@ -583,8 +586,11 @@ fn cases(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::Resu
     for case in &report.cases {
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td><a href=\"#{}\"><code>{}</code></a></td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}{}</td><td><a href=\"#{}\"><code>{}</code></a></td><td>{}</td><td>{}</td></tr>",
             status_badge(case.status),
+            text::attempts(case)
+                .map(|a| format!(" <small>{}</small>", escape_html(&a)))
+                .unwrap_or_default(),
             escape_html(&case_anchor(&case.id)),
             escape_html(&case.id),
             escape_html(&case.title),
@@ -659,6 +665,9 @@ fn case_section(out: &mut String, case: &CaseResult, report: &RunReport) {
     );
     if let Some(reason) = &case.reason {
         let _ = writeln!(out, "<dt>Reason</dt><dd>{}</dd>", escape_html(reason));
+    }
+    if let Some(attempts) = text::attempts(case) {
+        let _ = writeln!(out, "<dt>Attempts</dt><dd>{}</dd>", escape_html(&attempts));
     }
     let _ = writeln!(
         out,

@@ -211,6 +211,12 @@ fn case_properties(case: &CaseResult, strict: bool) -> Vec<Property> {
         format!("severity.{}", case.id),
         case.severity.as_str(),
     ));
+    if text::attempts(case).is_some() {
+        properties.push(Property::new(
+            format!("attempts.{}", case.id),
+            case.attempts.len().to_string(),
+        ));
+    }
     if is_advisory_only(case, strict) {
         properties.push(Property::new(
             format!("advisory.{}", case.id),
@@ -314,6 +320,9 @@ fn system_out(case: &CaseResult, advisory_only: bool, report: &RunReport) -> Str
     let _ = writeln!(out, "severity: {}", case.severity.as_str());
     let _ = writeln!(out, "requirements: {}", case.requirements.join(", "));
     let _ = writeln!(out, "expected: {}", case.expected);
+    if let Some(attempts) = text::attempts(case) {
+        let _ = writeln!(out, "attempts: {attempts}");
+    }
     for note in &case.notes {
         let _ = writeln!(out, "note: {note}");
     }

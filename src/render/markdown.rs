@@ -206,6 +206,9 @@ fn counts(out: &mut String, report: &RunReport) {
          ({} required failed, {} required skipped)\n",
         s.total, s.passed, s.failed, s.errored, s.skipped, s.required_failed, s.required_skipped
     );
+    if let Some(waited) = text::waited(report) {
+        let _ = writeln!(out, "{}.\n", inline(&waited));
+    }
 }
 
 /// Every case, one table per family, collapsed (`<details>`): the failures
@@ -230,7 +233,10 @@ fn case_tables(out: &mut String, report: &RunReport, w: &mut dyn Write) -> io::R
                 out,
                 "| {} | {} | {} | {} | {} |",
                 pipes(code(&case.id)),
-                text::status_marker(case.status),
+                match text::attempts(case) {
+                    Some(a) => format!("{}, {}", text::status_marker(case.status), cell(&a)),
+                    None => text::status_marker(case.status).to_owned(),
+                },
                 case.severity.as_str(),
                 pipes(code_list(&case.requirements)),
                 cell(&text::reason(case).unwrap_or_default()),
@@ -297,6 +303,9 @@ fn findings(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::R
         }
         for note in &case.notes {
             let _ = writeln!(out, "- Note: {}", inline(note));
+        }
+        if let Some(attempts) = text::attempts(&case) {
+            let _ = writeln!(out, "- Attempts: {}", inline(&attempts));
         }
         if let Some(line) = super::curl::repro_for_failure(&case, &report.environment) {
             let _ = writeln!(out, "\nReplay:\n\n{}", fenced(&line));

@@ -27,7 +27,7 @@ pub mod markdown;
 mod pretty;
 mod session;
 pub(crate) mod text;
-pub use text::{case_duration, count, duration};
+pub use text::{attempts, case_duration, count, duration, waited};
 mod view;
 mod write;
 

@@ -246,6 +246,52 @@ pub fn count(n: usize, noun: &str) -> String {
     }
 }
 
+/// A case's attempts when it was sent more than once (retried under flow
+/// control) or refused by it: `3 attempts (000-007, 000-007, 0)`.
+pub fn attempts(case: &crate::report::CaseResult) -> Option<String> {
+    let refused = case
+        .attempts
+        .iter()
+        .any(|a| a.retcode.as_deref() == Some("000-007"));
+    if case.attempts.len() < 2 && !refused {
+        return None;
+    }
+    let each: Vec<String> = case
+        .attempts
+        .iter()
+        .map(|a| match (&a.retcode, a.http_status) {
+            (Some(retcode), _) => retcode.clone(),
+            (None, Some(status)) => format!("HTTP {status}"),
+            (None, None) => "no answer".to_owned(),
+        })
+        .collect();
+    Some(format!(
+        "{} ({})",
+        count(case.attempts.len(), "attempt"),
+        each.join(", ")
+    ))
+}
+
+/// How many cases waited for the gateway's flow control (sent again after a
+/// 000-007), in words, or `None` when none did.
+pub fn waited(report: &crate::report::RunReport) -> Option<String> {
+    let n = report
+        .cases
+        .iter()
+        .filter(|c| attempts(c).is_some())
+        .count();
+    (n > 0).then(|| {
+        format!(
+            "{} waited for flow control (000-007, sent again)",
+            if n == 1 {
+                "1 case".to_owned()
+            } else {
+                format!("{n} cases")
+            }
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -411,7 +411,9 @@ fn spill(writer: &mut Writer, for_comparison: bool, case: &mut CaseResult) -> Op
         expected: Some(std::mem::take(&mut case.expected)),
         request: case.request.take(),
         response: case.response.take(),
-        attempts: std::mem::take(&mut case.attempts),
+        // The attempts stay in the brief: the summary counts the cases that
+        // waited for flow control, and they are few and small.
+        attempts: Vec::new(),
         notes: std::mem::take(&mut case.notes),
     };
     match writer.write(&evidence) {
@@ -428,7 +430,6 @@ fn spill(writer: &mut Writer, for_comparison: bool, case: &mut CaseResult) -> Op
             case.expected = evidence.expected.unwrap_or_default();
             case.request = evidence.request;
             case.response = evidence.response;
-            case.attempts = evidence.attempts;
             case.notes = evidence.notes;
             None
         }
@@ -517,7 +518,9 @@ impl CaseEvidence {
         }
         case.request = evidence.request;
         case.response = evidence.response;
-        case.attempts = evidence.attempts;
+        if !evidence.attempts.is_empty() {
+            case.attempts = evidence.attempts;
+        }
         if !evidence.notes.is_empty() {
             let later = std::mem::take(&mut case.notes);
             case.notes = evidence.notes;

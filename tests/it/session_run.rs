@@ -723,3 +723,44 @@ async fn a_guid_timeout_counted_from_the_replacement_is_not_failed() {
     assert_nothing_leaks(&gw, dir.path(), &run);
     gw.shutdown().await;
 }
+
+/// Cases sent again after a 000-007 say so in every output: the console
+/// line and summary, report.md, report.html and JUnit (nextest's TRY).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_retried_under_flow_control_show_their_attempts_everywhere() {
+    let gw = start(
+        SessionConfig {
+            flow_limit: Some(2),
+            ..dynamic()
+        },
+        &[],
+    )
+    .await;
+    let (dir, run) = signed_in_run(&gw, &["--only", "method/*"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.console());
+    assert!(
+        run.stderr.contains(" attempts (000-007, "),
+        "the case line: {}",
+        run.stderr
+    );
+    assert!(
+        run.stdout
+            .contains("waited for flow control (000-007, sent again)"),
+        "the summary: {}",
+        run.stdout
+    );
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    let md = read("report.md");
+    assert!(md.contains("waited for flow control"), "{md}");
+    assert!(md.contains("PASS, 2 attempts (000-007, "), "{md}");
+    let html = read("report.html");
+    assert!(html.contains("waited for flow control"));
+    assert!(html.contains("<small>2 attempts (000-007, "));
+    let junit = read("junit.xml");
+    assert!(junit.contains("attempts: 2 attempts (000-007, "), "{junit}");
+    assert!(
+        junit.contains("<property name=\"attempts.method/"),
+        "{junit}"
+    );
+    gw.shutdown().await;
+}
