@@ -84,9 +84,11 @@ ul.cases{list-style:none;margin:0;padding:0}
 .status.failed{color:#b3261e}
 .status.errored{color:#8a4b00}
 .status.skipped{color:#555}
+.status.advisory{color:#7a5c00}
 .case{border:1px solid #ddd;border-left:6px solid #999;border-radius:.3rem;padding:.2rem 1rem .6rem;margin:1rem 0}
 .case.passed{border-left-color:#1e7e34}
 .case.failed{border-left-color:#b3261e}
+.case.advisory{border-left-color:#7a5c00}
 .case.errored{border-left-color:#8a4b00}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}
 dt{font-weight:bold}
@@ -207,6 +209,16 @@ fn status_badge(status: Status) -> String {
     )
 }
 
+/// A case's badge: its status's, or its own `ADVISORY` badge and colour for
+/// an advisory finding (it does not fail the run).
+fn case_badge(case: &CaseResult, strict: bool) -> String {
+    if text::is_advisory_only(case, strict) {
+        "<span class=\"status advisory\">ADVISORY</span>".to_owned()
+    } else {
+        status_badge(case.status)
+    }
+}
+
 fn banner(out: &mut String, report: &RunReport) {
     let s = &report.summary;
     let _ = writeln!(
@@ -247,9 +259,15 @@ fn banner(out: &mut String, report: &RunReport) {
     let failed: Vec<&CaseResult> = required(Status::Failed)
         .chain(required(Status::Errored))
         .collect();
-    banner_cases(out, "Required cases that failed or errored", &failed);
+    let strict = report.assessment.strict;
+    banner_cases(
+        out,
+        "Required cases that failed or errored",
+        &failed,
+        strict,
+    );
     let skipped: Vec<&CaseResult> = required(Status::Skipped).collect();
-    banner_cases(out, "Required cases not run", &skipped);
+    banner_cases(out, "Required cases not run", &skipped, strict);
     // By set: a search per case is quadratic in the number of cases.
     let advisory_ids: HashSet<&str> = report
         .assessment
@@ -267,33 +285,65 @@ fn banner(out: &mut String, report: &RunReport) {
     } else {
         "Advisory findings (reported, they do not change the verdict)"
     };
-    banner_cases(out, label, &advisory);
+    banner_cases(out, label, &advisory, strict);
     out.push_str("</header>\n");
 }
 
-/// A labelled list of case links inside the banner; nothing when `cases` is empty.
-fn banner_cases(out: &mut String, label: &str, cases: &[&CaseResult]) {
+/// A labelled list inside the banner, nothing when `cases` is empty: the
+/// cases grouped by their finding (`33 cases: the refusal carries connection
+/// information (no_connection_info): a, b, c and 30 more`), each a link.
+fn banner_cases(out: &mut String, label: &str, cases: &[&CaseResult], strict: bool) {
     if cases.is_empty() {
         return;
     }
     let _ = writeln!(out, "<p>{label}:</p>\n<ul>");
-    for case in cases {
-        let why = case
-            .reason
-            .as_deref()
-            .and_then(|r| r.lines().next())
-            .map(|r| format!(": {}", escape_html(r)))
+    for group in text::group_findings(cases) {
+        let badge = case_badge(group.cases[0], strict);
+        let check = group
+            .check
+            .map(|c| format!(" (<code>{}</code>)", escape_html(c)))
             .unwrap_or_default();
+        let link = |case: &CaseResult| {
+            format!(
+                "<a href=\"#{}\"><code>{}</code></a>",
+                escape_html(&case_anchor(&case.id)),
+                escape_html(&case.id)
+            )
+        };
+        if let [only] = group.cases.as_slice() {
+            let why = if group.words.is_empty() {
+                String::new()
+            } else {
+                format!(": {}{check}", escape_html(&group.words))
+            };
+            let _ = writeln!(out, "<li>{badge} {}{why}</li>", link(only));
+            continue;
+        }
+        let shown: Vec<String> = group
+            .cases
+            .iter()
+            .take(GROUP_SHOWN)
+            .map(|c| link(c))
+            .collect();
+        let more = group.cases.len().saturating_sub(GROUP_SHOWN);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "<li>{} <a href=\"#{}\"><code>{}</code></a>{why}</li>",
-            status_badge(case.status),
-            escape_html(&case_anchor(&case.id)),
-            escape_html(&case.id)
+            "<li>{badge} {} cases: {}{check}: {}{more}</li>",
+            group.cases.len(),
+            escape_html(&group.words),
+            shown.join(", ")
         );
     }
     out.push_str("</ul>\n");
 }
+
+/// Cases named in one group of a banner list before `and N more`.
+const GROUP_SHOWN: usize = 5;
 
 /// One `<tr><th>name</th><td>value</td></tr>`; `value_html` is already escaped.
 fn row(out: &mut String, name: &str, value_html: &str) {
@@ -587,7 +637,7 @@ fn cases(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::Resu
         let _ = writeln!(
             out,
             "<tr><td>{}{}</td><td><a href=\"#{}\"><code>{}</code></a></td><td>{}</td><td>{}</td></tr>",
-            status_badge(case.status),
+            case_badge(case, report.assessment.strict),
             text::attempts(case)
                 .map(|a| format!(" <small>{}</small>", escape_html(&a)))
                 .unwrap_or_default(),
@@ -627,7 +677,7 @@ fn cases(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::Resu
 fn case_section(out: &mut String, case: &CaseResult, report: &RunReport) {
     let heading = format!(
         "<h4>{} <code>{}</code></h4>",
-        status_badge(case.status),
+        case_badge(case, report.assessment.strict),
         escape_html(&case.id)
     );
     let (open, head) = if is_open(case) {
@@ -639,7 +689,11 @@ fn case_section(out: &mut String, case: &CaseResult, report: &RunReport) {
     let _ = writeln!(
         out,
         "<{open} class=\"case {}\" id=\"{}\">\n{head}\n<p>{}</p>\n<dl>",
-        case.status.as_str(),
+        if text::is_advisory_only(case, report.assessment.strict) {
+            "advisory"
+        } else {
+            case.status.as_str()
+        },
         escape_html(&case_anchor(&case.id)),
         escape_html(&case.title)
     );

@@ -38,7 +38,7 @@
 //! ```
 
 use super::{ReportView, text};
-use crate::report::{CaseResult, RunReport, Severity, Status};
+use crate::report::{CaseResult, RunReport, Status};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -228,9 +228,7 @@ fn case_properties(case: &CaseResult, strict: bool) -> Vec<Property> {
 
 /// Whether a case is reported as an advisory finding rather than a failure.
 fn is_advisory_only(case: &CaseResult, strict: bool) -> bool {
-    !strict
-        && case.severity == Severity::Advisory
-        && matches!(case.status, Status::Failed | Status::Errored)
+    text::is_advisory_only(case, strict)
 }
 
 /// The status of a case's `<testcase>`.
@@ -386,6 +384,7 @@ fn drop_testsuites_skipped(xml: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Severity;
 
     #[test]
     fn drops_skipped_from_testsuites_only() {

@@ -54,6 +54,7 @@ pub fn write(view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
     // requirements, the failures; the details after.
     header(&mut out, report);
     counts(&mut out, report);
+    advisory(&mut out, report);
     tested(&mut out, report);
     requirements(&mut out, report);
     findings(&mut out, view, w)?;
@@ -88,6 +89,10 @@ fn header(out: &mut String, report: &RunReport) {
              the verdict covers the cases that ran.\n\n",
         );
     }
+}
+
+/// The advisory findings, after the counts: reported, not the verdict.
+fn advisory(out: &mut String, report: &RunReport) {
     if !report.assessment.advisory_findings.is_empty() {
         let label = if report.assessment.strict {
             "Advisory findings (counted as required: --strict)"
@@ -100,13 +105,29 @@ fn header(out: &mut String, report: &RunReport) {
         for case in &report.cases {
             by_id.entry(case.id.as_str()).or_insert(case);
         }
-        for id in &report.assessment.advisory_findings {
-            let why = by_id
-                .get(id.as_str())
-                .and_then(|c| text::reason(c))
-                .map(|r| format!(": {}", cell(r.lines().next().unwrap_or_default())))
+        let cases: Vec<&CaseResult> = report
+            .assessment
+            .advisory_findings
+            .iter()
+            .filter_map(|id| by_id.get(id.as_str()).copied())
+            .collect();
+        for group in text::group_findings(&cases) {
+            let check = group
+                .check
+                .map(|c| format!(" ({})", code(c)))
                 .unwrap_or_default();
-            let _ = writeln!(out, "- {}{why}", code(id));
+            let ids: Vec<String> = group.cases.iter().map(|c| code(&c.id)).collect();
+            if let [only] = ids.as_slice() {
+                let _ = writeln!(out, "- {only}: {}{check}", cell(&group.words));
+            } else {
+                let _ = writeln!(
+                    out,
+                    "- {} cases: {}{check}: {}",
+                    ids.len(),
+                    cell(&group.words),
+                    ids.join(", ")
+                );
+            }
         }
         out.push('\n');
     }
@@ -167,7 +188,7 @@ fn requirements(out: &mut String, report: &RunReport) {
             "| {} | {} | {} | {} |",
             pipes(code(&requirement.id)),
             cell(&requirement.spec_ref),
-            text::verdict(requirement.verdict),
+            cell(&text::requirement_verdict(requirement)),
             counts.join(", ")
         );
     }
@@ -234,8 +255,12 @@ fn case_tables(out: &mut String, report: &RunReport, w: &mut dyn Write) -> io::R
                 "| {} | {} | {} | {} | {} |",
                 pipes(code(&case.id)),
                 match text::attempts(case) {
-                    Some(a) => format!("{}, {}", text::status_marker(case.status), cell(&a)),
-                    None => text::status_marker(case.status).to_owned(),
+                    Some(a) => format!(
+                        "{}, {}",
+                        text::case_marker(case, report.assessment.strict),
+                        cell(&a)
+                    ),
+                    None => text::case_marker(case, report.assessment.strict).to_owned(),
                 },
                 case.severity.as_str(),
                 pipes(code_list(&case.requirements)),
@@ -267,7 +292,7 @@ fn findings(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::R
         let _ = writeln!(
             out,
             "### {} {} ({})\n",
-            text::status_marker(case.status),
+            text::case_marker(&case, report.assessment.strict),
             code(&case.id),
             case.severity.as_str()
         );
@@ -316,7 +341,7 @@ fn findings(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::R
     let _ = writeln!(
         out,
         "To replay: {}.\n",
-        inline(&super::curl::variables_note(&report.environment))
+        with_code_spans(&super::curl::variables_note(&report.environment))
     );
     Ok(())
 }
@@ -368,7 +393,7 @@ fn assumptions(out: &mut String, report: &RunReport) {
         return;
     }
     for assumption in &report.environment.assumptions {
-        let _ = writeln!(out, "- {}", inline(assumption));
+        let _ = writeln!(out, "- {}", with_code_spans(assumption));
     }
     out.push('\n');
 }
@@ -383,6 +408,19 @@ fn comparison_section(out: &mut String, comparison: &Comparison) {
     );
     super::comparison::markdown_body(out, comparison, "###");
     out.push('\n');
+}
+
+/// Text of this tool's own that marks names with backticks (`` `retcodes.auth` ``):
+/// each marked name as a code span, the rest as [`inline`]; text with an odd
+/// number of backticks all as [`inline`].
+fn with_code_spans(text: &str) -> String {
+    if text.matches('`').count() % 2 == 1 {
+        return inline(text);
+    }
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { code(part) } else { inline(part) })
+        .collect()
 }
 
 /// Text in running Markdown, escaped so that report data never becomes

@@ -65,6 +65,24 @@ pub(crate) fn status_marker(status: Status) -> &'static str {
     }
 }
 
+/// Whether `case` failed or errored as an advisory case only: reported, it
+/// does not change the verdict (without `--strict`).
+pub(crate) fn is_advisory_only(case: &crate::report::CaseResult, strict: bool) -> bool {
+    !strict
+        && case.severity == crate::report::Severity::Advisory
+        && matches!(case.status, Status::Failed | Status::Errored)
+}
+
+/// The marker of a case: its status's, or `ADVISORY` for an advisory
+/// finding, which must not look like a failure of the run.
+pub(crate) fn case_marker(case: &crate::report::CaseResult, strict: bool) -> &'static str {
+    if is_advisory_only(case, strict) {
+        "ADVISORY"
+    } else {
+        status_marker(case.status)
+    }
+}
+
 /// TLS mode as in the JSON report.
 pub(crate) fn tls_key(tls: TlsMode) -> &'static str {
     match tls {
@@ -290,6 +308,48 @@ pub fn waited(report: &crate::report::RunReport) -> Option<String> {
             }
         )
     })
+}
+
+/// Cases that share one finding (or one reason), for the lists a reader
+/// sees first: the finding in plain words, its check id after them, the
+/// cases in their order.
+pub(crate) struct FindingGroup<'a> {
+    pub words: String,
+    pub check: Option<&'static str>,
+    pub cases: Vec<&'a CaseResult>,
+}
+
+/// `cases` grouped by their first finding (check and message) or, without
+/// one, the first line of their reason; groups in order of first appearance.
+pub(crate) fn group_findings<'a>(cases: &[&'a CaseResult]) -> Vec<FindingGroup<'a>> {
+    let mut groups: Vec<FindingGroup<'a>> = Vec::new();
+    let mut index: std::collections::HashMap<(Option<&'static str>, String), usize> =
+        std::collections::HashMap::new();
+    for &case in cases {
+        let (check, words) = match case.findings.first() {
+            Some(f) => (Some(f.check.as_str()), f.message.clone()),
+            None => (
+                None,
+                case.reason
+                    .as_deref()
+                    .and_then(|r| r.lines().next())
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
+        };
+        match index.get(&(check, words.clone())) {
+            Some(&i) => groups[i].cases.push(case),
+            None => {
+                index.insert((check, words.clone()), groups.len());
+                groups.push(FindingGroup {
+                    words,
+                    check,
+                    cases: vec![case],
+                });
+            }
+        }
+    }
+    groups
 }
 
 #[cfg(test)]

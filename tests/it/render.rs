@@ -486,3 +486,49 @@ fn fixtures_cover_every_status_and_severity() {
     }
     assert_eq!(FIXTURES.len(), reports::all().len());
 }
+
+/// The lists a reader sees first group cases that share a finding: one line
+/// with the count, the finding in plain words, its check id after them, and
+/// the cases; advisory findings wear their own badge.
+#[test]
+fn identical_findings_are_grouped_in_the_first_lists() {
+    use ccgw_conformance::report::{Finding, Severity, Status};
+    let mut report = crate::render::reports::by_name("full");
+    let template = report
+        .cases
+        .iter()
+        .find(|c| c.id == "envelope/duplicate-keys")
+        .expect("an advisory finding")
+        .clone();
+    report.cases.clear();
+    report.assessment.advisory_findings.clear();
+    for i in 0..7 {
+        let mut case = template.clone();
+        case.id = format!("errors/leak-{i}");
+        case.severity = Severity::Advisory;
+        case.status = Status::Failed;
+        case.reason = None;
+        case.findings = vec![Finding {
+            check: ccgw_conformance::report::CheckId::NoConnectionInfo,
+            message: "the refusal carries connection information".to_owned(),
+            instance_path: None,
+            schema_path: None,
+        }];
+        report.assessment.advisory_findings.push(case.id.clone());
+        report.cases.push(case);
+    }
+    let html = Format::Html.render(&report);
+    assert!(
+        html.contains("<span class=\"status advisory\">ADVISORY</span> 7 cases: the refusal carries connection information (<code>"),
+        "{html}"
+    );
+    assert!(html.contains("and 2 more</li>"), "five named, then a count");
+    assert!(!html.contains("<span class=\"status failed\">FAIL</span> <a"));
+    let md = Format::Markdown.render(&report);
+    assert!(
+        md.contains("- 7 cases: the refusal carries connection information (`"),
+        "{md}"
+    );
+    // The counts come before the advisory list.
+    assert!(md.find(" cases**: ").unwrap() < md.find("- 7 cases:").unwrap());
+}
