@@ -365,6 +365,9 @@ fn exit_code(report: &RunReport, fail_on: compare::FailOn) -> u8 {
         _ if report.interrupted => exit::INTERRUPTED,
         Verdict::NotAssessed => {
             eprintln!("error: {}", report.assessment.headline);
+            if let Some(detail) = &report.assessment.detail {
+                eprintln!("  cause: {detail}");
+            }
             if report.assessment.cause == Some(NotAssessedCause::TargetUnreachable) {
                 exit::UNREACHABLE
             } else {

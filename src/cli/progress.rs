@@ -191,8 +191,11 @@ pub fn closing_lists(view: &ReportView<'_>, quiet: bool, verbose: u8) -> String 
             }
         }
     }
+    if let Some(line) = text::not_run_line(report) {
+        out.push_str(&format!("{line}\n"));
+    }
     let failures: Vec<usize> = (0..report.cases.len())
-        .filter(|&i| matches!(report.cases[i].status, Status::Failed | Status::Errored))
+        .filter(|&i| text::is_failure_to_show(&report.cases[i]))
         .collect();
     if failures.is_empty() {
         return out;

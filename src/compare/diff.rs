@@ -92,7 +92,7 @@ fn digest_run(report: &RunReport) -> RunDigest {
         target: env.target.clone(),
         started_at: env.started_at.clone(),
         profile: env.profile.clone(),
-        tool_version: report.tool.version.clone(),
+        tool_version: report.tool.described(),
         verdict: report.summary.verdict,
         cases: report.cases.len(),
         only: env.only.clone(),

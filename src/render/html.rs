@@ -145,7 +145,7 @@ pub fn write(view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
         out,
         "<footer><p>Written by {} {}.</p></footer>\n</body>\n</html>\n",
         escape_html(&report.tool.name),
-        escape_html(&report.tool.version)
+        escape_html(&report.tool.described())
     );
     w.write_all(out.as_bytes())
 }
@@ -249,6 +249,9 @@ fn banner(out: &mut String, report: &RunReport) {
     if let Some(waited) = text::waited(report) {
         let _ = writeln!(out, "<p>{}.</p>", escape_html(&waited));
     }
+    if let Some(detail) = &report.assessment.detail {
+        let _ = writeln!(out, "<p>Why no case ran: {}</p>", escape_html(detail));
+    }
     // The cases the verdict rests on, so a reader sees why before scrolling.
     let required = |status: Status| {
         report
@@ -258,6 +261,7 @@ fn banner(out: &mut String, report: &RunReport) {
     };
     let failed: Vec<&CaseResult> = required(Status::Failed)
         .chain(required(Status::Errored))
+        .filter(|c| text::is_failure_to_show(c))
         .collect();
     let strict = report.assessment.strict;
     banner_cases(
@@ -388,7 +392,7 @@ fn tested(out: &mut String, report: &RunReport) {
         &format!(
             "{} {}",
             escape_html(&report.tool.name),
-            escape_html(&report.tool.version)
+            escape_html(&report.tool.described())
         ),
     );
     out.push_str("</table>\n</section>\n");
@@ -597,9 +601,12 @@ fn is_open(case: &CaseResult) -> bool {
 fn failures(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
     let report = view.report();
     let failed: Vec<usize> = (0..report.cases.len())
-        .filter(|&i| is_open(&report.cases[i]))
+        .filter(|&i| text::is_failure_to_show(&report.cases[i]))
         .collect();
     out.push_str("<section id=\"failures\">\n<h2>Failures</h2>\n");
+    if let Some(line) = text::not_run_line(report) {
+        let _ = writeln!(out, "<p>{}</p>", escape_html(&line));
+    }
     if failed.is_empty() {
         out.push_str("<p>No case failed or errored.</p>\n</section>\n");
         return Ok(());

@@ -191,11 +191,14 @@ fn run_properties(report: &RunReport) -> Vec<Property> {
         Property::new("headline", text::visible(&text::headline(report))),
         Property::new("strict", report.assessment.strict.to_string()),
         Property::new("interrupted", report.interrupted.to_string()),
-        Property::new("tool_version", report.tool.version.as_str()),
+        Property::new("tool_version", report.tool.described()),
         Property::new("started_at", env.started_at.as_str()),
     ];
     if let Some(label) = &env.label {
         properties.insert(0, Property::new("label", text::visible(label)));
+    }
+    if let Some(detail) = &report.assessment.detail {
+        properties.push(Property::new("cause", text::visible(detail)));
     }
     properties
 }
@@ -227,8 +230,13 @@ fn case_properties(case: &CaseResult, strict: bool) -> Vec<Property> {
 }
 
 /// Whether a case is reported as an advisory finding rather than a failure.
+/// An advisory case that failed or errored (never run included): shown in
+/// its system-out, never as a failure or an error, so it never fails CI
+/// without `--strict`.
 fn is_advisory_only(case: &CaseResult, strict: bool) -> bool {
-    text::is_advisory_only(case, strict)
+    !strict
+        && case.severity == crate::report::Severity::Advisory
+        && matches!(case.status, Status::Failed | Status::Errored)
 }
 
 /// The status of a case's `<testcase>`.

@@ -36,7 +36,7 @@
 //! ````
 
 use super::{FLUSH_AT, ReportView, flush, text};
-use crate::report::{CaseResult, Comparison, RunReport, Status};
+use crate::report::{CaseResult, Comparison, RunReport};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -54,6 +54,7 @@ pub fn write(view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
     // requirements, the failures; the details after.
     header(&mut out, report);
     counts(&mut out, report);
+    cause(&mut out, report);
     advisory(&mut out, report);
     tested(&mut out, report);
     requirements(&mut out, report);
@@ -88,6 +89,13 @@ fn header(out: &mut String, report: &RunReport) {
             "> **Interrupted:** the run was stopped before every case finished; \
              the verdict covers the cases that ran.\n\n",
         );
+    }
+}
+
+/// The cause in full, once, when the headline gives it short.
+fn cause(out: &mut String, report: &RunReport) {
+    if let Some(detail) = &report.assessment.detail {
+        let _ = writeln!(out, "## Why no case ran\n\n{}\n", inline(detail));
     }
 }
 
@@ -160,7 +168,7 @@ fn tested(out: &mut String, report: &RunReport) {
         out,
         "- Tool: {} {}\n",
         inline(&report.tool.name),
-        inline(&report.tool.version)
+        inline(&report.tool.described())
     );
 }
 
@@ -280,9 +288,12 @@ fn case_tables(out: &mut String, report: &RunReport, w: &mut dyn Write) -> io::R
 fn findings(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
     let report = view.report();
     let failed: Vec<usize> = (0..report.cases.len())
-        .filter(|&i| matches!(report.cases[i].status, Status::Failed | Status::Errored))
+        .filter(|&i| text::is_failure_to_show(&report.cases[i]))
         .collect();
     out.push_str("## Failures\n\n");
+    if let Some(line) = text::not_run_line(report) {
+        let _ = writeln!(out, "{}\n", inline(&line));
+    }
     if failed.is_empty() {
         out.push_str("No case failed or errored.\n\n");
         return Ok(());

@@ -27,7 +27,9 @@ pub mod markdown;
 mod pretty;
 mod session;
 pub(crate) mod text;
-pub use text::{attempts, case_duration, count, duration, waited};
+pub use text::{
+    attempts, case_duration, count, duration, is_failure_to_show, not_run_line, waited,
+};
 mod view;
 mod write;
 

@@ -71,6 +71,15 @@ pub(crate) fn is_advisory_only(case: &crate::report::CaseResult, strict: bool) -
     !strict
         && case.severity == crate::report::Severity::Advisory
         && matches!(case.status, Status::Failed | Status::Errored)
+        && !never_ran(case)
+}
+
+/// A case that was never sent (the target was down, the run interrupted).
+fn never_ran(case: &crate::report::CaseResult) -> bool {
+    matches!(
+        case.cause,
+        Some(crate::report::Cause::NotRunUnreachable | crate::report::Cause::Interrupted)
+    )
 }
 
 /// The marker of a case: its status's, or `ADVISORY` for an advisory
@@ -78,6 +87,8 @@ pub(crate) fn is_advisory_only(case: &crate::report::CaseResult, strict: bool) -
 pub(crate) fn case_marker(case: &crate::report::CaseResult, strict: bool) -> &'static str {
     if is_advisory_only(case, strict) {
         "ADVISORY"
+    } else if case.cause == Some(crate::report::Cause::NotRunUnreachable) {
+        "NOT RUN"
     } else {
         status_marker(case.status)
     }
@@ -214,6 +225,10 @@ pub(crate) fn finding_location(finding: &Finding) -> Option<String> {
 /// Why a case ended as it did: the runner's reason, or for a failed case
 /// without one, its first finding.
 pub(crate) fn reason(case: &CaseResult) -> Option<String> {
+    if case.cause == Some(crate::report::Cause::NotRunUnreachable) {
+        // The same error for every such case: said once, in the report's cause.
+        return Some("not run: the target could not be reached".to_owned());
+    }
     if let Some(reason) = &case.reason {
         return Some(reason.clone());
     }
@@ -350,6 +365,30 @@ pub(crate) fn group_findings<'a>(cases: &[&'a CaseResult]) -> Vec<FindingGroup<'
         }
     }
     groups
+}
+
+/// Whether a case is listed among the failures: failed, or errored after
+/// it was sent (a case that never ran is counted in one line instead, see
+/// [`not_run_line`]).
+pub fn is_failure_to_show(case: &CaseResult) -> bool {
+    matches!(case.status, Status::Failed | Status::Errored)
+        && case.cause != Some(crate::report::Cause::NotRunUnreachable)
+}
+
+/// One line for the cases that never ran because the target was down, or
+/// `None` when every case ran.
+pub fn not_run_line(report: &crate::report::RunReport) -> Option<String> {
+    let n = report
+        .cases
+        .iter()
+        .filter(|c| c.cause == Some(crate::report::Cause::NotRunUnreachable))
+        .count();
+    (n > 0).then(|| {
+        format!(
+            "{} not run: the target could not be reached.",
+            count(n, "case")
+        )
+    })
 }
 
 #[cfg(test)]

@@ -74,6 +74,7 @@ pub fn assemble_spilled(
     let mut assessment = Assessment {
         headline: String::new(),
         cause: cause(&cases, &rules, interrupted),
+        detail: None,
         strict: info.strict,
         advisory_findings: cases
             .iter()
@@ -95,10 +96,7 @@ pub fn assemble_spilled(
     }
     let mut report = RunReport {
         format_version: FORMAT_VERSION.to_owned(),
-        tool: ToolInfo {
-            name: env!("CARGO_PKG_NAME").to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-        },
+        tool: ToolInfo::this_build(),
         environment: environment(suite, facts, info),
         interrupted,
         summary,
@@ -108,6 +106,7 @@ pub fn assemble_spilled(
         session: None,
         assessment,
     };
+    report.assessment.detail = detail(&report);
     report.assessment.headline = headline(&report);
     (report, evidence)
 }
@@ -214,8 +213,15 @@ impl Rules {
     }
 }
 
+/// An advisory case that failed or errored for what the gateway did: a case
+/// that never ran (the target down, the run interrupted) is no finding.
 fn is_advisory_finding(case: &CaseResult) -> bool {
-    case.severity == Severity::Advisory && matches!(case.status, Status::Failed | Status::Errored)
+    case.severity == Severity::Advisory
+        && matches!(case.status, Status::Failed | Status::Errored)
+        && !matches!(
+            case.cause,
+            Some(Cause::NotRunUnreachable | Cause::Interrupted)
+        )
 }
 
 fn summarize_with(cases: &[CaseResult], rules: &Rules, interrupted: bool) -> Summary {
@@ -415,34 +421,11 @@ fn not_assessed_why(report: &RunReport) -> String {
             )
         }
         Some(NotAssessedCause::TargetUnreachable) => {
-            // The first failure as it happened, not a "not run" copy of it.
-            let why = report
-                .cases
-                .iter()
-                .filter(|c| {
-                    matches!(
-                        c.cause,
-                        Some(Cause::Unreachable | Cause::Timeout | Cause::Transport)
-                    )
-                })
-                .find_map(|c| c.reason.as_deref())
-                .or_else(|| {
-                    a.controls
-                        .iter()
-                        .find(|c| c.outcome == ControlOutcome::NoAnswer)
-                        .map(|c| c.observed.as_str())
-                })
-                .or_else(|| {
-                    // Known down before any case was sent (the sign-in got no answer).
-                    report
-                        .cases
-                        .iter()
-                        .filter(|c| c.cause == Some(Cause::NotRunUnreachable))
-                        .find_map(|c| c.reason.as_deref())
-                        .map(|r| r.strip_prefix("not run: ").unwrap_or(r))
-                })
-                .unwrap_or_default();
-            format!("the target could not be reached: no case got an HTTP response ({why})")
+            let why = unreachable_cause(report);
+            format!(
+                "the target could not be reached: no case got an HTTP response ({})",
+                short_cause(&why)
+            )
         }
         Some(NotAssessedCause::SessionLost) => {
             let n = report
@@ -519,6 +502,64 @@ fn not_assessed_why(report: &RunReport) -> String {
         }
         Some(NotAssessedCause::NothingAssessed) | None => "no required case ran".to_owned(),
     }
+}
+
+/// The first failure to reach the target, as it happened (not a "not run"
+/// copy of it), in full.
+fn unreachable_cause(report: &RunReport) -> String {
+    let a = &report.assessment;
+    report
+        .cases
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.cause,
+                Some(Cause::Unreachable | Cause::Timeout | Cause::Transport)
+            )
+        })
+        .find_map(|c| c.reason.as_deref())
+        .or_else(|| {
+            a.controls
+                .iter()
+                .find(|c| c.outcome == ControlOutcome::NoAnswer)
+                .map(|c| c.observed.as_str())
+        })
+        .or_else(|| {
+            // Known down before any case was sent (the sign-in got no answer).
+            report
+                .cases
+                .iter()
+                .filter(|c| c.cause == Some(Cause::NotRunUnreachable))
+                .find_map(|c| c.reason.as_deref())
+                .map(|r| r.strip_prefix("not run: ").unwrap_or(r))
+        })
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Most characters of a cause in a headline.
+const SHORT_CAUSE_CHARS: usize = 100;
+
+/// The root of an error chain (`outer: inner: root` gives `root`), cut to
+/// [`SHORT_CAUSE_CHARS`]: what a headline can hold.
+fn short_cause(chain: &str) -> String {
+    let root = chain.rsplit(": ").next().unwrap_or(chain).trim();
+    if root.chars().count() > SHORT_CAUSE_CHARS {
+        format!(
+            "{}...",
+            root.chars().take(SHORT_CAUSE_CHARS).collect::<String>()
+        )
+    } else {
+        root.to_owned()
+    }
+}
+
+/// The cause in full where the headline gives it short.
+fn detail(report: &RunReport) -> Option<String> {
+    (report.summary.verdict == Verdict::NotAssessed
+        && report.assessment.cause == Some(NotAssessedCause::TargetUnreachable))
+    .then(|| unreachable_cause(report))
+    .filter(|why| !why.is_empty() && short_cause(why) != *why)
 }
 
 /// `n` and `what` (`case` or `case was`), plural when `n` is not 1.

@@ -49,6 +49,11 @@ pub struct Assessment {
     /// Why the run could not be assessed, when the verdict is `not_assessed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<NotAssessedCause>,
+    /// The cause in full when the headline gives it short (the whole error
+    /// chain of a target that could not be reached), shown once in its own
+    /// section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     /// True with `--strict`: advisory cases counted as required.
     #[serde(default)]
     pub strict: bool,
@@ -149,6 +154,35 @@ pub struct ToolInfo {
     pub name: String,
     /// Crate version that wrote the report.
     pub version: String,
+    /// The git commit it was built from, when known (as `--version` shows
+    /// it): a vendor comparing two runs can tell whether the tool changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+impl ToolInfo {
+    /// This build: its name, version and commit.
+    pub fn this_build() -> ToolInfo {
+        let suffix = option_env!("CCGW_VERSION_SUFFIX").unwrap_or_default();
+        let commit = suffix
+            .trim()
+            .strip_prefix("(commit ")
+            .and_then(|c| c.strip_suffix(')'))
+            .map(str::to_owned);
+        ToolInfo {
+            name: env!("CARGO_PKG_NAME").to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            commit,
+        }
+    }
+
+    /// The version as people read it: `0.1.0 (commit 1a2b3c4d5e6f)`.
+    pub fn described(&self) -> String {
+        match &self.commit {
+            Some(commit) => format!("{} (commit {commit})", self.version),
+            None => self.version.clone(),
+        }
+    }
 }
 
 /// The environment of a run, as a person signing off a report needs it.

@@ -491,3 +491,36 @@ fn durations_are_read_to_the_hundredth_and_the_run_has_a_wall_time() {
         "the run's wall time: {suite}"
     );
 }
+
+/// Every report names the commit the tool was built from, as `--version`
+/// does, so two runs being compared show whether the tool changed.
+#[test]
+fn reports_name_the_tools_commit_like_version_does() {
+    let version = run(&["--version"]);
+    let version = String::from_utf8_lossy(&version.stdout).into_owned();
+    let commit = version
+        .split_once("(commit ")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(c, _)| c.to_owned());
+    let out = tempfile::tempdir().unwrap();
+    let output = run(&[
+        "run",
+        "--only",
+        "method/get",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let report = read_report(out.path());
+    assert_eq!(
+        report["tool"]["commit"].as_str(),
+        commit.as_deref(),
+        "{version}"
+    );
+    if let Some(commit) = commit {
+        for file in ["report.md", "report.html", "junit.xml"] {
+            let written = std::fs::read_to_string(out.path().join(file)).unwrap();
+            assert!(written.contains(&format!("(commit {commit})")), "{file}");
+        }
+    }
+}

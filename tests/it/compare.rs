@@ -89,6 +89,7 @@ fn report(mut cases: Vec<CaseResult>, started_at: &str) -> RunReport {
         tool: ToolInfo {
             name: "ccgw-conformance".to_owned(),
             version: "0.1.0".to_owned(),
+            commit: None,
         },
         environment: Environment {
             label: None,

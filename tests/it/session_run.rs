@@ -637,16 +637,16 @@ async fn a_sign_in_without_an_answer_is_unreachable_with_reports(#[case] silent:
     assert_eq!(run.code, Some(3), "{}", run.console());
     let report = report(dir.path());
     assert_eq!(report.summary.verdict, Verdict::NotAssessed);
-    assert!(
-        report.assessment.headline.contains("sign in agent"),
-        "{}",
-        report.assessment.headline
+    let cause = format!(
+        "{} {}",
+        report.assessment.headline,
+        report.assessment.detail.as_deref().unwrap_or_default()
     );
+    assert!(cause.contains("sign in agent"), "{cause}");
     if silent {
         assert!(
-            report.assessment.headline.contains("1000 ms"),
-            "--timeout bounds the sign-in: {}",
-            report.assessment.headline
+            cause.contains("1000 ms"),
+            "--timeout bounds the sign-in: {cause}"
         );
     }
 }

@@ -398,6 +398,25 @@ async fn nothing_listening_is_not_assessed_exit_3() {
         "Not assessed: the target could not be reached",
     );
     assert_eq!(story.report.summary.required_failed, 0, "nothing is blamed");
+    // A short headline, the cause once in its own section, no finding for a
+    // case that never ran.
+    let headline = &story.report.assessment.headline;
+    assert!(headline.chars().count() < 200, "{headline}");
+    assert!(story.report.assessment.advisory_findings.is_empty());
+    let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
+    assert!(md.contains("## Why no case ran"), "{md}");
+    assert!(
+        md.contains("52 cases not run: the target could not be reached."),
+        "{md}"
+    );
+    assert!(
+        !md.contains("### ERROR"),
+        "no case is listed as a failure: {md}"
+    );
+    assert!(
+        md.matches("Connection refused").count() <= 2,
+        "the cause is said once (and in the headline): {md}"
+    );
     // Every case errored (not run); JUnit shows the required ones as errors
     // and the advisory ones in their system-out, as it does for findings.
     assert_eq!(story.report.summary.errored, 52);
