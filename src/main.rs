@@ -39,7 +39,7 @@ fn main() -> ExitCode {
     cli::style::init(cli.color);
     match &cli.command {
         Command::Completions(args) => return cli::generate::completions(args.shell),
-        Command::Man => return cli::generate::man(Cli::command()),
+        Command::Man(args) => return cli::generate::man(Cli::command(), args.dir.as_deref()),
         _ => {}
     }
     let runtime = match runtime_for(&cli.command).enable_all().build() {
@@ -59,7 +59,9 @@ fn main() -> ExitCode {
             Command::Serve(args) => cli::commands::serve(args).await,
             Command::Faults(args) => cli::commands::faults(args).await,
             Command::Compare(args) => cli::commands::compare(args),
-            Command::Completions(_) | Command::Man => unreachable!("handled before the runtime"),
+            Command::Completions(_) | Command::Man(_) => {
+                unreachable!("handled before the runtime")
+            }
         }
     });
     match outcome {

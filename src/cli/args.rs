@@ -90,12 +90,24 @@ pub enum Command {
     Compare(CompareArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
-    /// Print the man page (roff) generated from these definitions.
-    Man,
+    /// Print the man pages (roff) generated from these definitions: the
+    /// tool's, then one per subcommand (`man -l` shows them all), or write
+    /// each to its own file with --dir.
+    Man(ManArgs),
+}
+
+/// `man` options.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write ccgw-conformance.1 and ccgw-conformance-SUBCOMMAND.1 into DIR
+    /// instead of printing them.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Where the suite comes from.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Suite")]
 pub struct SuiteArgs {
     /// A suite folder on disk instead of the embedded default suite.
     #[arg(long, env = "CCGW_SUITE", value_name = "DIR")]
@@ -109,25 +121,43 @@ pub struct SuiteArgs {
 pub struct RunArgs {
     /// Base URL of the gateway, e.g. https://10.0.0.5:8043 (may carry a path prefix).
     /// Without it, the embedded reference gateway is started on 127.0.0.1.
-    #[arg(long, env = "CCGW_TARGET", value_name = "URL", value_parser = parse_target)]
+    #[arg(help_heading = "Target and credentials", long, env = "CCGW_TARGET", value_name = "URL", value_parser = parse_target)]
     pub target: Option<reqwest::Url>,
     /// The signed-in agent the Guid belongs to (decimal digits).
-    #[arg(long, env = "CCGW_AGENT_ID", value_name = "ID", value_parser = parse_agent_id, allow_negative_numbers = true)]
+    #[arg(help_heading = "Target and credentials", long, env = "CCGW_AGENT_ID", value_name = "ID", value_parser = parse_agent_id, allow_negative_numbers = true)]
     pub agent_id: Option<String>,
     /// The agent's Guid (prefer CCGW_GUID or --guid-file: a command line is visible to others).
-    #[arg(long, env = "CCGW_GUID", value_name = "GUID", hide_env_values = true)]
+    #[arg(
+        help_heading = "Target and credentials",
+        long,
+        env = "CCGW_GUID",
+        value_name = "GUID",
+        hide_env_values = true
+    )]
     pub guid: Option<String>,
     /// A file whose first line is the Guid.
-    #[arg(long, env = "CCGW_GUID_FILE", value_name = "FILE")]
+    #[arg(
+        help_heading = "Target and credentials",
+        long,
+        env = "CCGW_GUID_FILE",
+        value_name = "FILE"
+    )]
     pub guid_file: Option<PathBuf>,
     /// A live video call of the agent; cases that expect connection info are skipped without it.
-    #[arg(long, env = "CCGW_CALLID", value_name = "ID", hide_env_values = true)]
+    #[arg(
+        help_heading = "Target and credentials",
+        long,
+        env = "CCGW_CALLID",
+        value_name = "ID",
+        hide_env_values = true
+    )]
     pub callid: Option<String>,
     /// Another in-range agent id (default: a neighbour of --agent-id).
-    #[arg(long, env = "CCGW_OTHER_AGENT_ID", value_name = "ID", value_parser = parse_agent_id, allow_negative_numbers = true)]
+    #[arg(help_heading = "Target and credentials", long, env = "CCGW_OTHER_AGENT_ID", value_name = "ID", value_parser = parse_agent_id, allow_negative_numbers = true)]
     pub other_agent_id: Option<String>,
     /// The Guid of the other agent (for the Guid-binding cases).
     #[arg(
+        help_heading = "Target and credentials",
         long,
         env = "CCGW_OTHER_GUID",
         value_name = "GUID",
@@ -136,6 +166,7 @@ pub struct RunArgs {
     pub other_guid: Option<String>,
     /// A live call of the other agent.
     #[arg(
+        help_heading = "Target and credentials",
         long,
         env = "CCGW_OTHER_CALLID",
         value_name = "ID",
@@ -143,19 +174,30 @@ pub struct RunArgs {
     )]
     pub other_callid: Option<String>,
     /// Trust this CA (PEM) for the target's certificate.
-    #[arg(long, env = "CCGW_CA_CERT", value_name = "PEM")]
+    #[arg(help_heading = "TLS", long, env = "CCGW_CA_CERT", value_name = "PEM")]
     pub ca_cert: Option<PathBuf>,
     /// A client certificate (PEM, leaf first) for gateways that require mutual TLS.
-    #[arg(long, env = "CCGW_CLIENT_CERT", value_name = "PEM")]
+    #[arg(
+        help_heading = "TLS",
+        long,
+        env = "CCGW_CLIENT_CERT",
+        value_name = "PEM"
+    )]
     pub client_cert: Option<PathBuf>,
     /// The private key (PEM) of --client-cert.
-    #[arg(long, env = "CCGW_CLIENT_KEY", value_name = "PEM")]
+    #[arg(
+        help_heading = "TLS",
+        long,
+        env = "CCGW_CLIENT_KEY",
+        value_name = "PEM"
+    )]
     pub client_key: Option<PathBuf>,
     /// Do not verify the target's certificate (stated in every report).
-    #[arg(long, env = "CCGW_INSECURE", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    #[arg(help_heading = "TLS", long, env = "CCGW_INSECURE", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub insecure: bool,
     /// Spec profile: cec-23 (agentid 101..59999) or aicc-25.200 (101..999999).
     #[arg(
+        help_heading = "Expectations and verdict",
         long,
         env = "CCGW_PROFILE",
         value_name = "NAME",
@@ -163,52 +205,80 @@ pub struct RunArgs {
     )]
     pub profile: String,
     /// Narrow the expectations the documentation leaves open (TOML or JSON).
-    #[arg(long, env = "CCGW_EXPECT", value_name = "FILE")]
+    #[arg(
+        help_heading = "Expectations and verdict",
+        long,
+        env = "CCGW_EXPECT",
+        value_name = "FILE"
+    )]
     pub expect: Option<PathBuf>,
     /// Per-request timeout (connect, headers and body): 500ms, 10s, 2m; a bare number is seconds.
-    #[arg(long, env = "CCGW_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = super::units::parse_duration, allow_negative_numbers = true)]
+    #[arg(help_heading = "Connections and pacing", long, env = "CCGW_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = super::units::parse_duration, allow_negative_numbers = true)]
     pub timeout: std::time::Duration,
     /// How many cases run at once. One by default: a gateway may refuse
     /// repeated calls of one agent (000-007), which would make runs flaky.
-    #[arg(long, env = "CCGW_CONCURRENCY", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(help_heading = "Connections and pacing", long, env = "CCGW_CONCURRENCY", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
     /// A new connection (TCP and TLS) for every case instead of keep-alive
     /// (stated in every report).
-    #[arg(long, env = "CCGW_FRESH_CONNECTIONS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    #[arg(help_heading = "Connections and pacing", long, env = "CCGW_FRESH_CONNECTIONS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub fresh_connections: bool,
     /// Largest response body read (e.g. 1MiB, 512KiB, 65536); a larger one is a finding.
-    #[arg(long, env = "CCGW_BODY_CAP", value_name = "SIZE", default_value = "1MiB", value_parser = super::units::parse_size)]
+    #[arg(help_heading = "Connections and pacing", long, env = "CCGW_BODY_CAP", value_name = "SIZE", default_value = "1MiB", value_parser = super::units::parse_size)]
     pub body_cap: usize,
     #[command(flatten)]
     pub suite: SuiteArgs,
     /// Run only the cases whose id matches this glob (e.g. 'guid/*').
-    #[arg(long, env = "CCGW_ONLY", value_name = "PATTERN")]
+    #[arg(
+        help_heading = "Selection",
+        long,
+        env = "CCGW_ONLY",
+        value_name = "PATTERN"
+    )]
     pub only: Option<String>,
     /// Where the reports are written.
-    #[arg(long, env = "CCGW_OUT", value_name = "DIR", default_value = "reports")]
+    #[arg(
+        help_heading = "Reports and output",
+        long,
+        env = "CCGW_OUT",
+        value_name = "DIR",
+        default_value = "reports"
+    )]
     pub out: PathBuf,
     /// Show every case's exchange after the run: -v its curl line and the
     /// request and response heads (`>` sent, `<` received), -vv the bodies too
     /// (always redacted). CCGW_VERBOSE=1 or 2.
-    #[arg(long, short, env = "CCGW_VERBOSE", action = ArgAction::Count)]
+    #[arg(help_heading = "Reports and output", long, short, env = "CCGW_VERBOSE", action = ArgAction::Count)]
     pub verbose: u8,
     /// Print nothing but the summary.
-    #[arg(long, short, env = "CCGW_QUIET", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    #[arg(help_heading = "Reports and output", long, short, env = "CCGW_QUIET", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub quiet: bool,
     /// Compare with an earlier report.json and mark each case new failure, fixed, changed...
-    #[arg(long, env = "CCGW_BASELINE", value_name = "REPORT")]
+    #[arg(
+        help_heading = "Baseline",
+        long,
+        env = "CCGW_BASELINE",
+        value_name = "REPORT"
+    )]
     pub baseline: Option<PathBuf>,
     /// With --baseline: fail on any required failure (any) or only on new failures (new).
-    #[arg(long, env = "CCGW_FAIL_ON", value_enum, default_value = "any")]
+    #[arg(
+        help_heading = "Baseline",
+        long,
+        env = "CCGW_FAIL_ON",
+        value_enum,
+        default_value = "any"
+    )]
     pub fail_on: FailOnArg,
     /// Count advisory cases as required: their failures fail the run (exit 1)
     /// and JUnit lists them as failures; every report says the run was strict.
-    #[arg(long, env = "CCGW_STRICT", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    #[arg(help_heading = "Expectations and verdict", long, env = "CCGW_STRICT", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub strict: bool,
     /// Accept skips of these cases or families (globs over case ids, or a
     /// family name, e.g. 'success'): a required case skipped for lack of input
     /// then does not make the run "not assessed". Recorded in every report.
     #[arg(
+        help_heading = "Expectations and verdict",
         long = "accept-skip",
         env = "CCGW_ACCEPT_SKIP",
         value_name = "PATTERN",
@@ -218,23 +288,32 @@ pub struct RunArgs {
     /// Send no control request: for a mock or a target that answers every
     /// request alike. A refusal for authentication then counts against the
     /// case that got it (the reports say the controls were off).
-    #[arg(long, env = "CCGW_NO_CONTROL", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    #[arg(help_heading = "Connections and pacing", long, env = "CCGW_NO_CONTROL", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub no_control: bool,
     /// Send the control request (the valid request) after every N cases,
     /// besides at the start and the end: a session lost mid-run is then
     /// found within N cases.
-    #[arg(long, env = "CCGW_CONTROL_EVERY", value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=10000))]
+    #[arg(help_heading = "Connections and pacing", long, env = "CCGW_CONTROL_EVERY", value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=10000))]
     pub control_every: u16,
     /// Name this run in every report, e.g. "R23.200 staging, node 2".
-    #[arg(long, env = "CCGW_LABEL", value_name = "TEXT")]
+    #[arg(
+        help_heading = "Reports and output",
+        long,
+        env = "CCGW_LABEL",
+        value_name = "TEXT"
+    )]
     pub label: Option<String>,
     /// A sign-off block as the reports' last section: "tester=NAME,organisation=ORG[,date=DATE]".
-    #[arg(long, env = "CCGW_SIGN_OFF", value_name = "FIELDS", value_parser = super::units::parse_sign_off)]
+    #[arg(help_heading = "Reports and output", long, env = "CCGW_SIGN_OFF", value_name = "FIELDS", value_parser = super::units::parse_sign_off)]
     pub sign_off: Option<ccgw_conformance::report::SignOff>,
     /// Switch on a fault of the embedded gateway (self-test; repeatable; not with --target).
     // Conflicts (--guid/--guid-file, --ca-cert/--insecure, --fault/--target)
     // are settled in `inputs`: a flag wins over a variable the user never typed.
-    #[arg(long = "fault", value_name = "NAME")]
+    #[arg(
+        help_heading = "Self-test (embedded gateway)",
+        long = "fault",
+        value_name = "NAME"
+    )]
     pub faults: Vec<ccgw_conformance::gateway::Fault>,
     #[command(flatten)]
     pub session: super::session_args::SessionArgs,

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 /// `run` options of the agent session and of flow control.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Agent session and flow control")]
 pub struct SessionArgs {
     /// Sign the agent in, keep it polling events (the heartbeat, following
     /// the dynamic Guid) for the whole run, and sign it out at the end.

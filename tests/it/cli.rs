@@ -363,6 +363,22 @@ fn bidi_controls_in_the_label_are_shown_escaped_in_junit() {
 fn flags_are_plain_and_contradictions_are_refused() {
     let help = run(&["run", "--help"]);
     let help = text(&help);
+    // Options under headings, as Hurl's are.
+    for heading in [
+        "Target and credentials:",
+        "TLS:",
+        "Expectations and verdict:",
+        "Connections and pacing:",
+        "Selection:",
+        "Reports and output:",
+        "Baseline:",
+        "Agent session and flow control:",
+    ] {
+        assert!(
+            help.contains(&format!("\n{heading}\n")),
+            "no {heading}: {help}"
+        );
+    }
     assert!(!help.contains("[<INSECURE>]"), "{help}");
     assert!(!help.contains("[<VERBOSE>]"), "{help}");
 

@@ -284,6 +284,29 @@ fn completions_for_bash_zsh_and_fish() {
                 .output()
                 .unwrap();
             assert!(check.status.success(), "{check:?}");
+            // Sourced, it completes what follows a subcommand, as a user types it.
+            for (words, want) in [
+                ("ccgw-conformance run --", "--guid-file"),
+                ("ccgw-conformance run --si", "--sign-in"),
+                ("ccgw-conformance compare --", "--out"),
+                ("ccgw-conformance r", "run"),
+            ] {
+                let script = format!(
+                    "source {}; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
+                     _ccgw__conformance ccgw-conformance \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+                     printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+                    file.display()
+                );
+                let completed = std::process::Command::new("bash")
+                    .args(["-c", &script])
+                    .output()
+                    .unwrap();
+                let offered = String::from_utf8_lossy(&completed.stdout);
+                assert!(
+                    offered.lines().any(|l| l == want),
+                    "`{words}` does not offer {want}: {offered}"
+                );
+            }
         }
     }
     let bad = crate::support::run_args(&["completions", "tcsh"]);
@@ -303,6 +326,28 @@ fn man_page_and_version() {
         text.contains("completions") && text.contains("Exit codes"),
         "{text}"
     );
+    // One page per subcommand after the tool's: every option is documented.
+    for page in [
+        "ccgw-conformance-run",
+        "ccgw-conformance-compare",
+        "ccgw-conformance-serve",
+    ] {
+        assert!(text.contains(&format!(".TH {page} 1")), "no page {page}");
+    }
+    assert!(
+        text.contains("guid\\-file") && text.contains("sign\\-in"),
+        "run's options"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let written = crate::support::run_args(&["man", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(written.status.code(), Some(0));
+    for page in [
+        "ccgw-conformance.1",
+        "ccgw-conformance-run.1",
+        "ccgw-conformance-list.1",
+    ] {
+        assert!(dir.path().join(page).is_file(), "{page} not written");
+    }
 
     let version = crate::support::run_args(&["--version"]);
     let text = String::from_utf8(version.stdout).unwrap();
