@@ -6,6 +6,18 @@ use std::path::Path;
 use std::process::Command;
 use support::{bin, output_text as text, run_args as run};
 
+/// `run --only method/get` with `extra`, into a new folder, expected to
+/// end conformant: the folder (kept while it lives) and what was printed.
+fn run_method_get(extra: &[&str]) -> (tempfile::TempDir, std::process::Output) {
+    let out = tempfile::tempdir().unwrap();
+    let mut args = vec!["run", "--only", "method/get"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--out", out.path().to_str().unwrap()]);
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    (out, output)
+}
+
 fn read_report(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
 }
@@ -338,17 +350,7 @@ fn generated_files_handle_a_closed_or_full_stdout(#[case] args: &[&str]) {
 
 #[test]
 fn bidi_controls_in_the_label_are_shown_escaped_in_junit() {
-    let out = tempfile::tempdir().unwrap();
-    let output = run(&[
-        "run",
-        "--only",
-        "method/*",
-        "--label",
-        "R23\u{202e}gnp.exe",
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let (out, _) = run_method_get(&["--label", "R23\u{202e}gnp.exe"]);
     let junit = std::fs::read_to_string(out.path().join("junit.xml")).unwrap();
     assert!(
         !junit.contains('\u{202e}'),
@@ -435,17 +437,7 @@ fn flags_are_plain_and_contradictions_are_refused() {
 
 #[test]
 fn a_sign_off_value_may_hold_a_comma() {
-    let out = tempfile::tempdir().unwrap();
-    let output = run(&[
-        "run",
-        "--only",
-        "method/get",
-        "--sign-off",
-        "tester=Jane Doe,organisation=\"ACME, Inc.\"",
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let (out, _) = run_method_get(&["--sign-off", "tester=Jane Doe,organisation=\"ACME, Inc.\""]);
     let report = read_report(out.path());
     assert_eq!(
         report["environment"]["sign_off"]["organisation"],
@@ -458,15 +450,7 @@ fn a_sign_off_value_may_hold_a_comma() {
 /// JUnit; and counts in good English ("1 case").
 #[test]
 fn durations_are_read_to_the_hundredth_and_the_run_has_a_wall_time() {
-    let out = tempfile::tempdir().unwrap();
-    let output = run(&[
-        "run",
-        "--only",
-        "method/get",
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let (out, output) = run_method_get(&[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stderr.contains("running 1 case against"), "{stderr}");
