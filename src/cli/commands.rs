@@ -541,6 +541,7 @@ pub async fn serve(args: ServeArgs) -> Outcome {
     // The certificate file: kept where --cert-out says, else a temporary
     // file removed when this function returns (Ctrl-C included).
     let mut _temporary_cert = None;
+    let mut cert_path = None;
     if let Some(pem) = &gw.ca_cert_pem {
         let path = match &args.cert_out {
             Some(path) => {
@@ -562,6 +563,7 @@ pub async fn serve(args: ServeArgs) -> Outcome {
             }
         };
         println!("certificate:  {}", path.display());
+        cert_path = Some(path.clone());
         println!(
             "try: curl --cacert {} -X POST {}/agentgateway/resource/mediacall/{}/getconnectinfo -H 'Content-Type: application/json; charset=UTF-8' -H 'Guid: {}' -d '{{\"callid\":\"{}\",\"userType\":\"agent\"}}'",
             path.display(),
@@ -584,10 +586,59 @@ pub async fn serve(args: ServeArgs) -> Outcome {
     if let Some(line) = super::session::serve_note(&args.session) {
         println!("{line}");
     }
+    print!("{}", paste_block(&gw, cert_path.as_deref(), &args));
     println!("press Ctrl-C to stop");
     stop.await;
     gw.shutdown().await;
     Ok(exit::OK)
+}
+
+/// The lines to paste into a shell to run the suite against this gateway:
+/// both agents' values as the variables `run` reads, then the command. It
+/// ends Conformant without faults; with a password the run signs in.
+#[cfg(feature = "gateway")]
+fn paste_block(
+    gw: &gateway::RunningGateway,
+    cert: Option<&std::path::Path>,
+    args: &ServeArgs,
+) -> String {
+    let quote = render::curl::quote;
+    let mut vars: Vec<(&str, String)> = vec![
+        ("CCGW_TARGET", gw.base_url.clone()),
+        ("CCGW_AGENT_ID", gw.agent.agent_id.clone()),
+    ];
+    let sign_in = args.session.password_file.as_ref();
+    match sign_in {
+        Some(file) => vars.push(("CCGW_PASSWORD_FILE", file.display().to_string())),
+        None => vars.push(("CCGW_GUID", gw.agent.guid.clone())),
+    }
+    vars.extend([
+        ("CCGW_CALLID", gw.agent.callid.clone()),
+        ("CCGW_OTHER_AGENT_ID", gw.other_agent.agent_id.clone()),
+        ("CCGW_OTHER_GUID", gw.other_agent.guid.clone()),
+        ("CCGW_OTHER_CALLID", gw.other_agent.callid.clone()),
+    ]);
+    if let Some(cert) = cert {
+        vars.push(("CCGW_CA_CERT", cert.display().to_string()));
+    }
+    if args.profile != "cec-23" {
+        vars.push(("CCGW_PROFILE", args.profile.clone()));
+    }
+    let ends = if args.faults.is_empty() {
+        "it ends Conformant"
+    } else {
+        "the faults make it not conformant"
+    };
+    let mut out = format!("to run the suite against it, paste ({ends}):\n");
+    for (name, value) in vars {
+        out.push_str(&format!("  export {name}={}\n", quote(&value)));
+    }
+    out.push_str(if sign_in.is_some() {
+        "  ccgw-conformance run --sign-in\n"
+    } else {
+        "  ccgw-conformance run\n"
+    });
+    out
 }
 
 /// `faults` without the `gateway` feature.

@@ -250,7 +250,11 @@ fn banner(out: &mut String, report: &RunReport) {
         let _ = writeln!(out, "<p>{}.</p>", escape_html(&waited));
     }
     if let Some(detail) = &report.assessment.detail {
-        let _ = writeln!(out, "<p>Why no case ran: {}</p>", escape_html(detail));
+        let _ = writeln!(
+            out,
+            "<p>Why it is not assessed: {}</p>",
+            escape_html(detail)
+        );
     }
     // The cases the verdict rests on, so a reader sees why before scrolling.
     let required = |status: Status| {

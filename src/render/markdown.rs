@@ -95,7 +95,7 @@ fn header(out: &mut String, report: &RunReport) {
 /// The cause in full, once, when the headline gives it short.
 fn cause(out: &mut String, report: &RunReport) {
     if let Some(detail) = &report.assessment.detail {
-        let _ = writeln!(out, "## Why no case ran\n\n{}\n", inline(detail));
+        let _ = writeln!(out, "## Why it is not assessed\n\n{}\n", inline(detail));
     }
 }
 

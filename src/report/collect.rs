@@ -555,11 +555,43 @@ fn short_cause(chain: &str) -> String {
 }
 
 /// The cause in full where the headline gives it short.
+/// For required cases skipped for lack of input: what each one needs, and
+/// the `--accept-skip` that would accept them all.
 fn detail(report: &RunReport) -> Option<String> {
-    (report.summary.verdict == Verdict::NotAssessed
-        && report.assessment.cause == Some(NotAssessedCause::TargetUnreachable))
-    .then(|| unreachable_cause(report))
-    .filter(|why| !why.is_empty() && short_cause(why) != *why)
+    if report.summary.verdict != Verdict::NotAssessed {
+        return None;
+    }
+    match report.assessment.cause {
+        Some(NotAssessedCause::TargetUnreachable) => Some(unreachable_cause(report))
+            .filter(|why| !why.is_empty() && short_cause(why) != *why),
+        Some(NotAssessedCause::RequiredSkipped) => {
+            let a = &report.assessment;
+            let skipped: Vec<&CaseResult> = report
+                .cases
+                .iter()
+                .filter(|c| {
+                    (a.strict || c.severity == Severity::Required)
+                        && c.status == Status::Skipped
+                        && c.cause.is_none_or(|c| c == Cause::NeedsInput)
+                        && !a.accepted_cases.contains(&c.id)
+                })
+                .collect();
+            if skipped.is_empty() {
+                return None;
+            }
+            let needs: Vec<String> = skipped
+                .iter()
+                .map(|c| format!("{}: {}", c.id, c.reason.as_deref().unwrap_or("skipped")))
+                .collect();
+            let ids: Vec<&str> = skipped.iter().map(|c| c.id.as_str()).collect();
+            Some(format!(
+                "{}. Give those inputs, or accept these skips: --accept-skip {}",
+                needs.join("; "),
+                ids.join(",")
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// `n` and `what` (`case` or `case was`), plural when `n` is not 1.

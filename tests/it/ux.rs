@@ -443,10 +443,20 @@ fn serve(
     let mut child = bin().arg("serve").args(args).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut field = std::collections::HashMap::new();
+    let mut paste: Option<String> = None;
     for line in lines.by_ref() {
         let line = line.unwrap();
         if line.starts_with("press Ctrl-C") {
             break;
+        }
+        if let Some(block) = &mut paste {
+            block.push_str(line.trim());
+            block.push('\n');
+            continue;
+        }
+        if line.starts_with("to run the suite against it, paste") {
+            paste = Some(String::new());
+            continue;
         }
         if let Some(url) = line.strip_prefix("reference gateway listening on ") {
             field.insert("url".to_owned(), url.to_owned());
@@ -454,7 +464,47 @@ fn serve(
             field.insert(key.trim().to_owned(), value.trim().to_owned());
         }
     }
+    if let Some(block) = paste {
+        field.insert("paste".to_owned(), block);
+    }
     (child, field)
+}
+
+/// The block `serve` prints to paste, run as a user would (the binary under
+/// test for `ccgw-conformance`): it ends Conformant, both agents' values
+/// given, nothing skipped; with `--password-file` it signs in.
+#[rstest::rstest]
+#[case::static_guid(false)]
+#[case::sign_in(true)]
+fn serves_pasted_block_ends_conformant(#[case] sign_in: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let password = dir.path().join("password.txt");
+    std::fs::write(&password, "s3cret-Pw\n").unwrap();
+    let mut args = vec!["--bind", "127.0.0.1:0"];
+    if sign_in {
+        args.extend(["--password-file", password.to_str().unwrap()]);
+    }
+    let (mut child, field) = serve(&args);
+    let block = field.get("paste").cloned().unwrap_or_default();
+    assert!(block.contains("export CCGW_OTHER_GUID="), "{field:?}");
+    let me = bin().get_program().to_string_lossy().into_owned();
+    let out = dir.path().join("reports");
+    let script = block.replace(
+        "ccgw-conformance run",
+        &format!("'{me}' run --quiet --out '{}'", out.display()),
+    );
+    let mut sh = std::process::Command::new("sh");
+    sh.args(["-c", &script])
+        .env_remove("CCGW_GUID")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let run = run_bin(sh, DEADLINE);
+    terminate(&child);
+    let _ = child.wait();
+    assert_eq!(run.code, Some(0), "{script}\n{}", run.console());
+    assert!(run.stdout.contains("verdict: Conformant"), "{}", run.stdout);
+    assert!(run.stdout.contains("0 skipped"), "{}", run.stdout);
 }
 
 #[test]

@@ -404,7 +404,7 @@ async fn nothing_listening_is_not_assessed_exit_3() {
     assert!(headline.chars().count() < 200, "{headline}");
     assert!(story.report.assessment.advisory_findings.is_empty());
     let md = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
-    assert!(md.contains("## Why no case ran"), "{md}");
+    assert!(md.contains("## Why it is not assessed"), "{md}");
     assert!(
         md.contains("52 cases not run: the target could not be reached."),
         "{md}"
@@ -563,6 +563,15 @@ async fn without_a_callid_the_run_is_not_assessed_unless_the_skips_are_accepted(
         "Not assessed: 2 required cases skipped for lack of input (guid/header-lowercase, success/connect-info)",
     );
     assert_eq!(story.report.summary.required_skipped, 2);
+    // What each skipped case needs, and the exact --accept-skip, said in
+    // the report and on the console.
+    let detail = story.report.assessment.detail.clone().unwrap_or_default();
+    assert!(detail.contains("success/connect-info: "), "{detail}");
+    assert!(
+        detail.ends_with("--accept-skip guid/header-lowercase,success/connect-info"),
+        "{detail}"
+    );
+    assert!(story.console.contains(&detail), "{}", story.console);
     assert_eq!(story.counts.skipped, story.report.summary.skipped);
     assert_eq!(story.counts.failures, 0);
     // The control without a callid: refused for the call only, accepted.
