@@ -106,12 +106,22 @@ fn ci_templates_are_yaml_and_their_command_lines_parse() {
             &[
                 "actions/upload-artifact",
                 "reports/junit.xml",
-                "secrets.CCGW_GUID",
+                "secrets.CCGW_PASSWORD",
+                "actions/cache",
+                "--no-default-features",
+                "--rev",
             ][..],
         ),
         (
             "examples/ci/gitlab-ci.yml",
-            &["junit: reports/junit.xml", "CCGW_GUID", "artifacts"][..],
+            &[
+                "junit: reports/junit.xml",
+                "CCGW_PASSWORD",
+                "artifacts",
+                "cache:",
+                "--no-default-features",
+                "--rev",
+            ][..],
         ),
     ] {
         let text = std::fs::read_to_string(repo(file)).unwrap();
@@ -130,6 +140,81 @@ fn ci_templates_are_yaml_and_their_command_lines_parse() {
             assert!(text.contains(needle), "{file} lacks {needle}");
         }
     }
+}
+
+/// Each CI example's run step, executed as its CI would (the secrets in the
+/// environment, the binary under test for `ccgw-conformance`) against the
+/// reference gateway with a signed-out agent: it ends with a verdict, exit 0.
+#[test]
+fn ci_templates_end_with_a_verdict_against_the_reference_gateway() {
+    use ccgw_conformance::gateway::{AuthMode, SessionConfig};
+    let rt = runtime();
+    let gw = rt.block_on(async {
+        gateway::start(GatewayConfig {
+            session: SessionConfig {
+                auth_mode: AuthMode::Static,
+                password: Some("ci-s3cret".to_owned()),
+                agent_signed_in: false,
+                ..SessionConfig::default()
+            },
+            ..GatewayConfig::default()
+        })
+        .await
+        .unwrap()
+    });
+    let me = bin().get_program().to_string_lossy().into_owned();
+    for (file, pem_is_a_file) in [
+        ("examples/ci/github-actions.yml", false),
+        ("examples/ci/gitlab-ci.yml", true),
+    ] {
+        let text = std::fs::read_to_string(repo(file)).unwrap();
+        let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+        let mut texts = Vec::new();
+        strings(&yaml, &mut texts);
+        let step = texts
+            .iter()
+            .find(|t| t.contains("ccgw-conformance run"))
+            .unwrap_or_else(|| panic!("{file}: no run step"));
+        let script = step
+            .replace("${{ github.run_number }}", "1")
+            .replace("ccgw-conformance run", &format!("'{me}' run"));
+        let dir = tempfile::tempdir().unwrap();
+        let pem = gw.ca_cert_pem.clone().unwrap();
+        let pem_value = if pem_is_a_file {
+            let path = dir.path().join("ca-file.pem");
+            std::fs::write(&path, &pem).unwrap();
+            path.display().to_string()
+        } else {
+            pem.clone()
+        };
+        let mut sh = std::process::Command::new("sh");
+        sh.args(["-c", &script])
+            .current_dir(dir.path())
+            .env("CCGW_TARGET", &gw.base_url)
+            .env("CCGW_AGENT_ID", &gw.agent.agent_id)
+            .env("CCGW_PASSWORD", "ci-s3cret")
+            .env("CCGW_CA_PEM", pem_value)
+            .env("CCGW_PROFILE", "cec-23")
+            .env("RUNNER_TEMP", dir.path())
+            .env("CI_PIPELINE_ID", "1")
+            .env_remove("CCGW_GUID")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let run = run_bin(sh, DEADLINE);
+        assert_eq!(run.code, Some(0), "{file}:\n{script}\n{}", run.console());
+        assert!(
+            run.stdout.contains("verdict: Conformant"),
+            "{file}: {}",
+            run.stdout
+        );
+        assert!(dir.path().join("reports/junit.xml").is_file(), "{file}");
+        assert!(
+            !run.console().contains("ci-s3cret"),
+            "{file}: the password is printed"
+        );
+    }
+    rt.block_on(gw.shutdown());
 }
 
 #[test]
