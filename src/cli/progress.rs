@@ -220,6 +220,10 @@ pub fn closing_lists(view: &ReportView<'_>, quiet: bool, verbose: u8) -> String 
 /// Everything is made safe (redacted, controls visible).
 fn exchange(out: &mut String, case: &ccgw_conformance::report::CaseResult, bodies: bool) {
     let mut line = |mark: char, text: &str| {
+        if text.is_empty() {
+            // The blank line between the head and the body.
+            out.push_str(&format!("    {mark}\n"));
+        }
         for part in text.lines() {
             out.push_str(&format!("    {mark} {}\n", console::safe(part)));
         }
