@@ -232,7 +232,22 @@ fn the_template_check_catches_a_drifted_command_line() {
 fn dockerfile_is_multi_stage_and_runs_as_a_user() {
     let text = std::fs::read_to_string(repo("Dockerfile")).unwrap();
     assert_eq!(text.matches("\nFROM ").count(), 2, "two stages");
-    assert!(text.contains("COPY --from=build /src/target/release/ccgw-conformance "));
+    // Base images pinned to a version (no floating `1` or `bookworm-slim`).
+    let version = regex::Regex::new(r"^FROM [a-z]+:\d+\.\d+[\w.-]*( AS \w+)?$").unwrap();
+    for from in text.lines().filter(|l| l.starts_with("FROM ")) {
+        assert!(version.is_match(from), "not pinned: {from}");
+    }
+    assert!(text.contains("--mount=type=cache,target=/usr/local/cargo/registry"));
+    assert!(
+        text.contains("ARG CCGW_BUILD_COMMIT"),
+        "the commit reaches --version"
+    );
+    assert!(text.contains("COPY --from=build /usr/local/bin/ccgw-conformance "));
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    assert!(
+        readme.contains("docker run --rm --user \"$(id -u):$(id -g)\""),
+        "the volume example writes as the caller"
+    );
     let user = text
         .lines()
         .rfind(|l| l.starts_with("USER "))
