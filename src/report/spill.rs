@@ -1,7 +1,9 @@
 //! Case evidence off the heap: [`CaseResults`] keeps what the verdict, the
 //! lists and a comparison need of each case in memory (a *brief*: the
-//! result without its request, its response headers and body, its
-//! attempts, what it expected and its notes) and writes the rest to a spill file as the case finishes, one
+//! result without its request, its response headers and body, what it
+//! expected and its notes; its attempts under flow control stay, few and
+//! small, for the count of cases that waited) and writes the rest to a
+//! spill file as the case finishes, one
 //! JSON record per case; [`CaseEvidence`] reads a case back whole, one at a
 //! time, for the renderers.
 //!
@@ -25,7 +27,6 @@
 //! shown (see `crate::render::ReportView`).
 
 use super::model::{CaseResult, RequestEvidence, ResponseEvidence};
-use super::session::Attempt;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -48,8 +49,6 @@ struct Evidence {
     request: Option<Box<RequestEvidence>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     response: Option<Box<ResponseEvidence>>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    attempts: Vec<Attempt>,
     /// The notes the case had when it finished (its rationale); notes added
     /// to the brief later (a withdrawn finding) follow them on read-back.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -411,9 +410,6 @@ fn spill(writer: &mut Writer, for_comparison: bool, case: &mut CaseResult) -> Op
         expected: Some(std::mem::take(&mut case.expected)),
         request: case.request.take(),
         response: case.response.take(),
-        // The attempts stay in the brief: the summary counts the cases that
-        // waited for flow control, and they are few and small.
-        attempts: Vec::new(),
         notes: std::mem::take(&mut case.notes),
     };
     match writer.write(&evidence) {
@@ -455,7 +451,7 @@ fn evidence_bytes(case: &CaseResult) -> usize {
 }
 
 fn has_evidence(case: &CaseResult) -> bool {
-    case.request.is_some() || case.response.is_some() || !case.attempts.is_empty()
+    case.request.is_some() || case.response.is_some()
 }
 
 /// A response as the brief keeps it: what the verdict reads (status,
@@ -518,9 +514,6 @@ impl CaseEvidence {
         }
         case.request = evidence.request;
         case.response = evidence.response;
-        if !evidence.attempts.is_empty() {
-            case.attempts = evidence.attempts;
-        }
         if !evidence.notes.is_empty() {
             let later = std::mem::take(&mut case.notes);
             case.notes = evidence.notes;
