@@ -68,18 +68,7 @@ pub(crate) fn status_marker(status: Status) -> &'static str {
 /// Whether `case` failed or errored as an advisory case only: reported, it
 /// does not change the verdict (without `--strict`).
 pub(crate) fn is_advisory_only(case: &crate::report::CaseResult, strict: bool) -> bool {
-    !strict
-        && case.severity == crate::report::Severity::Advisory
-        && matches!(case.status, Status::Failed | Status::Errored)
-        && !never_ran(case)
-}
-
-/// A case that was never sent (the target was down, the run interrupted).
-fn never_ran(case: &crate::report::CaseResult) -> bool {
-    matches!(
-        case.cause,
-        Some(crate::report::Cause::NotRunUnreachable | crate::report::Cause::Interrupted)
-    )
+    !strict && case.is_advisory_finding()
 }
 
 /// The marker of a case: its status's, or `ADVISORY` for an advisory

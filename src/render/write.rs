@@ -409,7 +409,7 @@ fn remove_orphaned_staging(parent: &Path) {
         else {
             continue;
         };
-        if name.starts_with('.') && pid != std::process::id() && !process_exists(pid) {
+        if name.starts_with('.') && is_gone(pid) {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
@@ -451,13 +451,16 @@ fn remove_orphaned_temps(dir: &Path) {
         else {
             continue;
         };
-        if !name.starts_with('.') || pid == std::process::id() {
-            continue;
-        }
-        if !process_exists(pid) {
+        if name.starts_with('.') && is_gone(pid) {
             let _ = fs::remove_file(entry.path());
         }
     }
+}
+
+/// Whether the process that left a file named after `pid` is gone: not
+/// this one, and no longer running.
+fn is_gone(pid: u32) -> bool {
+    pid != std::process::id() && !process_exists(pid)
 }
 
 #[cfg(target_os = "linux")]

@@ -65,7 +65,7 @@ pub fn assemble_spilled(
                 verdict: requirement_verdict(&of, &rules, summary.verdict),
                 advisory_findings: of
                     .iter()
-                    .filter(|c| is_advisory_finding(c))
+                    .filter(|c| c.is_advisory_finding())
                     .map(|c| c.id.clone())
                     .collect(),
             }
@@ -78,7 +78,7 @@ pub fn assemble_spilled(
         strict: info.strict,
         advisory_findings: cases
             .iter()
-            .filter(|c| is_advisory_finding(c))
+            .filter(|c| c.is_advisory_finding())
             .map(|c| c.id.clone())
             .collect(),
         selected: cases.len(),
@@ -211,17 +211,6 @@ impl Rules {
             && matches!(case.status, Status::Failed | Status::Errored)
             && !self.is_unassessed(case)
     }
-}
-
-/// An advisory case that failed or errored for what the gateway did: a case
-/// that never ran (the target down, the run interrupted) is no finding.
-fn is_advisory_finding(case: &CaseResult) -> bool {
-    case.severity == Severity::Advisory
-        && matches!(case.status, Status::Failed | Status::Errored)
-        && !matches!(
-            case.cause,
-            Some(Cause::NotRunUnreachable | Cause::Interrupted)
-        )
 }
 
 fn summarize_with(cases: &[CaseResult], rules: &Rules, interrupted: bool) -> Summary {
@@ -480,14 +469,8 @@ fn not_assessed_why(report: &RunReport) -> String {
             first_reason(Cause::SignOutFailed)
         ),
         Some(NotAssessedCause::RequiredSkipped) => {
-            let skipped: Vec<&str> = report
-                .cases
+            let skipped: Vec<&str> = unaccepted_skips(report)
                 .iter()
-                .filter(|c| {
-                    (a.strict || c.severity == Severity::Required)
-                        && c.status == Status::Skipped
-                        && !a.accepted_cases.contains(&c.id)
-                })
                 .map(|c| c.id.as_str())
                 .collect();
             format!(
@@ -554,9 +537,24 @@ fn short_cause(chain: &str) -> String {
     }
 }
 
-/// The cause in full where the headline gives it short.
-/// For required cases skipped for lack of input: what each one needs, and
-/// the `--accept-skip` that would accept them all.
+/// The counted cases skipped and not accepted, in report order (the cases
+/// of a run whose verdict is "required cases skipped").
+fn unaccepted_skips(report: &RunReport) -> Vec<&CaseResult> {
+    let a = &report.assessment;
+    report
+        .cases
+        .iter()
+        .filter(|c| {
+            (a.strict || c.severity == Severity::Required)
+                && c.status == Status::Skipped
+                && !a.accepted_cases.contains(&c.id)
+        })
+        .collect()
+}
+
+/// What the headline says short: the whole error chain of a target that
+/// could not be reached; for required cases skipped for lack of input, what
+/// each one needs and the `--accept-skip` that would accept them all.
 fn detail(report: &RunReport) -> Option<String> {
     if report.summary.verdict != Verdict::NotAssessed {
         return None;
@@ -565,17 +563,7 @@ fn detail(report: &RunReport) -> Option<String> {
         Some(NotAssessedCause::TargetUnreachable) => Some(unreachable_cause(report))
             .filter(|why| !why.is_empty() && short_cause(why) != *why),
         Some(NotAssessedCause::RequiredSkipped) => {
-            let a = &report.assessment;
-            let skipped: Vec<&CaseResult> = report
-                .cases
-                .iter()
-                .filter(|c| {
-                    (a.strict || c.severity == Severity::Required)
-                        && c.status == Status::Skipped
-                        && c.cause.is_none_or(|c| c == Cause::NeedsInput)
-                        && !a.accepted_cases.contains(&c.id)
-                })
-                .collect();
+            let skipped = unaccepted_skips(report);
             if skipped.is_empty() {
                 return None;
             }

@@ -400,6 +400,20 @@ pub struct CaseResult {
     pub cause: Option<Cause>,
 }
 
+impl CaseResult {
+    /// An advisory case that failed or errored for what the gateway did:
+    /// reported, it does not change the verdict (without `--strict`). A case
+    /// that never ran (the target down, the run interrupted) is no finding.
+    pub fn is_advisory_finding(&self) -> bool {
+        self.severity == Severity::Advisory
+            && matches!(self.status, Status::Failed | Status::Errored)
+            && !matches!(
+                self.cause,
+                Some(Cause::NotRunUnreachable | Cause::Interrupted)
+            )
+    }
+}
+
 /// Why a case errored or was skipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
