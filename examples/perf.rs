@@ -39,12 +39,14 @@ fn main() {
     let mut base = None;
     let mut runs = 11;
     let mut quick = false;
+    let mut flow_only = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--base" => base = it.next().map(PathBuf::from),
             "--runs" => runs = it.next().and_then(|n| n.parse().ok()).unwrap_or(runs),
             "--quick" => quick = true,
+            "--flow" => flow_only = true,
             // `cargo test --examples` style flags: ignore.
             _ => {}
         }
@@ -65,7 +67,12 @@ fn main() {
         runs: if quick { 3 } else { runs },
         quick,
     };
+    if flow_only {
+        bench.flow();
+        return;
+    }
     bench.all();
+    bench.flow();
 }
 
 struct Bench {
@@ -190,10 +197,91 @@ impl Bench {
     }
 
     fn serve(&self) -> Serve {
+        self.serve_with(&[])
+    }
+
+    /// Adaptive flow control (issue 22): the default suite against `serve`
+    /// with a per-agent flow limit the run is not told about, at concurrency
+    /// 1 and 16. The goal: the run takes at most 1.2x the minimum time the
+    /// limit allows for the POST requests it got through, with no case
+    /// left "not assessed (flow control)".
+    fn flow(&self) {
+        println!(
+            "adaptive flow control: the default suite against serve --flow-limit (not told to the run)"
+        );
+        for (limit, calls, window) in [("5/1s", 5.0, 1.0), ("5/2s", 5.0, 2.0)] {
+            for concurrency in ["1", "16"] {
+                let serve = self.serve_with(&["--flow-limit", limit]);
+                let mut cmd = self.run_command(&self.bin, &serve, &["--concurrency", concurrency]);
+                cmd.stdout(Stdio::null());
+                let started = Instant::now();
+                let status = cmd.status().expect("run");
+                let wall = started.elapsed().as_secs_f64();
+                let report: serde_json::Value = serde_json::from_slice(
+                    &std::fs::read(self.tmp.join("reports/report.json")).expect("report.json"),
+                )
+                .expect("report parses");
+                let cases = report["cases"].as_array().expect("cases");
+                let controls = report["assessment"]["controls"]
+                    .as_array()
+                    .map_or(0, Vec::len);
+                // The limit is per agent (the Guid's, else the path's):
+                // the agent of the run sets the minimum (the control
+                // requests carry its Guid too).
+                let agent = &serve.credentials.agent_id;
+                let posts = cases
+                    .iter()
+                    .filter(|c| {
+                        let request = &c["request"];
+                        let carries_own = request["headers"].as_array().is_some_and(|h| {
+                            h.iter().any(|h| {
+                                h["name"]
+                                    .as_str()
+                                    .is_some_and(|n| n.eq_ignore_ascii_case("guid"))
+                                    && h["value"] == "<guid>"
+                            })
+                        });
+                        let path = request["path"].as_str().unwrap_or_default();
+                        request["method"] == "POST"
+                            && (carries_own || path.contains(&format!("/mediacall/{agent}/")))
+                    })
+                    .count()
+                    + controls;
+                let not_assessed = cases
+                    .iter()
+                    .filter(|c| c["cause"] == "flow_control")
+                    .count();
+                let refusals: u64 = report["flow_control"]
+                    .as_array()
+                    .map_or(0, |a| a.iter().filter_map(|f| f["refusals"].as_u64()).sum());
+                // Every request the run needs (cases and control requests)
+                // at the limit's average rate: the issue's reading.
+                let needed = cases.iter().filter(|c| c["request"].is_object()).count() + controls;
+                let all = needed as f64 / (calls / window);
+                // A sliding window lets the first `calls` through at once,
+                // then `calls` per window.
+                let sliding = ((posts as f64 / calls).ceil() - 1.0).max(0.0) * window;
+                let average = posts as f64 / (calls / window);
+                println!(
+                    "  limit {limit:<5} concurrency {concurrency:>2}: {wall:6.1} s; {needed} requests at the limit's rate {all:.1} s: {:.2}x (goal <= 1.2x); \
+                     the {posts} POST requests of agent {agent} the gateway counts: minimum {sliding:.1} s in a sliding window, {average:.1} s at the average rate: {:.2}x / {:.2}x; \
+                     {refusals} refusals, {not_assessed} not assessed, exit {}",
+                    wall / all,
+                    wall / sliding.max(0.001),
+                    wall / average,
+                    status.code().unwrap_or(-1)
+                );
+                drop(serve);
+            }
+        }
+    }
+
+    fn serve_with(&self, extra: &[&str]) -> Serve {
         let cert = self.tmp.join("gateway.pem");
         let mut child = Command::new(&self.bin)
             .args(["serve", "--port", "0", "--cert-out"])
             .arg(&cert)
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -56,7 +56,7 @@ fn main() -> ExitCode {
                 cli::commands::run(*args, origins).await
             }
             Command::List(args) => cli::commands::list(args),
-            Command::Serve(args) => cli::commands::serve(args).await,
+            Command::Serve(args) => cli::commands::serve(*args).await,
             Command::Faults(args) => cli::commands::faults(args).await,
             Command::Compare(args) => cli::commands::compare(args),
             Command::Completions(_) | Command::Man(_) => {

@@ -130,6 +130,22 @@ pub fn spilled_report_of(session: &RunSession<'_>, results: RunResults) -> Spill
     if let Some((old, label)) = &session.baseline {
         report.comparison = Some(crate::compare::compare(old, &report, label, "this run"));
     }
+    report.flow_control = session
+        .plan
+        .flow
+        .pacing
+        .learned()
+        .into_iter()
+        .map(|learned| crate::report::AgentFlow {
+            agent_id: learned.agent_id,
+            sent: learned.sent,
+            refusals: learned.refusals,
+            refused_above_per_s: learned.refused_above.map(hundredths),
+            paced_at_per_s: learned.paced_at.map(hundredths),
+            waited_requests: learned.waited_requests,
+            waited_ms: u64::try_from(learned.waited.as_millis()).unwrap_or(u64::MAX),
+        })
+        .collect();
     let past_cap = session.redactor.learned_past_cap();
     if past_cap > 0 {
         report.environment.assumptions.push(format!(
@@ -142,4 +158,9 @@ pub fn spilled_report_of(session: &RunSession<'_>, results: RunResults) -> Spill
     // run (one learned late is hidden early too).
     session.redactor.report(&mut report);
     SpilledReport { report, evidence }
+}
+
+/// A rate rounded to hundredths, as reports give it.
+fn hundredths(rate: f64) -> f64 {
+    (rate * 100.0).round() / 100.0
 }

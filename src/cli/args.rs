@@ -83,7 +83,7 @@ pub enum Command {
     /// List the cases of the suite.
     List(ListArgs),
     /// Run the reference gateway standalone, for trying it with curl.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the suite against the reference gateway once per fault and print which cases catch it.
     Faults(FaultsArgs),
     /// Compare two report.json files (e.g. the old and the new gateway release).

@@ -183,13 +183,17 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
         );
     }
     let interrupt = futures_util::FutureExt::shared(Box::pin(interrupt_signal()));
+    let pacing = runner::Pacing::new(args.session.rate);
     let opened = super::session::open(
         &args.session,
-        args.quiet,
-        args.timeout,
-        &target,
+        super::session::OpenWith {
+            quiet: args.quiet,
+            timeout: args.timeout,
+            target: &target,
+            redactor: &redactor,
+            pacing: &pacing,
+        },
         &mut credentials,
-        &redactor,
         interrupt.clone(),
     )
     .await;
@@ -217,7 +221,7 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     };
     plan.control_every = usize::from(args.control_every);
     plan.control = !args.no_control;
-    plan.flow = super::session::flow_control(&args.session, agent.as_ref(), no_call);
+    plan.flow = super::session::flow_control(&args.session, agent.as_ref(), no_call, pacing);
     plan.known_down = down;
     let session = RunSession {
         suite: &suite,

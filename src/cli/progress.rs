@@ -194,6 +194,9 @@ pub fn closing_lists(view: &ReportView<'_>, quiet: bool, verbose: u8) -> String 
     if let Some(line) = text::not_run_line(report) {
         out.push_str(&format!("{line}\n"));
     }
+    for line in text::flow_lines(report) {
+        out.push_str(&format!("flow control: {}\n", console::safe(&line)));
+    }
     let failures: Vec<usize> = (0..report.cases.len())
         .filter(|&i| text::is_failure_to_show(&report.cases[i]))
         .collect();

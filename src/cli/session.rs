@@ -1,16 +1,16 @@
 //! The agent session on the command line: `run --sign-in` (password,
-//! sign-in body, forcelogin, waiting for a call), flow control (`--retries`,
-//! `--retry-pause`, `--rate`), and the dynamic-mode flags of `serve`.
+//! sign-in body, forcelogin, waiting for a call), flow control
+//! (`--flow-budget`, `--rate`), and the dynamic-mode flags of `serve`.
 
 use super::commands::Failure;
 #[cfg(feature = "gateway")]
 use super::session_args::ServeSessionArgs;
 use super::session_args::SessionArgs;
 #[cfg(feature = "gateway")]
-use ccgw_conformance::gateway::{AuthMode, SessionConfig, VideoCall};
+use ccgw_conformance::gateway::{AuthMode, FlowLimit, SessionConfig, VideoCall};
 use ccgw_conformance::redact::Redactor;
 use ccgw_conformance::report::SessionReport;
-use ccgw_conformance::runner::{Credentials, FlowControl, Pacer, Target};
+use ccgw_conformance::runner::{Credentials, FlowControl, Pacing, Target};
 use ccgw_conformance::session::{Session, SessionOptions, SignInBody};
 use std::future::Future;
 use std::io::IsTerminal;
@@ -41,7 +41,20 @@ pub fn serve_config(args: &ServeSessionArgs) -> Result<SessionConfig, Failure> {
             (false, Some(after)) => VideoCall::AfterSignIn(after),
             (false, None) => VideoCall::Live,
         },
-        flow_limit: args.flow_limit,
+        flow_limit: args
+            .flow_limit
+            .as_ref()
+            .map(|limit| FlowLimit::parse(limit))
+            .transpose()
+            .map_err(Failure::config)?
+            .map(|limit| match limit {
+                FlowLimit::Window { calls, window, .. } => FlowLimit::Window {
+                    calls,
+                    window,
+                    http_429: args.flow_limit_429,
+                },
+                every => every,
+            }),
     })
 }
 
@@ -63,10 +76,20 @@ pub fn serve_note(args: &ServeSessionArgs) -> Option<String> {
                 .to_owned(),
         );
     }
-    if let Some(k) = args.flow_limit {
-        parts.push(format!(
+    match args.flow_limit.as_ref().map(|l| FlowLimit::parse(l)) {
+        Some(Ok(FlowLimit::EveryKth(k))) => parts.push(format!(
             "call number K, 2K, ... (K = {k}) of an agent's getconnectinfo is answered 000-007"
-        ));
+        )),
+        Some(Ok(FlowLimit::Window { calls, window, .. })) => parts.push(format!(
+            "at most {calls} getconnectinfo calls of an agent per {} ms, the calls above answered {}",
+            window.as_millis(),
+            if args.flow_limit_429 {
+                "HTTP 429 with Retry-After"
+            } else {
+                "000-007"
+            }
+        )),
+        _ => {}
     }
     (!parts.is_empty()).then(|| format!("session:      {}", parts.join("; ")))
 }
@@ -110,14 +133,27 @@ pub fn flow_control(
     args: &SessionArgs,
     session: Option<&Session>,
     no_call: Option<String>,
+    pacing: Pacing,
 ) -> FlowControl {
     FlowControl {
         guid: session.map(Session::guid),
-        retries: args.retries,
-        retry_pause: args.retry_pause,
-        rate: args.rate.map(Pacer::new),
+        other_guid: None,
+        budget: args.flow_budget,
+        pacing,
         no_call_reason: no_call,
     }
+}
+
+/// What [`open`] drives the session with.
+pub struct OpenWith<'a> {
+    /// No progress lines.
+    pub quiet: bool,
+    /// The timeout of each of the session's requests.
+    pub timeout: std::time::Duration,
+    pub target: &'a Target,
+    pub redactor: &'a Redactor,
+    /// The run's per-agent pacing (the session checks share it).
+    pub pacing: &'a Pacing,
 }
 
 /// What [`open`] gives the run.
@@ -139,13 +175,17 @@ pub struct Opened {
 /// sign-in and the wait at once (the run that follows is then interrupted).
 pub async fn open(
     args: &SessionArgs,
-    quiet: bool,
-    timeout: std::time::Duration,
-    target: &Target,
+    with: OpenWith<'_>,
     credentials: &mut Credentials,
-    redactor: &Redactor,
     interrupt: impl Future<Output = ()> + Clone,
 ) -> Result<Opened, Failure> {
+    let OpenWith {
+        quiet,
+        timeout,
+        target,
+        redactor,
+        pacing,
+    } = with;
     if !args.sign_in {
         // The session's flags without --sign-in were refused with the inputs.
         return Ok(Opened::default());
@@ -155,6 +195,8 @@ pub async fn open(
     options.guid_interval = args.guid_interval;
     options.guid_timeout = args.guid_timeout;
     options.timeout = timeout;
+    options.pacing = pacing.clone();
+    options.flow_budget = args.flow_budget;
     if let Some(path) = &args.sign_in_body {
         options.body =
             SignInBody::from_file(path).map_err(|e| Failure::config(format!("failed to {e}")))?;

@@ -3,6 +3,7 @@
 //! parser compiles on its own, as the tests of the command line use it).
 
 use super::units::parse_duration as parse_seconds;
+use super::units::parse_duration_or_zero;
 use clap::ArgAction;
 use clap::Args;
 use clap::builder::BoolishValueParser;
@@ -29,13 +30,13 @@ pub struct SessionArgs {
     /// With --sign-in: wait up to SECS for an H5 video call (AgentEvent_RequestConnect) and use its callid.
     #[arg(long, env = "CCGW_WAIT_FOR_CALL", value_name = "SECS", value_parser = parse_seconds)]
     pub wait_for_call: Option<Duration>,
-    /// Retries of a case answered 000-007 (flow control).
-    #[arg(long, env = "CCGW_RETRIES", value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=20))]
-    pub retries: u32,
-    /// Pause before such a retry, in seconds.
-    #[arg(long, env = "CCGW_RETRY_PAUSE", value_name = "SECS", default_value = "1", value_parser = parse_seconds)]
-    pub retry_pause: Duration,
-    /// Pace every request of the cases to at most N per second (`5` or `5/s`).
+    /// How long one case may keep being refused by flow control (000-007,
+    /// HTTP 429) before it is not assessed; its requests are paced per agent
+    /// at the rate the run learns and sent again with backoff meanwhile.
+    #[arg(long, env = "CCGW_FLOW_BUDGET", value_name = "SECS", default_value = "60", value_parser = parse_duration_or_zero)]
+    pub flow_budget: Duration,
+    /// Each agent's requests at most N per second (`5` or `5/s`): the pace
+    /// the run starts at and never exceeds (default: unpaced until refused).
     #[arg(long, env = "CCGW_RATE", value_name = "N/s", value_parser = parse_rate)]
     pub rate: Option<f64>,
     /// With --sign-in: the gateway's Guid interval (GUIDINTERVAL); checks that polls rotate the Guid.
@@ -78,9 +79,15 @@ pub struct ServeSessionArgs {
     /// The agent has no video call.
     #[arg(long)]
     pub no_call: bool,
-    /// Refuse every K-th getconnectinfo call of an agent with 000-007.
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
-    pub flow_limit: Option<u32>,
+    /// A per-agent flow limit of getconnectinfo: N/WINDOW (at most N calls
+    /// per window, e.g. 5/2s; the calls above answered 000-007) or K (every
+    /// K-th call answered 000-007, a retry never twice).
+    #[arg(long, value_name = "N/WINDOW", value_parser = parse_flow_limit)]
+    pub flow_limit: Option<String>,
+    /// With --flow-limit N/WINDOW: refuse with HTTP 429 and Retry-After
+    /// instead of 000-007 (as a proxy in front of the gateway would).
+    #[arg(long, requires = "flow_limit")]
+    pub flow_limit_429: bool,
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
@@ -91,4 +98,12 @@ fn parse_rate(text: &str) -> Result<f64, String> {
             "`{text}` is not a rate: a number of requests per second in 0..=10000, e.g. 5 or 5/s"
         )),
     }
+}
+
+/// A `--flow-limit` of `serve`, checked (kept as text: the gateway's type
+/// exists only where the gateway is compiled in).
+fn parse_flow_limit(text: &str) -> Result<String, String> {
+    #[cfg(feature = "gateway")]
+    ccgw_conformance::gateway::FlowLimit::parse(text)?;
+    Ok(text.to_owned())
 }

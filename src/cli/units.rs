@@ -24,6 +24,20 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// [`parse_duration`] that also takes zero (`0`, `0s`).
+pub fn parse_duration_or_zero(text: &str) -> Result<Duration, String> {
+    let zero = text
+        .trim()
+        .trim_end_matches('s')
+        .parse::<f64>()
+        .is_ok_and(|n| n == 0.0);
+    if zero {
+        Ok(Duration::ZERO)
+    } else {
+        parse_duration(text)
+    }
+}
+
 /// Parses `1MiB`, `512KiB`, `64kB`, `2MB`, `100B` or a bare number of bytes.
 pub fn parse_size(text: &str) -> Result<usize, String> {
     let text = text.trim();

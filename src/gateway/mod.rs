@@ -104,6 +104,6 @@ pub use fault::{Fault, UnknownFault};
 #[cfg(feature = "gateway")]
 pub use server::{GatewayConfig, GatewayError, RunningGateway, start};
 #[cfg(feature = "gateway")]
-pub use session::{AgentSession, AuthMode, SessionConfig, VideoCall};
+pub use session::{AgentSession, AuthMode, FlowLimit, SessionConfig, VideoCall};
 #[cfg(feature = "gateway")]
 pub use state::AgentCredentials;

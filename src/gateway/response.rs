@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::Value;
+use std::time::Duration;
 
 use super::behaviour::{Behaviour, EnvelopeShape};
 use super::state::GatewayState;
@@ -283,6 +284,23 @@ pub(crate) fn plain_refusal(refusal: Refusal) -> Response {
         None,
     );
     with_allow(respond(refusal.status, JSON, body), refusal.allow)
+}
+
+/// HTTP 429 with `Retry-After` (whole seconds, at least 1), as a proxy in
+/// front of a gateway refuses calls above its limit.
+pub(crate) fn too_many_requests(retry_after: Duration) -> Response {
+    let body = envelope(
+        EnvelopeShape::default(),
+        "000-007",
+        "the interface is invoked repeatedly",
+        None,
+    );
+    let mut response = respond(StatusCode::TOO_MANY_REQUESTS, JSON, body);
+    let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+    response
+        .headers_mut()
+        .insert("Retry-After", HeaderValue::from(secs));
+    response
 }
 
 /// `{"retcode":"0","message":"success"}` with a `Set-GUID` header.

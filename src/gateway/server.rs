@@ -129,6 +129,27 @@ impl RunningGateway {
         self.addr
     }
 
+    /// getconnectinfo calls received so far (every agent).
+    pub fn getconnectinfo_calls(&self) -> u64 {
+        self.state
+            .sessions
+            .calls
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// getconnectinfo calls refused by the flow limit so far (every agent).
+    pub fn flow_refusals(&self) -> u64 {
+        self.state
+            .sessions
+            .refused
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Changes the flow limit of getconnectinfo from the next call on.
+    pub fn set_flow_limit(&self, limit: Option<super::FlowLimit>) {
+        self.state.sessions.set_flow_limit(limit);
+    }
+
     /// The session state of `agent_id` now (signed in, sign-outs, polls...).
     pub fn agent_session(&self, agent_id: &str) -> Option<AgentSession> {
         self.state.sessions.view(agent_id)

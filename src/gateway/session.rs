@@ -19,10 +19,15 @@
 //!   a live video call of the agent queues `AgentEvent_RequestConnect` with
 //!   the connection info and `callid`. The event of an empty poll is `null`
 //!   (unpublished).
-//! - Flow limit: every K-th getconnectinfo call of an agent is answered
-//!   000-007, but the same request (method, path, headers, body) is never
-//!   refused twice in a row, so a client that retries gets through whatever
-//!   the interleaving (the limit of a real gateway is unpublished).
+//! - Flow limit ([`FlowLimit`], changeable while the gateway runs), on the
+//!   POST calls of getconnectinfo, each counted against the agent whose
+//!   Guid it carries (else the path's agent id): either
+//!   at most N calls of an agent per window (a sliding
+//!   window of the accepted calls: a refused call does not count), the
+//!   calls above answered 000-007 (or HTTP 429 with `Retry-After`, as a
+//!   proxy in front of a gateway would); or every K-th call of an agent
+//!   answered 000-007, the same request (method, path, headers, body) never
+//!   refused twice in a row. The limit of a real gateway is unpublished.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -93,8 +98,62 @@ pub struct SessionConfig {
     pub agent_signed_in: bool,
     /// When the configured agent has its live call.
     pub video_call: VideoCall,
-    /// Every K-th getconnectinfo call of an agent is answered 000-007.
-    pub flow_limit: Option<u32>,
+    /// The flow limit of getconnectinfo calls, per agent.
+    pub flow_limit: Option<FlowLimit>,
+}
+
+/// A per-agent flow limit of getconnectinfo (the agent is the path's
+/// `{agentid}` segment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowLimit {
+    /// At most `calls` accepted calls in any `window`; the calls above are
+    /// refused (not counted).
+    Window {
+        calls: u32,
+        window: Duration,
+        /// Refuse with HTTP 429 and `Retry-After` instead of 000-007.
+        http_429: bool,
+    },
+    /// Every K-th call is answered 000-007; a retry is never refused twice.
+    EveryKth(u32),
+}
+
+impl FlowLimit {
+    /// `N/WINDOW` (`5/2s`, `5/s`, `10/1500ms`): at most N calls per window
+    /// (answered 000-007 above it); or a plain `K`: every K-th call.
+    pub fn parse(text: &str) -> Result<FlowLimit, String> {
+        let bad = || {
+            format!(
+                "`{text}` is not a flow limit: N/WINDOW (at most N calls per window, e.g. 5/2s or 5/s) or K (every K-th call)"
+            )
+        };
+        let Some((calls, window)) = text.trim().split_once('/') else {
+            return match text.trim().parse::<u32>() {
+                Ok(k) if k > 0 => Ok(FlowLimit::EveryKth(k)),
+                _ => Err(bad()),
+            };
+        };
+        let calls = calls
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(bad)?;
+        let window = window.trim();
+        let window = if window == "s" {
+            Duration::from_secs(1)
+        } else {
+            humantime::parse_duration(window).map_err(|_| bad())?
+        };
+        if window.is_zero() {
+            return Err(bad());
+        }
+        Ok(FlowLimit::Window {
+            calls,
+            window,
+            http_429: false,
+        })
+    }
 }
 
 impl Default for SessionConfig {
@@ -187,12 +246,20 @@ impl AgentRecord {
 struct Book {
     guids: HashMap<String, GuidRecord>,
     agents: HashMap<String, AgentRecord>,
+    /// The flow limit now (starts as the configured one).
+    flow_limit: Option<FlowLimit>,
     flow_calls: HashMap<String, u64>,
     flow_refused: HashSet<u64>,
+    /// Accepted calls per agent, within the window (`FlowLimit::Window`).
+    flow_accepted: HashMap<String, VecDeque<Instant>>,
 }
 
 /// The session table of one running gateway.
 pub(crate) struct Sessions {
+    /// getconnectinfo calls that reached the flow limit's gate (for tests).
+    pub(crate) calls: std::sync::atomic::AtomicU64,
+    /// Of them, refused by the flow limit (every agent, every segment).
+    pub(crate) refused: std::sync::atomic::AtomicU64,
     config: SessionConfig,
     faults: SessionFaults,
     primary: String,
@@ -217,7 +284,10 @@ impl Sessions {
         other: (&str, &str),
     ) -> Self {
         let now = Instant::now();
-        let mut book = Book::default();
+        let mut book = Book {
+            flow_limit: config.flow_limit,
+            ..Book::default()
+        };
         for ((id, guid), exempt, signed_in) in
             [(agent, false, config.agent_signed_in), (other, true, true)]
         {
@@ -239,6 +309,8 @@ impl Sessions {
             book.agents.insert(id.to_owned(), record);
         }
         Sessions {
+            calls: std::sync::atomic::AtomicU64::new(0),
+            refused: std::sync::atomic::AtomicU64::new(0),
             config,
             faults,
             primary: agent.0.to_owned(),
@@ -248,6 +320,13 @@ impl Sessions {
 
     fn dynamic(&self) -> bool {
         self.config.auth_mode == AuthMode::Dynamic
+    }
+
+    /// Changes the flow limit from the next call on (the counts so far are kept).
+    pub(crate) fn set_flow_limit(&self, limit: Option<FlowLimit>) {
+        if let Ok(mut book) = self.book.lock() {
+            book.flow_limit = limit;
+        }
     }
 
     /// Who `guid` was issued to, after idle sign-out and expiry; `None` if
@@ -615,17 +694,114 @@ fn call_timer(state: &GatewayState, agent: &str) {
     }
 }
 
-/// The flow limit in front of getconnectinfo: `Err` is the 000-007 answer.
-/// The body is read here (when a limit is set) to recognise a retry.
+/// The flow limit in front of getconnectinfo: `Err` is the refusal (000-007,
+/// or HTTP 429). With `FlowLimit::EveryKth` the body is read here, to
+/// recognise a retry.
 pub(crate) async fn flow_gate(
     state: &GatewayState,
     segment: &str,
     req: Request,
     max_body: usize,
 ) -> Result<Request, Response> {
-    let Some(every) = state.sessions.config.flow_limit.filter(|k| *k > 0) else {
-        return Ok(req);
+    state
+        .sessions
+        .calls
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    // Only invocations of the interface count (POST): another method is
+    // refused for its method, and a refusal of HEAD would have no body to
+    // tell it by.
+    let limit = state
+        .sessions
+        .book
+        .lock()
+        .ok()
+        .and_then(|b| b.flow_limit)
+        .filter(|_| req.method() == Method::POST);
+    // Counted against the agent whose Guid the call carries, else the path's.
+    let guid = req
+        .headers()
+        .get("guid")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let owner = match guid.and_then(|g| state.sessions.lookup(&g)) {
+        Some(GuidLookup::Issued(owner)) => owner,
+        _ => segment.to_owned(),
     };
+    let segment = owner.as_str();
+    let gated = match limit {
+        None | Some(FlowLimit::EveryKth(0)) => Ok(req),
+        Some(FlowLimit::Window {
+            calls,
+            window,
+            http_429,
+        }) => window_gate(state, segment, calls, window)
+            .map(|()| req)
+            .map_err(|retry_after| {
+                if http_429 {
+                    response::too_many_requests(retry_after)
+                } else {
+                    response::plain_refusal(Refusal::FLOW_LIMIT)
+                }
+            }),
+        Some(FlowLimit::EveryKth(every)) => {
+            every_kth_gate(state, segment, every, req, max_body).await
+        }
+    };
+    if gated.is_err() {
+        state
+            .sessions
+            .refused
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    gated
+}
+
+/// `FlowLimit::Window`: `Err` with the time until a call is accepted again.
+fn window_gate(
+    state: &GatewayState,
+    segment: &str,
+    calls: u32,
+    window: Duration,
+) -> Result<(), Duration> {
+    let Ok(mut book) = state.sessions.book.lock() else {
+        return Ok(());
+    };
+    let now = Instant::now();
+    if book.flow_accepted.len() >= super::state::MAX_SESSIONS {
+        // Bounded whatever the segments sent: idle agents are forgotten.
+        book.flow_accepted.retain(|_, calls| {
+            calls
+                .back()
+                .is_some_and(|at| now.duration_since(*at) < window)
+        });
+    }
+    let accepted = book.flow_accepted.entry(segment.to_owned()).or_default();
+    while accepted
+        .front()
+        .is_some_and(|at| now.duration_since(*at) >= window)
+    {
+        accepted.pop_front();
+    }
+    if accepted.len() < calls as usize {
+        accepted.push_back(now);
+        return Ok(());
+    }
+    let free_at = accepted.front().map_or(Duration::ZERO, |oldest| {
+        window.saturating_sub(now.duration_since(*oldest))
+    });
+    if let Some(record) = book.agents.get_mut(segment) {
+        record.view.flow_refusals += 1;
+    }
+    Err(free_at)
+}
+
+/// `FlowLimit::EveryKth`.
+async fn every_kth_gate(
+    state: &GatewayState,
+    segment: &str,
+    every: u32,
+    req: Request,
+    max_body: usize,
+) -> Result<Request, Response> {
     let (parts, body) = req.into_parts();
     // A body over the limit is passed on empty: still an invalid body.
     let bytes = axum::body::to_bytes(body, max_body)

@@ -249,6 +249,14 @@ fn banner(out: &mut String, report: &RunReport) {
     if let Some(waited) = text::waited(report) {
         let _ = writeln!(out, "<p>{}.</p>", escape_html(&waited));
     }
+    let flow = text::flow_lines(report);
+    if !flow.is_empty() {
+        let _ = writeln!(out, "<p>Flow control, as learned by the run:</p>\n<ul>");
+        for line in flow {
+            let _ = writeln!(out, "<li>{}</li>", escape_html(&line));
+        }
+        let _ = writeln!(out, "</ul>");
+    }
     if let Some(detail) = &report.assessment.detail {
         let _ = writeln!(
             out,

@@ -18,8 +18,8 @@
 
 use super::ReportView;
 use crate::report::{
-    Assessment, Comparison, Environment, RequirementResult, RunReport, SessionReport, Summary,
-    ToolInfo,
+    AgentFlow, Assessment, Comparison, Environment, RequirementResult, RunReport, SessionReport,
+    Summary, ToolInfo,
 };
 use serde::Serialize;
 use serde::ser::{Error as _, SerializeSeq as _};
@@ -44,6 +44,7 @@ pub fn write(view: &ReportView<'_>, out: &mut dyn Write) -> io::Result<()> {
         cases: _,
         comparison,
         session,
+        flow_control,
         assessment,
     } = view.report();
     let head = Streamed {
@@ -56,6 +57,7 @@ pub fn write(view: &ReportView<'_>, out: &mut dyn Write) -> io::Result<()> {
         cases: Cases(view),
         comparison: comparison.as_ref(),
         session: session.as_ref(),
+        flow_control,
         assessment,
     };
     let mut out = io::BufWriter::new(out);
@@ -78,6 +80,8 @@ struct Streamed<'a> {
     comparison: Option<&'a Comparison>,
     #[serde(skip_serializing_if = "Option::is_none")]
     session: Option<&'a SessionReport>,
+    #[serde(skip_serializing_if = "<[AgentFlow]>::is_empty")]
+    flow_control: &'a [AgentFlow],
     assessment: &'a Assessment,
 }
 

@@ -200,6 +200,12 @@ fn run_properties(report: &RunReport) -> Vec<Property> {
     if let Some(detail) = &report.assessment.detail {
         properties.push(Property::new("cause", text::visible(detail)));
     }
+    for (agent, line) in report.flow_control.iter().zip(text::flow_lines(report)) {
+        properties.push(Property::new(
+            format!("flow_control.{}", agent.agent_id),
+            text::visible(&line),
+        ));
+    }
     properties
 }
 

@@ -238,6 +238,14 @@ fn counts(out: &mut String, report: &RunReport) {
     if let Some(waited) = text::waited(report) {
         let _ = writeln!(out, "{}.\n", inline(&waited));
     }
+    let flow = text::flow_lines(report);
+    if !flow.is_empty() {
+        let _ = writeln!(out, "Flow control, as learned by the run:\n");
+        for line in flow {
+            let _ = writeln!(out, "- {}", inline(&line));
+        }
+        let _ = writeln!(out);
+    }
 }
 
 /// Every case, one table per family, collapsed (`<details>`): the failures

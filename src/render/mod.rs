@@ -28,7 +28,7 @@ mod pretty;
 mod session;
 pub(crate) mod text;
 pub use text::{
-    attempts, case_duration, count, duration, is_failure_to_show, not_run_line, waited,
+    attempts, case_duration, count, duration, flow_lines, is_failure_to_show, not_run_line, waited,
 };
 mod view;
 mod write;

@@ -294,6 +294,55 @@ pub fn attempts(case: &crate::report::CaseResult) -> Option<String> {
     ))
 }
 
+/// What the run learned of each agent's flow limit, one sentence per agent:
+/// `agent 1001: refused above about 2.4 requests/s (23 answers 000-007);
+/// 18 requests waited 7.2 s in all; paced at 2.3 requests/s at the end`.
+pub fn flow_lines(report: &crate::report::RunReport) -> Vec<String> {
+    report
+        .flow_control
+        .iter()
+        .map(|agent| {
+            let mut parts = vec![match agent.refused_above_per_s {
+                Some(rate) if agent.refusals > 0 => format!(
+                    "refused above about {} requests/s ({} refused by flow control)",
+                    rate_words(rate),
+                    count(
+                        usize::try_from(agent.refusals).unwrap_or(usize::MAX),
+                        "request"
+                    )
+                ),
+                _ => "never refused by flow control".to_owned(),
+            }];
+            parts.push(format!(
+                "{} of {} waited {} in all",
+                count(
+                    usize::try_from(agent.waited_requests).unwrap_or(usize::MAX),
+                    "request"
+                ),
+                agent.sent,
+                duration(agent.waited_ms.saturating_mul(1000))
+            ));
+            if let Some(rate) = agent.paced_at_per_s {
+                parts.push(format!(
+                    "paced at {} requests/s at the end",
+                    rate_words(rate)
+                ));
+            }
+            format!("agent {}: {}", agent.agent_id, parts.join("; "))
+        })
+        .collect()
+}
+
+/// A rate with one decimal (`2.4`), or none when it is whole (`5`).
+fn rate_words(rate: f64) -> String {
+    let tenths = (rate * 10.0).round() / 10.0;
+    if tenths.fract() == 0.0 {
+        format!("{tenths:.0}")
+    } else {
+        format!("{tenths:.1}")
+    }
+}
+
 /// How many cases waited for the gateway's flow control (sent again after a
 /// 000-007), in words, or `None` when none did.
 pub fn waited(report: &crate::report::RunReport) -> Option<String> {

@@ -104,6 +104,7 @@ pub fn assemble_spilled(
         cases,
         comparison: None,
         session: None,
+        flow_control: Vec::new(),
         assessment,
     };
     report.assessment.detail = detail(&report);
@@ -458,8 +459,8 @@ fn not_assessed_why(report: &RunReport) -> String {
                 .map(|c| c.id.as_str())
                 .collect();
             format!(
-                "{} still refused by the gateway's flow control (000-007) after every retry ({}); \
-                 run again with a lower --rate or more --retries",
+                "{} still refused by the gateway's flow control (000-007) when the flow budget was spent ({}); \
+                 run again with a longer --flow-budget or a lower --rate",
                 count(refused.len(), "case was"),
                 shown(&refused)
             )

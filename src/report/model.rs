@@ -32,11 +32,38 @@ pub struct RunReport {
     /// The agent session of `run --sign-in`: its timeline, apart from the cases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<super::SessionReport>,
+    /// What the run learned of each agent's flow limit, for the agents that
+    /// were refused by flow control or paced. Absent when none was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flow_control: Vec<AgentFlow>,
     /// What the verdict rests on: its headline, its cause when nothing could
     /// be assessed, the control requests, the selection and the rules
     /// (`--strict`, accepted skips). Absent in reports of older versions.
     #[serde(default)]
     pub assessment: Assessment,
+}
+
+/// What a run learned of one agent's flow limit (cec_07_0584): how often it
+/// was refused, the rate it was refused at, and what its requests waited.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentFlow {
+    /// The agent whose requests were paced.
+    pub agent_id: String,
+    /// Requests sent to the interface for this agent (every attempt).
+    pub sent: u64,
+    /// Attempts refused by flow control (000-007, HTTP 429, or 503 with
+    /// `Retry-After`); each is in its case's attempts.
+    pub refusals: u64,
+    /// The rate the last refusal came at, requests per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_above_per_s: Option<f64>,
+    /// The pace the run ended at, requests per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paced_at_per_s: Option<f64>,
+    /// Requests that waited before they were sent (pacing or backoff).
+    pub waited_requests: u64,
+    /// Their waits added up, in milliseconds.
+    pub waited_ms: u64,
 }
 
 /// What the verdict rests on, in words and in data. Every output shows
@@ -119,6 +146,9 @@ pub struct ControlRecord {
     /// The response as received (secrets redacted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseEvidence>,
+    /// Its attempts, when it was refused by flow control before its answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<super::Attempt>,
 }
 
 /// What a control request showed.
@@ -435,7 +465,7 @@ pub enum Cause {
     /// Skipped: refused for authentication after the last good control
     /// request, or not sent after the session was lost.
     SessionLost,
-    /// Skipped: still answered 000-007 (flow control) after every retry.
+    /// Skipped: still refused by flow control when its flow budget was spent.
     FlowControl,
     /// Skipped: the agent's sign-out failed or was refused, so the check
     /// after it could not run.

@@ -122,6 +122,10 @@ pub struct Attempt {
     /// The Guid generation the attempt carried (with `--sign-in`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guid_generation: Option<u32>,
+    /// How long the attempt backed off after the refusal before it (not
+    /// counting the pacing's wait for a slot), in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waited_ms: Option<u64>,
 }
 
 #[cfg(test)]

@@ -104,11 +104,31 @@ pub(super) async fn send_control(
             (observed, outcome)
         }
     };
+    // Refused by flow control first: every attempt is in the record.
+    let observed = if result.attempts.is_empty() {
+        observed
+    } else {
+        let each: Vec<String> = result
+            .attempts
+            .iter()
+            .map(|a| match (&a.retcode, a.http_status) {
+                (Some(retcode), _) => retcode.clone(),
+                (None, Some(status)) => format!("HTTP {status}"),
+                (None, None) => "no answer".to_owned(),
+            })
+            .collect();
+        format!(
+            "{observed} ({} attempts: {})",
+            result.attempts.len(),
+            each.join(", ")
+        )
+    };
     let record = ControlRecord {
         when,
         sent,
         observed,
         outcome,
+        attempts: result.attempts,
         request: result.request.map(|r| *r),
         response: result.response.map(|r| *r),
     };

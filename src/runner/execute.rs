@@ -47,10 +47,16 @@ enum Outcome {
     /// Sent, and answered or not.
     Sent {
         expected: Box<crate::checks::Expected>,
-        request: Prepared,
-        generation: Option<u32>,
-        answer: Result<RawResponse, super::http::TransportError>,
+        answer: Box<Answer>,
     },
+}
+
+/// A request's last answer, and what was sent for it.
+struct Answer {
+    answer: Result<RawResponse, super::http::TransportError>,
+    request: Prepared,
+    generation: Option<u32>,
+    flow_refused: bool,
 }
 
 impl Sent {
@@ -66,20 +72,25 @@ impl Sent {
     /// redacted: decisions read these), when there was an answer.
     pub fn answered(&self) -> Option<(u16, Option<String>)> {
         match &self.outcome {
-            Outcome::Sent { answer: Ok(r), .. } => Some((r.status, retcode_of(r))),
-            _ => None,
+            Outcome::Sent { answer, .. } => answer
+                .answer
+                .as_ref()
+                .ok()
+                .map(|r| (r.status, retcode_of(r))),
+            Outcome::Done => None,
         }
     }
 
     /// What the case showed of the target.
     pub fn sighting(&self, redactor: &Redactor) -> Sighting {
         Sighting {
-            reached: matches!(&self.outcome, Outcome::Sent { answer: Ok(_), .. }),
+            reached: matches!(&self.outcome, Outcome::Sent { answer, .. } if answer.answer.is_ok()),
             unreachable: match &self.outcome {
-                Outcome::Sent { answer: Err(e), .. } if e.is_connect => {
-                    Some(redactor.text(&e.message))
-                }
-                _ => None,
+                Outcome::Sent { answer, .. } => match &answer.answer {
+                    Err(e) if e.is_connect => Some(redactor.text(&e.message)),
+                    _ => None,
+                },
+                Outcome::Done => None,
             },
         }
     }
@@ -102,7 +113,7 @@ impl CaseRunner<'_> {
             Resolution::Ready { request, expected } => (request, expected),
         };
         result.expected = expected.describe();
-        let (answer, request, generation) = self
+        let answer = self
             .send_with_retries(request, case.fresh_connection, &mut result)
             .await;
         let took = started.elapsed();
@@ -112,9 +123,7 @@ impl CaseRunner<'_> {
             result,
             outcome: Outcome::Sent {
                 expected: Box::new(expected),
-                request,
-                generation,
-                answer,
+                answer: Box::new(answer),
             },
         }
     }
@@ -140,15 +149,15 @@ impl CaseRunner<'_> {
             mut result,
             outcome,
         } = sent;
-        let Outcome::Sent {
-            expected,
-            request,
-            generation,
-            answer,
-        } = outcome
-        else {
+        let Outcome::Sent { expected, answer } = outcome else {
             return result;
         };
+        let Answer {
+            answer,
+            request,
+            generation,
+            flow_refused,
+        } = *answer;
         result.request = Some(Box::new(self.request_evidence(&request, generation)));
         let response = match answer {
             Ok(r) => r,
@@ -199,40 +208,42 @@ impl CaseRunner<'_> {
         };
         result.findings = findings;
         result.response = Some(Box::new(self.response_evidence(&response)));
-        if retcode_of(&response).as_deref() == Some(super::FLOW_CONTROL_RETCODE) {
-            // Refused by flow control after every retry: no verdict on the case.
+        if flow_refused {
+            // Still refused by flow control when the budget was spent: no
+            // verdict on the case.
             result.status = Status::Skipped;
             result.cause = Some(Cause::FlowControl);
             result.findings.clear();
             result.reason = Some(format!(
-                "not assessed (flow control): still answered {} after {} attempt(s)",
-                super::FLOW_CONTROL_RETCODE,
-                result.attempts.len().max(1)
+                "not assessed (flow control): still refused ({}) after {} attempt{} within the flow budget of {} ms",
+                flow_refusal_words(&response),
+                result.attempts.len().max(1),
+                if result.attempts.len() > 1 { "s" } else { "" },
+                self.plan.flow.budget.as_millis()
             ));
         }
         self.redactor.case_result(&mut result);
         result
     }
 
-    /// Sends `request` (with the session's current Guid), retrying after a
-    /// pause while it is answered 000-007; every attempt is recorded when
-    /// there was more than one or the only one was refused.
+    /// Sends `request` (with the session's current Guid), paced for its
+    /// agent, and sends it again after a backoff while it is refused by flow
+    /// control, until the flow budget is spent; every attempt is recorded
+    /// when there was more than one or the only one was refused.
     async fn send_with_retries(
         &self,
         request: Prepared,
         fresh_connection: bool,
         result: &mut CaseResult,
-    ) -> (
-        Result<RawResponse, super::http::TransportError>,
-        Prepared,
-        Option<u32>,
-    ) {
+    ) -> Answer {
         let flow = &self.plan.flow;
+        let agent = self.pacing_agent(&request);
+        let started = tokio::time::Instant::now();
+        let mut backoff = std::time::Duration::ZERO;
+        let mut refusals = 0u32;
         loop {
+            let ticket = flow.pacing.slot(&agent, backoff).await;
             let (request, generation) = self.with_session_guid(&request);
-            if let Some(pacer) = &flow.rate {
-                pacer.wait().await;
-            }
             let sent = self
                 .clients
                 .send(
@@ -244,21 +255,51 @@ impl CaseRunner<'_> {
                 )
                 .await;
             let retcode = sent.as_ref().ok().and_then(retcode_of);
-            let refused = retcode.as_deref() == Some(super::FLOW_CONTROL_RETCODE);
-            if refused || !result.attempts.is_empty() {
+            let refusal = sent.as_ref().ok().and_then(flow_refusal);
+            if refusal.is_some() || !result.attempts.is_empty() {
                 result.attempts.push(Attempt {
                     number: u32::try_from(result.attempts.len() + 1).unwrap_or(u32::MAX),
                     http_status: sent.as_ref().ok().map(|r| r.status),
                     retcode: retcode.map(|r| self.redactor.value(&r)),
                     guid_generation: generation,
+                    waited_ms: (!backoff.is_zero())
+                        .then(|| u64::try_from(backoff.as_millis()).unwrap_or(u64::MAX)),
                 });
             }
-            let attempt = u32::try_from(result.attempts.len()).unwrap_or(u32::MAX);
-            if refused && attempt <= flow.retries {
-                tokio::time::sleep(flow.retry_pause).await;
-                continue;
+            let refused = refusal.is_some();
+            if refused {
+                refusals += 1;
             }
-            return (sent, request, generation);
+            let next = flow
+                .pacing
+                .answered(&agent, ticket, refused, refusal.flatten(), refusals);
+            match next {
+                Some(wait) if started.elapsed() + wait <= flow.budget => backoff = wait,
+                _ => {
+                    return Answer {
+                        answer: sent,
+                        request,
+                        generation,
+                        flow_refused: refused,
+                    };
+                }
+            }
+        }
+    }
+
+    /// Whose flow limit a request counts against: the agent whose Guid it
+    /// carries (the other agent's Guid: the other agent; any other request,
+    /// a malformed agent id or a missing Guid included: the agent of the
+    /// run, the one a gateway could count it against).
+    fn pacing_agent(&self, request: &Prepared) -> String {
+        let credentials = &self.plan.credentials;
+        let other_guid = credentials.other_guid.as_deref().filter(|g| !g.is_empty());
+        let carries_other = request.headers.iter().any(|(name, value)| {
+            name.eq_ignore_ascii_case("guid") && Some(value.as_str()) == other_guid
+        });
+        match &credentials.other_agent_id {
+            Some(other) if carries_other => other.clone(),
+            _ => credentials.agent_id.clone(),
         }
     }
 
@@ -366,6 +407,24 @@ impl CaseRunner<'_> {
             message: field("message"),
             shape: json.as_ref().map(|v| shape(v, 200)).unwrap_or_default(),
         }
+    }
+}
+
+/// Whether an answer is a flow-control refusal: 000-007, or HTTP 429 (or
+/// 503 with `Retry-After`); with the delay the answer asks for, if any.
+fn flow_refusal(response: &RawResponse) -> Option<Option<std::time::Duration>> {
+    let retry_after = header(response, "retry-after").map(|v| super::retry_after(&v));
+    let refused = retcode_of(response).as_deref() == Some(super::FLOW_CONTROL_RETCODE)
+        || response.status == 429
+        || (response.status == 503 && retry_after.is_some());
+    refused.then_some(retry_after)
+}
+
+/// How a flow-control refusal was given, in words.
+fn flow_refusal_words(response: &RawResponse) -> String {
+    match retcode_of(response) {
+        Some(retcode) if retcode == super::FLOW_CONTROL_RETCODE => retcode,
+        _ => format!("HTTP {}", response.status),
     }
 }
 

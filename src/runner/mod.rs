@@ -15,7 +15,10 @@ mod tls;
 
 pub use control::CONTROL_ID;
 pub use events::{EventListener, NoListener, RunEvent};
-pub use flow::{FLOW_CONTROL_RETCODE, FlowControl, Pacer};
+pub use flow::{
+    DEFAULT_FLOW_BUDGET, FLOW_CONTROL_RETCODE, FlowControl, LearnedFlow, Pacing, Ticket,
+    retry_after,
+};
 pub use guid::{GuidSource, guid_of_set_guid};
 pub use http::{ClientError, Clients, ConnectionPolicy};
 pub use plan::{

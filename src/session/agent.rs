@@ -11,6 +11,7 @@ use super::checks::{
 use crate::redact::Redactor;
 use crate::report::{CaseResult, SessionEntry, SessionReport, Status, Timeline};
 use crate::runner::{Clients, ConnectionPolicy, Prepared, Target};
+use crate::runner::{DEFAULT_FLOW_BUDGET, FLOW_CONTROL_RETCODE, Pacing, retry_after};
 use crate::runner::{GuidSource, guid_of_set_guid};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -23,9 +24,6 @@ use tokio::task::JoinHandle;
 const BODY_CAP: usize = 256 * 1024;
 /// Pause after a poll that failed, so a broken gateway is not hammered.
 const FAILED_POLL_PAUSE: Duration = Duration::from_secs(1);
-/// Retries of a session check's request answered 000-007, and the pause.
-const FLOW_RETRIES: usize = 3;
-const FLOW_PAUSE: Duration = Duration::from_millis(500);
 /// Safety net on top of the computed wait of a session check.
 const CHECK_SLACK: Duration = Duration::from_secs(2);
 
@@ -78,6 +76,11 @@ pub struct SessionOptions {
     pub guid_interval: Option<Duration>,
     /// The gateway's declared Guid timeout: enables `session/expired-guid-refused`.
     pub guid_timeout: Option<Duration>,
+    /// The run's per-agent pacing: a session check's getconnectinfo is
+    /// paced like the cases' and sent again while refused by flow control.
+    pub pacing: Pacing,
+    /// How long a session check may keep being refused by flow control.
+    pub flow_budget: Duration,
 }
 
 impl std::fmt::Debug for SessionOptions {
@@ -102,6 +105,8 @@ impl SessionOptions {
             long_poll: Duration::from_secs(10),
             guid_interval: None,
             guid_timeout: None,
+            pacing: Pacing::new(None),
+            flow_budget: DEFAULT_FLOW_BUDGET,
         }
     }
 }
@@ -195,7 +200,18 @@ struct Answer {
     retcode: Option<String>,
     message: Option<String>,
     set_guid: Option<String>,
+    /// The delay a `Retry-After` header asks for.
+    retry_after: Option<Duration>,
     json: Value,
+}
+
+impl Answer {
+    /// Refused by flow control: 000-007, HTTP 429, or 503 with `Retry-After`.
+    fn flow_refused(&self) -> bool {
+        self.retcode.as_deref() == Some(FLOW_CONTROL_RETCODE)
+            || self.status == 429
+            || (self.status == 503 && self.retry_after.is_some())
+    }
 }
 
 impl Shared {
@@ -250,12 +266,18 @@ impl Shared {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
             .map(|(_, v)| self.redactor.value(v));
+        let retry_after = raw
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("retry-after"))
+            .map(|(_, v)| retry_after(v));
         Ok(Answer {
             status: raw.status,
             content_type,
             retcode: text("retcode"),
             message: text("message"),
             set_guid,
+            retry_after,
             json,
         })
     }
@@ -363,21 +385,50 @@ impl Shared {
         );
         let expected = format!("refused with {}", GUID_REFUSED.join(" or "));
         let note = Some(format!("{}: Guid generation {generation} {when}", check.id));
-        let mut sent = self.send(&request).await;
-        // Flow control (000-007) is no answer to the check: retry, bounded.
-        for _ in 0..FLOW_RETRIES {
-            match &sent {
-                Ok(answer)
-                    if answer.retcode.as_deref() == Some(crate::runner::FLOW_CONTROL_RETCODE) =>
+        // Flow control is no answer to the check: paced like the cases, and
+        // sent again after a backoff while refused, within the budget.
+        let agent = &self.options.agent_id;
+        let started = Instant::now();
+        let mut backoff = Duration::ZERO;
+        let mut refusals = 0;
+        let sent = loop {
+            let ticket = self.options.pacing.slot(agent, backoff).await;
+            let sent = self.send(&request).await;
+            let refused = sent.as_ref().ok().filter(|a| a.flow_refused());
+            if refused.is_some() {
+                refusals += 1;
+            }
+            let wait = self.options.pacing.answered(
+                agent,
+                ticket,
+                refused.is_some(),
+                refused.and_then(|a| a.retry_after),
+                refusals,
+            );
+            match (wait, refused) {
+                (Some(wait), Some(answer))
+                    if started.elapsed() + wait <= self.options.flow_budget =>
                 {
                     self.record(&request, Ok(answer), Some(generation), note.clone());
-                    tokio::time::sleep(FLOW_PAUSE).await;
-                    sent = self.send(&request).await;
+                    backoff = wait;
                 }
-                _ => break,
+                _ => break sent,
             }
-        }
+        };
         match sent {
+            Ok(answer) if answer.flow_refused() => {
+                self.record(&request, Ok(&answer), Some(generation), note);
+                let mut result = check.result(
+                    Status::Skipped,
+                    &expected,
+                    Some(format!(
+                        "not assessed (flow control): still refused after {refusals} attempts within the flow budget of {} ms",
+                        self.options.flow_budget.as_millis()
+                    )),
+                );
+                result.cause = Some(crate::report::Cause::FlowControl);
+                result
+            }
             Ok(answer) => {
                 self.record(&request, Ok(&answer), Some(generation), note);
                 let retcode = answer

@@ -11,6 +11,7 @@ mod console;
 mod doc_samples;
 mod expectation_names;
 mod faults;
+mod flow_control;
 mod gateway;
 mod hostile;
 mod inputs;

@@ -27,8 +27,6 @@ fn sign_in_run(gw: &RunningGateway, out: &Path, extra: &[&str]) -> Command {
         "--other-callid",
         &gw.other_agent.callid,
         "--sign-in",
-        "--retry-pause",
-        "0.05",
     ])
     .args(extra)
     .env("CCGW_OTHER_GUID", &gw.other_agent.guid)
@@ -248,7 +246,11 @@ async fn an_interrupt_signs_the_agent_out_and_writes_the_report(#[case] signal: 
 async fn at_concurrency_16_against_a_flow_limit_no_case_fails_for_000_007() {
     let gw = start(
         SessionConfig {
-            flow_limit: Some(3),
+            flow_limit: Some(ccgw_conformance::gateway::FlowLimit::Window {
+                calls: 5,
+                window: Duration::from_secs(1),
+                http_429: false,
+            }),
             poll_wait: Duration::from_millis(200),
             ..dynamic()
         },
@@ -408,19 +410,18 @@ async fn without_sign_in_the_first_guid_dies_and_the_session_is_lost() {
 async fn a_case_still_refused_by_flow_control_is_not_assessed() {
     let gw = start(
         SessionConfig {
-            flow_limit: Some(1),
+            flow_limit: Some(ccgw_conformance::gateway::FlowLimit::EveryKth(1)),
             ..dynamic()
         },
         &[],
     )
     .await;
-    let (dir, run) = signed_in_run(&gw, &["--only", "method/*", "--retries", "0"]).await;
+    let (dir, run) = signed_in_run(&gw, &["--only", "errors/*", "--flow-budget", "0"]).await;
     let report = report(dir.path());
     let methods: Vec<_> = report
         .cases
         .iter()
-        // A HEAD answer has no body, so no retcode to see: left out.
-        .filter(|c| c.family == "method" && c.id != "method/head")
+        .filter(|c| c.family == "errors")
         .collect();
     assert!(!methods.is_empty());
     for case in methods {
@@ -730,13 +731,18 @@ async fn a_guid_timeout_counted_from_the_replacement_is_not_failed() {
 async fn cases_retried_under_flow_control_show_their_attempts_everywhere() {
     let gw = start(
         SessionConfig {
-            flow_limit: Some(2),
+            flow_limit: Some(ccgw_conformance::gateway::FlowLimit::Window {
+                calls: 2,
+                window: Duration::from_millis(500),
+                http_429: false,
+            }),
             ..dynamic()
         },
         &[],
     )
     .await;
-    let (dir, run) = signed_in_run(&gw, &["--only", "method/*"]).await;
+    // POST cases: the flow limit counts invocations of the interface.
+    let (dir, run) = signed_in_run(&gw, &["--only", "errors/*"]).await;
     assert_eq!(run.code, Some(0), "{}", run.console());
     assert!(
         run.stderr.contains(" attempts (000-007, "),
@@ -752,14 +758,20 @@ async fn cases_retried_under_flow_control_show_their_attempts_everywhere() {
     let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
     let md = read("report.md");
     assert!(md.contains("waited for flow control"), "{md}");
-    assert!(md.contains("PASS, 2 attempts (000-007, "), "{md}");
+    assert!(md.contains(" attempts (000-007, "), "{md}");
+    assert!(md.contains("Flow control, as learned by the run:"), "{md}");
     let html = read("report.html");
     assert!(html.contains("waited for flow control"));
-    assert!(html.contains("<small>2 attempts (000-007, "));
+    assert!(html.contains(" attempts (000-007, "));
+    assert!(html.contains("Flow control, as learned by the run:"));
     let junit = read("junit.xml");
-    assert!(junit.contains("attempts: 2 attempts (000-007, "), "{junit}");
+    assert!(junit.contains(" attempts (000-007, "), "{junit}");
     assert!(
-        junit.contains("<property name=\"attempts.method/"),
+        junit.contains("<property name=\"flow_control.1001\""),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("<property name=\"attempts.errors/"),
         "{junit}"
     );
     gw.shutdown().await;
