@@ -199,6 +199,7 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     .await;
     let super::session::Opened {
         agent,
+        other,
         no_call,
         down,
     } = match opened {
@@ -221,7 +222,12 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     };
     plan.control_every = usize::from(args.control_every);
     plan.control = !args.no_control;
-    plan.flow = super::session::flow_control(&args.session, agent.as_ref(), no_call, pacing);
+    plan.flow = super::session::flow_control(
+        &args.session,
+        (agent.as_ref(), other.as_ref()),
+        no_call,
+        pacing,
+    );
     plan.known_down = down;
     let session = RunSession {
         suite: &suite,
@@ -253,13 +259,14 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     // Signed out after a failure or an interrupt too, before the gateway stops.
     let (result, signed_out) = ccgw_conformance::session::run_with_agent_into(
         &session,
-        agent,
+        ccgw_conformance::session::Agents { agent, other },
         &mut progress,
         interrupt,
         store,
     )
     .await;
-    super::session::announce(signed_out.as_ref(), args.quiet);
+    super::session::announce(signed_out.agent.as_ref(), args.quiet);
+    super::session::announce(signed_out.other.as_ref(), args.quiet);
     if let Some(e) = embedded {
         super::embedded::stop(e).await;
     }
@@ -619,9 +626,13 @@ fn paste_block(
     vars.extend([
         ("CCGW_CALLID", gw.agent.callid.clone()),
         ("CCGW_OTHER_AGENT_ID", gw.other_agent.agent_id.clone()),
-        ("CCGW_OTHER_GUID", gw.other_agent.guid.clone()),
-        ("CCGW_OTHER_CALLID", gw.other_agent.callid.clone()),
     ]);
+    // With a password both agents start signed out: the run signs both in.
+    match sign_in {
+        Some(file) => vars.push(("CCGW_OTHER_PASSWORD_FILE", file.display().to_string())),
+        None => vars.push(("CCGW_OTHER_GUID", gw.other_agent.guid.clone())),
+    }
+    vars.push(("CCGW_OTHER_CALLID", gw.other_agent.callid.clone()));
     if let Some(cert) = cert {
         vars.push(("CCGW_CA_CERT", cert.display().to_string()));
     }
@@ -638,7 +649,7 @@ fn paste_block(
         out.push_str(&format!("  export {name}={}\n", quote(&value)));
     }
     out.push_str(if sign_in.is_some() {
-        "  ccgw-conformance run --sign-in\n"
+        "  ccgw-conformance run --sign-in --other-sign-in\n"
     } else {
         "  ccgw-conformance run\n"
     });

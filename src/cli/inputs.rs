@@ -135,6 +135,8 @@ fn session_usage(args: &RunArgs, origins: &Origins) -> Result<(), Failure> {
             given("guid_timeout", session.guid_timeout.is_some()),
             given("wait_for_call", session.wait_for_call.is_some()),
             given("force_login", session.force_login),
+            given("other_sign_in", session.other_sign_in),
+            given("other_password_file", session.other_password_file.is_some()),
         ]
         .into_iter()
         .flatten()
@@ -147,6 +149,25 @@ fn session_usage(args: &RunArgs, origins: &Origins) -> Result<(), Failure> {
             )));
         }
         return Ok(());
+    }
+    if !session.other_sign_in {
+        if let Some(name) = given("other_password_file", session.other_password_file.is_some()) {
+            return Err(usage(format!(
+                "{name} works only with --other-sign-in (ignored without it)"
+            )));
+        }
+    } else {
+        if args.other_agent_id.is_none() {
+            return Err(usage(
+                "--other-sign-in needs the other agent's id: --other-agent-id ID (or CCGW_OTHER_AGENT_ID)"
+                    .to_owned(),
+            ));
+        }
+        if let Some(name) = given("other_guid", args.other_guid.is_some()) {
+            return Err(usage(format!(
+                "{name} cannot be used with --other-sign-in: the other agent's sign-in gives its Guid"
+            )));
+        }
     }
     for id in ["guid", "guid_file"] {
         let set = if id == "guid" {

@@ -35,6 +35,7 @@ pub fn serve_config(args: &ServeSessionArgs) -> Result<SessionConfig, Failure> {
         idle_sign_out: args.idle_sign_out,
         poll_wait: args.poll_wait,
         agent_signed_in: password.is_none(),
+        other_signed_in: password.is_none(),
         password,
         video_call: match (args.no_call, args.call_after) {
             (true, _) => VideoCall::Never,
@@ -72,7 +73,7 @@ pub fn serve_note(args: &ServeSessionArgs) -> Option<String> {
     }
     if args.password_file.is_some() {
         parts.push(
-            "the agent starts signed out: sign in with PUT .../onlineagent/{agentid} and {\"password\": ...} (the guid above is not valid)"
+            "both agents start signed out: sign in with PUT .../onlineagent/{agentid} and {\"password\": ...} (the Guids above are not valid)"
                 .to_owned(),
         );
     }
@@ -115,6 +116,19 @@ fn first_line(path: &std::path::Path, flag: &str) -> Result<String, Failure> {
         .to_owned())
 }
 
+/// The other agent's password: `--other-password-file` over
+/// `CCGW_OTHER_PASSWORD`.
+fn other_password(args: &SessionArgs) -> Result<String, Failure> {
+    if let Some(path) = &args.other_password_file {
+        return first_line(path, "--other-password-file");
+    }
+    std::env::var("CCGW_OTHER_PASSWORD").map_err(|_| {
+        Failure::config(
+            "--other-sign-in needs the other agent's password: --other-password-file FILE or CCGW_OTHER_PASSWORD",
+        )
+    })
+}
+
 /// The password: `--password-file` over `CCGW_PASSWORD`.
 fn password(args: &SessionArgs) -> Result<String, Failure> {
     if let Some(path) = &args.password_file {
@@ -131,13 +145,13 @@ fn password(args: &SessionArgs) -> Result<String, Failure> {
 /// Flow control and the session's Guid for the run plan.
 pub fn flow_control(
     args: &SessionArgs,
-    session: Option<&Session>,
+    (session, other): (Option<&Session>, Option<&Session>),
     no_call: Option<String>,
     pacing: Pacing,
 ) -> FlowControl {
     FlowControl {
         guid: session.map(Session::guid),
-        other_guid: None,
+        other_guid: other.map(Session::guid),
         budget: args.flow_budget,
         pacing,
         no_call_reason: no_call,
@@ -161,6 +175,8 @@ pub struct OpenWith<'a> {
 pub struct Opened {
     /// The signed-in agent, polling.
     pub agent: Option<Session>,
+    /// The other agent, signed in and polling (`--other-sign-in`).
+    pub other: Option<Session>,
     /// Why there is no call, when the run waited for one in vain.
     pub no_call: Option<String>,
     /// Why the target is known to be down: the sign-in got no answer (a
@@ -169,79 +185,167 @@ pub struct Opened {
     pub down: Option<String>,
 }
 
+/// How one agent's sign-in ended.
+enum Signed {
+    In(Session),
+    /// A signal came first.
+    Interrupted,
+    /// No answer: the target is down (why).
+    Down(String),
+}
+
 /// With `--sign-in`: signs the agent in, starts the poll, puts the first
-/// Guid into `credentials` and, with `--wait-for-call`, the call's callid.
-/// Every request of the session is bounded by `timeout`; a signal stops the
-/// sign-in and the wait at once (the run that follows is then interrupted).
+/// Guid into `credentials` and, with `--wait-for-call`, the call's callid;
+/// with `--other-sign-in` the same for the other agent. Every request of
+/// the sessions is bounded by the timeout; a signal stops the sign-ins and
+/// the waits at once (the run that follows is then interrupted, and signs
+/// out whoever was signed in).
 pub async fn open(
     args: &SessionArgs,
     with: OpenWith<'_>,
     credentials: &mut Credentials,
     interrupt: impl Future<Output = ()> + Clone,
 ) -> Result<Opened, Failure> {
-    let OpenWith {
-        quiet,
-        timeout,
-        target,
-        redactor,
-        pacing,
-    } = with;
     if !args.sign_in {
         // The session's flags without --sign-in were refused with the inputs.
         return Ok(Opened::default());
     }
-    let mut options = SessionOptions::new(&credentials.agent_id, &password(args)?);
+    let agent_id = credentials.agent_id.clone();
+    let mut opened = Opened::default();
+    let mut first = match sign_in_one(
+        args,
+        &with,
+        &agent_id,
+        &password(args)?,
+        false,
+        interrupt.clone(),
+    )
+    .await?
+    {
+        Signed::In(session) => session,
+        Signed::Interrupted => return Ok(opened),
+        Signed::Down(why) => {
+            opened.down = Some(why);
+            return Ok(opened);
+        }
+    };
+    credentials.guid = first.current_guid();
+    first.start_polling();
+    opened.agent = Some(first);
+    if args.other_sign_in {
+        // Checked with the inputs: --other-sign-in has --other-agent-id.
+        let other_id = credentials.other_agent_id.clone().unwrap_or_default();
+        let signed = match other_password(args) {
+            Ok(password) => {
+                sign_in_one(args, &with, &other_id, &password, true, interrupt.clone()).await
+            }
+            Err(failure) => Err(failure),
+        };
+        match signed {
+            Ok(Signed::In(mut other)) => {
+                credentials.other_guid = Some(other.current_guid());
+                other.start_polling();
+                opened.other = Some(other);
+            }
+            Ok(Signed::Interrupted) => return Ok(opened),
+            Ok(Signed::Down(why)) => {
+                opened.down = Some(why);
+                return Ok(opened);
+            }
+            Err(failure) => {
+                // The first agent is signed in: out again before the error.
+                if let Some(first) = opened.agent.take() {
+                    let (report, _, _) = first.finish(false, std::future::pending()).await;
+                    announce(Some(&report), with.quiet);
+                }
+                return Err(failure);
+            }
+        }
+    }
+    let Some(within) = args.wait_for_call else {
+        return Ok(opened);
+    };
+    let deadline = tokio::time::Instant::now() + within;
+    if credentials.callid.is_none()
+        && let Some(agent) = &opened.agent
+    {
+        credentials.callid =
+            wait_call(agent, &agent_id, deadline, with.quiet, interrupt.clone()).await;
+        if credentials.callid.is_none() {
+            let secs = within.as_secs_f64().ceil() as u64;
+            opened.no_call = Some(format!(
+                "no H5 video call to agent {agent_id} within {secs} s (--wait-for-call): expects connection info, which needs a live video call"
+            ));
+        }
+    }
+    if credentials.other_callid.is_none()
+        && let Some(other) = &opened.other
+    {
+        let other_id = credentials.other_agent_id.clone().unwrap_or_default();
+        credentials.other_callid =
+            wait_call(other, &other_id, deadline, with.quiet, interrupt).await;
+    }
+    Ok(opened)
+}
+
+/// Signs one agent in (the other agent's session shows its values as the
+/// other agent's).
+async fn sign_in_one(
+    args: &SessionArgs,
+    with: &OpenWith<'_>,
+    agent_id: &str,
+    password: &str,
+    other_agent: bool,
+    interrupt: impl Future<Output = ()>,
+) -> Result<Signed, Failure> {
+    let mut options = SessionOptions::new(agent_id, password);
     options.force_login = args.force_login;
-    options.guid_interval = args.guid_interval;
-    options.guid_timeout = args.guid_timeout;
-    options.timeout = timeout;
-    options.pacing = pacing.clone();
+    if !other_agent {
+        // The session checks run on the agent of the run only.
+        options.guid_interval = args.guid_interval;
+        options.guid_timeout = args.guid_timeout;
+    }
+    options.timeout = with.timeout;
+    options.pacing = with.pacing.clone();
     options.flow_budget = args.flow_budget;
+    options.other_agent = other_agent;
     if let Some(path) = &args.sign_in_body {
         options.body =
             SignInBody::from_file(path).map_err(|e| Failure::config(format!("failed to {e}")))?;
     }
-    if !quiet {
+    if !with.quiet {
         eprintln!(
-            "signing in agent {} (timeout {} ms)",
-            credentials.agent_id,
-            timeout.as_millis()
+            "signing in {}agent {agent_id} (timeout {} ms)",
+            if other_agent { "the other " } else { "" },
+            with.timeout.as_millis()
         );
     }
     let signed_in = tokio::select! {
         biased;
-        () = interrupt.clone() => return Ok(Opened::default()),
-        signed_in = Session::sign_in(target, options, redactor) => signed_in,
+        () = interrupt => return Ok(Signed::Interrupted),
+        signed_in = Session::sign_in(with.target, options, with.redactor) => signed_in,
     };
-    let mut session = match signed_in {
-        Ok(session) => session,
-        Err(e) if e.is_no_answer() => {
-            return Ok(Opened {
-                down: Some(e.to_string()),
-                ..Opened::default()
-            });
-        }
-        Err(e) => return Err(Failure::config(format!("failed to {e}"))),
-    };
-    credentials.guid = session.current_guid();
-    session.start_polling();
-    let Some(within) = args.wait_for_call else {
-        return Ok(Opened {
-            agent: Some(session),
-            ..Opened::default()
-        });
-    };
-    if credentials.callid.is_some() {
-        return Ok(Opened {
-            agent: Some(session),
-            ..Opened::default()
-        });
+    match signed_in {
+        Ok(session) => Ok(Signed::In(session)),
+        Err(e) if e.is_no_answer() => Ok(Signed::Down(e.to_string())),
+        Err(e) => Err(Failure::config(format!("failed to {e}"))),
     }
-    let agent = credentials.agent_id.clone();
+}
+
+/// Waits until `deadline` for a video call to `agent_id` and gives its
+/// callid (a countdown on a terminal).
+async fn wait_call(
+    session: &Session,
+    agent_id: &str,
+    deadline: tokio::time::Instant,
+    quiet: bool,
+    interrupt: impl Future<Output = ()>,
+) -> Option<String> {
+    let within = deadline.saturating_duration_since(tokio::time::Instant::now());
     let secs = within.as_secs_f64().ceil() as u64;
     let terminal = !quiet && std::io::stderr().is_terminal();
     if !quiet {
-        eprintln!("waiting up to {secs} s for an H5 video call to agent {agent}");
+        eprintln!("waiting up to {secs} s for an H5 video call to agent {agent_id}");
     }
     let tick = |left: u64| {
         if terminal {
@@ -255,18 +359,7 @@ pub async fn open(
     if terminal {
         eprintln!("");
     }
-    let no_call = match &callid {
-        Some(_) => None,
-        None => Some(format!(
-            "no H5 video call to agent {agent} within {secs} s (--wait-for-call): expects connection info, which needs a live video call"
-        )),
-    };
-    credentials.callid = callid;
-    Ok(Opened {
-        agent: Some(session),
-        no_call,
-        down: None,
-    })
+    callid
 }
 
 /// Says how the session ended: signed out, or the refused sign-out.

@@ -30,6 +30,15 @@ pub struct SessionArgs {
     /// With --sign-in: wait up to SECS for an H5 video call (AgentEvent_RequestConnect) and use its callid.
     #[arg(long, env = "CCGW_WAIT_FOR_CALL", value_name = "SECS", value_parser = parse_seconds)]
     pub wait_for_call: Option<Duration>,
+    /// With --sign-in: sign the other agent (--other-agent-id) in as well,
+    /// follow its Guid, take its call's callid (with --wait-for-call, unless
+    /// --other-callid gives it), and sign it out at the end.
+    #[arg(long, env = "CCGW_OTHER_SIGN_IN", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub other_sign_in: bool,
+    /// With --other-sign-in: a file whose first line is the other agent's
+    /// password (or CCGW_OTHER_PASSWORD).
+    #[arg(long, env = "CCGW_OTHER_PASSWORD_FILE", value_name = "FILE")]
+    pub other_password_file: Option<PathBuf>,
     /// How long one case may keep being refused by flow control (000-007,
     /// HTTP 429) before it is not assessed; its requests are paced per agent
     /// at the rate the run learns and sent again with backoff meanwhile.

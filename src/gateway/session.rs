@@ -9,7 +9,8 @@
 //!   [`SessionConfig::guid_timeout`] after it was issued, and an agent that
 //!   polls nothing for [`SessionConfig::idle_sign_out`] is signed out. The
 //!   second configured agent ("other agent") is taken as kept alive
-//!   elsewhere: its Guid neither rotates nor expires.
+//!   elsewhere: its Guid neither rotates nor expires, until it signs in
+//!   itself (`SessionConfig::other_signed_in` false: it starts signed out).
 //! - Sign-in without a configured password is the open emulation of old:
 //!   any body, no 100-002, earlier Guids stay valid. With a password: the
 //!   body must be a JSON object with a string `password` (100-001), equal to
@@ -96,6 +97,10 @@ pub struct SessionConfig {
     pub password: Option<String>,
     /// The configured agent is signed in from the start.
     pub agent_signed_in: bool,
+    /// The second configured agent ("other agent") is signed in from the
+    /// start, kept alive elsewhere (its Guid neither rotates nor expires);
+    /// `false`: it signs in like the first one, and is then driven like it.
+    pub other_signed_in: bool,
     /// When the configured agent has its live call.
     pub video_call: VideoCall,
     /// The flow limit of getconnectinfo calls, per agent.
@@ -167,6 +172,7 @@ impl Default for SessionConfig {
             poll_wait: Duration::from_secs(10),
             password: None,
             agent_signed_in: true,
+            other_signed_in: true,
             video_call: VideoCall::Live,
             flow_limit: None,
         }
@@ -288,9 +294,10 @@ impl Sessions {
             flow_limit: config.flow_limit,
             ..Book::default()
         };
-        for ((id, guid), exempt, signed_in) in
-            [(agent, false, config.agent_signed_in), (other, true, true)]
-        {
+        for ((id, guid), exempt, signed_in) in [
+            (agent, false, config.agent_signed_in),
+            (other, config.other_signed_in, config.other_signed_in),
+        ] {
             let mut record = AgentRecord::new(now, exempt);
             if signed_in {
                 record.view.signed_in = true;
@@ -510,12 +517,17 @@ async fn sign_in(
             replaced: None,
         },
     );
+    // The other agent's call is live from the start; the first one's may
+    // come later (`VideoCall::AfterSignIn`).
     let live = sessions.has_call_in(&book, &agent)
-        && !matches!(sessions.config.video_call, VideoCall::AfterSignIn(_));
+        && (agent != sessions.primary
+            || !matches!(sessions.config.video_call, VideoCall::AfterSignIn(_)));
     let record = book
         .agents
         .entry(agent.clone())
         .or_insert_with(|| AgentRecord::new(now, false));
+    // Signed in here: driven here (its Guid rotates and expires).
+    record.exempt = false;
     record.view.signed_in = true;
     record.view.sign_ins += 1;
     record.view.guids_issued += 1;

@@ -136,7 +136,15 @@ pub fn write(view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
     cases(&mut out, view, w)?;
     environment(&mut out, report);
     if let Some(session) = &report.session {
-        super::session::html(&mut out, session);
+        super::session::html(&mut out, session, "session", "Agent session");
+    }
+    if let Some(session) = &report.other_session {
+        super::session::html(
+            &mut out,
+            session,
+            "other-session",
+            "The other agent's session",
+        );
     }
     expectations(&mut out, report);
     assumptions(&mut out, report);

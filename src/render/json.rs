@@ -44,6 +44,7 @@ pub fn write(view: &ReportView<'_>, out: &mut dyn Write) -> io::Result<()> {
         cases: _,
         comparison,
         session,
+        other_session,
         flow_control,
         assessment,
     } = view.report();
@@ -57,6 +58,7 @@ pub fn write(view: &ReportView<'_>, out: &mut dyn Write) -> io::Result<()> {
         cases: Cases(view),
         comparison: comparison.as_ref(),
         session: session.as_ref(),
+        other_session: other_session.as_ref(),
         flow_control,
         assessment,
     };
@@ -80,6 +82,8 @@ struct Streamed<'a> {
     comparison: Option<&'a Comparison>,
     #[serde(skip_serializing_if = "Option::is_none")]
     session: Option<&'a SessionReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    other_session: Option<&'a SessionReport>,
     #[serde(skip_serializing_if = "<[AgentFlow]>::is_empty")]
     flow_control: &'a [AgentFlow],
     assessment: &'a Assessment,

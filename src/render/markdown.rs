@@ -65,7 +65,10 @@ pub fn write(view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
     case_tables(&mut out, report, w)?;
     environment(&mut out, report);
     if let Some(session) = &report.session {
-        super::session::markdown(&mut out, session);
+        super::session::markdown(&mut out, session, "Agent session");
+    }
+    if let Some(session) = &report.other_session {
+        super::session::markdown(&mut out, session, "The other agent's session");
     }
     expectations(&mut out, report);
     assumptions(&mut out, report);

@@ -57,8 +57,8 @@ fn row(entry: &crate::report::SessionEntry) -> [String; 7] {
 }
 
 /// The Markdown section.
-pub(crate) fn markdown(out: &mut String, session: &SessionReport) {
-    out.push_str("## Agent session\n\n");
+pub(crate) fn markdown(out: &mut String, session: &SessionReport, title: &str) {
+    let _ = writeln!(out, "## {title}\n");
     let _ = writeln!(out, "{}\n", cell(&summary(session)));
     out.push_str("| ms | request | HTTP | retcode | event | Guid | note |\n");
     out.push_str("|---:|---|---:|---|---|---:|---|\n");
@@ -73,12 +73,13 @@ pub(crate) fn markdown(out: &mut String, session: &SessionReport) {
 }
 
 /// The HTML section.
-pub(crate) fn html(out: &mut String, session: &SessionReport) {
+pub(crate) fn html(out: &mut String, session: &SessionReport, id: &str, title: &str) {
     let _ = write!(
         out,
-        "<section id=\"session\">\n<h2>Agent session</h2>\n<p>{}</p>\n<table>\n\
+        "<section id=\"{id}\">\n<h2>{}</h2>\n<p>{}</p>\n<table>\n\
          <tr><th>ms</th><th>request</th><th>HTTP</th><th>retcode</th><th>event</th>\
          <th>Guid generation</th><th>note</th></tr>\n",
+        escape_html(title),
         escape_html(&summary(session))
     );
     for (i, entry) in session.timeline.iter().enumerate() {
@@ -126,10 +127,10 @@ mod tests {
     #[test]
     fn both_formats_show_the_timeline_escaped() {
         let mut md = String::new();
-        markdown(&mut md, &session());
+        markdown(&mut md, &session(), "Agent session");
         assert!(md.contains("| 5 | GET /agentgateway/resource/agentevent/1001 | 200 | 0 | AgentState\\_Ready\\|&lt;b&gt; | 2 |  |"), "{md}");
         let mut page = String::new();
-        html(&mut page, &session());
+        html(&mut page, &session(), "session", "Agent session");
         assert!(
             page.contains("<td>AgentState_Ready|&lt;b&gt;</td><td>2</td>"),
             "{page}"
@@ -145,10 +146,10 @@ mod tests {
         long.timeline_omitted = 7_000;
         let gap = "… 7000 more requests, not kept (the first and the last 100 are)";
         let mut md = String::new();
-        markdown(&mut md, &long);
+        markdown(&mut md, &long, "Agent session");
         assert_eq!(md.matches(gap).count(), 1, "{md}");
         let mut page = String::new();
-        html(&mut page, &long);
+        html(&mut page, &long, "session", "Agent session");
         assert_eq!(page.matches(gap).count(), 1);
     }
 }

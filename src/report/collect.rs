@@ -104,6 +104,7 @@ pub fn assemble_spilled(
         cases,
         comparison: None,
         session: None,
+        other_session: None,
         flow_control: Vec::new(),
         assessment,
     };

@@ -32,6 +32,10 @@ pub struct RunReport {
     /// The agent session of `run --sign-in`: its timeline, apart from the cases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<super::SessionReport>,
+    /// The other agent's session, when the run signed it in too
+    /// (`--other-sign-in`): its timeline and sign-out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_session: Option<super::SessionReport>,
     /// What the run learned of each agent's flow limit, for the agents that
     /// were refused by flow control or paced. Absent when none was.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

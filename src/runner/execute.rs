@@ -1,5 +1,6 @@
 //! Running one case: resolve, send, check, and record the evidence (redacted).
 
+use super::guid::GuidSource;
 use super::http::{Clients, RawResponse};
 use super::plan::RunPlan;
 use super::request::{Prepared, Resolution, resolve};
@@ -305,20 +306,38 @@ impl CaseRunner<'_> {
 
     /// `request` with the session's current Guid in place of the configured
     /// one, and its generation; unchanged without a session.
+    /// The other agent's Guid, when the run signed it in too, is replaced
+    /// by its session's current one the same way (its generation is not
+    /// shown: the evidence names it `<other-guid>`).
     fn with_session_guid(&self, request: &Prepared) -> (Prepared, Option<u32>) {
-        let Some(source) = &self.plan.flow.guid else {
+        let flow = &self.plan.flow;
+        if flow.guid.is_none() && flow.other_guid.is_none() {
             return (request.clone(), None);
-        };
-        let (guid, generation) = source.current();
+        }
+        let own = flow.guid.as_ref().map(GuidSource::current);
+        let other = flow.other_guid.as_ref().map(|s| s.current().0);
+        let configured_other = self.plan.credentials.other_guid.as_deref();
         let mut request = request.clone();
         let mut carried = false;
         for (name, value) in &mut request.headers {
-            if name.eq_ignore_ascii_case("guid") && *value == self.plan.credentials.guid {
-                value.clone_from(&guid);
+            if !name.eq_ignore_ascii_case("guid") {
+                continue;
+            }
+            if let Some((guid, _)) = &own
+                && *value == self.plan.credentials.guid
+            {
+                value.clone_from(guid);
                 carried = true;
+            } else if let Some(guid) = &other
+                && configured_other == Some(value.as_str())
+            {
+                value.clone_from(guid);
             }
         }
-        (request, carried.then_some(generation))
+        (
+            request,
+            own.filter(|_| carried).map(|(_, generation)| generation),
+        )
     }
 
     fn request_evidence(&self, request: &Prepared, generation: Option<u32>) -> RequestEvidence {

@@ -475,7 +475,7 @@ mod tests {
         assert!(wait >= Duration::from_secs(2) && wait <= Duration::from_secs(4));
         let t = pacing.slot("1001", Duration::ZERO).await;
         let third = pacing.answered("1001", t, true, None, 3).unwrap();
-        assert!(third >= gap(75.0).mul_f64(2.0), "{third:?}");
+        assert!(third >= gap(100.0 * DECREASE).mul_f64(2.0), "{third:?}");
         assert!(third <= MAX_BACKOFF);
         assert_eq!(retry_after(" 7 "), Duration::from_secs(7));
         assert_eq!(

@@ -12,6 +12,8 @@ use std::sync::{Arc, RwLock};
 pub struct GuidSource {
     current: Arc<RwLock<(String, u32)>>,
     redactor: Redactor,
+    /// What the evidence shows in its place (`<guid>`, `<other-guid>`).
+    placeholder: &'static str,
 }
 
 impl std::fmt::Debug for GuidSource {
@@ -25,10 +27,17 @@ impl std::fmt::Debug for GuidSource {
 impl GuidSource {
     /// Generation 1: `guid`, registered with `redactor` (and its clones).
     pub fn new(guid: &str, redactor: &Redactor) -> GuidSource {
-        redactor.add_generation(guid, "<guid>");
+        GuidSource::shown_as(guid, redactor, "<guid>")
+    }
+
+    /// [`GuidSource::new`] for a Guid shown as `placeholder` (the other
+    /// agent's: `<other-guid>`).
+    pub fn shown_as(guid: &str, redactor: &Redactor, placeholder: &'static str) -> GuidSource {
+        redactor.add_generation(guid, placeholder);
         GuidSource {
             current: Arc::new(RwLock::new((guid.to_owned(), 1))),
             redactor: redactor.clone(),
+            placeholder,
         }
     }
 
@@ -46,7 +55,7 @@ impl GuidSource {
         if guid.is_empty() {
             return None;
         }
-        self.redactor.add_generation(guid, "<guid>");
+        self.redactor.add_generation(guid, self.placeholder);
         let mut current = self.current.write().ok()?;
         if current.0 == guid {
             return None;

@@ -81,6 +81,9 @@ pub struct SessionOptions {
     pub pacing: Pacing,
     /// How long a session check may keep being refused by flow control.
     pub flow_budget: Duration,
+    /// The session is the other agent's (its Guid and callid are shown as
+    /// `<other-guid>` and `<other-callid>`).
+    pub other_agent: bool,
 }
 
 impl std::fmt::Debug for SessionOptions {
@@ -107,6 +110,7 @@ impl SessionOptions {
             guid_timeout: None,
             pacing: Pacing::new(None),
             flow_budget: DEFAULT_FLOW_BUDGET,
+            other_agent: false,
         }
     }
 }
@@ -344,7 +348,12 @@ impl Shared {
                         .pointer("/event/content/callid")
                         .and_then(Value::as_str)
                 {
-                    self.redactor.add_secret(callid, "<callid>");
+                    let placeholder = if self.options.other_agent {
+                        "<other-callid>"
+                    } else {
+                        "<callid>"
+                    };
+                    self.redactor.add_secret(callid, placeholder);
                     self.call.send_replace(Some(callid.to_owned()));
                 }
                 let ok = answer.retcode.as_deref() == Some("0");
@@ -476,7 +485,12 @@ impl Session {
         };
         let started = Instant::now();
         // A placeholder source until the first Guid is known.
-        let placeholder = GuidSource::new("", redactor);
+        let placeholders = if options.other_agent {
+            ("<other-guid>", "<other-callid>")
+        } else {
+            ("<guid>", "<callid>")
+        };
+        let placeholder = GuidSource::shown_as("", redactor, placeholders.0);
         let shared = Shared {
             clients,
             target: target.clone(),
@@ -522,7 +536,7 @@ impl Session {
             }
         };
         let shared = Shared {
-            guid: GuidSource::new(&guid, redactor),
+            guid: GuidSource::shown_as(&guid, redactor, placeholders.0),
             first_guid: guid,
             ..shared
         };

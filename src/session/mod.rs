@@ -9,4 +9,4 @@ mod run;
 pub use crate::runner::{GuidSource, guid_of_set_guid};
 pub use agent::{Session, SessionError, SessionOptions, SignInBody};
 pub use checks::{GUID_REFUSED, SESSION_CHECKS, SessionCheck};
-pub use run::{run_with_agent, run_with_agent_into};
+pub use run::{Agents, SessionReports, run_with_agent, run_with_agent_into};

@@ -125,6 +125,7 @@ fn report(mut cases: Vec<CaseResult>, started_at: &str) -> RunReport {
         cases,
         comparison: None,
         session: None,
+        other_session: None,
         flow_control: Vec::new(),
         assessment: Default::default(),
     }

@@ -25,6 +25,7 @@ pub fn dynamic() -> SessionConfig {
         poll_wait: Duration::from_millis(100),
         password: Some(PASSWORD.to_owned()),
         agent_signed_in: false,
+        other_signed_in: true,
         video_call: VideoCall::Live,
         flow_limit: None,
     }

@@ -58,7 +58,10 @@ fn report(out: &Path) -> RunReport {
 /// issued to the agent, the other agent's Guid.
 fn secrets(gw: &RunningGateway) -> Vec<String> {
     let mut all = gw.agent_session(&gw.agent.agent_id).unwrap().guids;
+    all.extend(gw.agent_session(&gw.other_agent.agent_id).unwrap().guids);
     all.push(gw.other_agent.guid.clone());
+    all.push(gw.agent.callid.clone());
+    all.push(gw.other_agent.callid.clone());
     all.push(PASSWORD.to_owned());
     all
 }
@@ -773,6 +776,186 @@ async fn cases_retried_under_flow_control_show_their_attempts_everywhere() {
     assert!(
         junit.contains("<property name=\"attempts.errors/"),
         "{junit}"
+    );
+    gw.shutdown().await;
+}
+
+/// Both agents start signed out, Guids rotate every 300 ms and die after
+/// 1.5 s: the run signs both in, follows both Guids, takes both calls from
+/// their RequestConnect events, and signs both out.
+fn both_agents() -> SessionConfig {
+    SessionConfig {
+        guid_interval: Duration::from_millis(300),
+        guid_timeout: Duration::from_millis(1500),
+        other_signed_in: false,
+        ..dynamic()
+    }
+}
+
+/// `run` with both agents signed in by the tool, no Guid or callid given.
+fn both_signed_in(gw: &RunningGateway, out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = bin();
+    cmd.args([
+        "run",
+        "--target",
+        &gw.base_url,
+        "--agent-id",
+        &gw.agent.agent_id,
+        "--other-agent-id",
+        &gw.other_agent.agent_id,
+        "--sign-in",
+        "--other-sign-in",
+        "--wait-for-call",
+        "10",
+    ])
+    .args(extra)
+    .env("CCGW_PASSWORD", PASSWORD)
+    .env("CCGW_OTHER_PASSWORD", PASSWORD)
+    .arg("--out")
+    .arg(out);
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_agents_signed_in_by_the_run_end_conformant_with_no_skip() {
+    let gw = start(both_agents(), &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    // The checks of rotation and expiry keep the run going past several
+    // Guid intervals, the other agent's Guid rotating meanwhile.
+    let cmd = both_signed_in(
+        &gw,
+        dir.path(),
+        &["--guid-interval", "0.3", "--guid-timeout", "1.5"],
+    );
+    let run = support::run_bin_async(cmd, Duration::from_secs(120)).await;
+    assert_eq!(run.code, Some(0), "{}", run.console());
+    let report = report(dir.path());
+    assert_eq!(report.summary.verdict, Verdict::Conformant);
+    assert_eq!(report.summary.skipped, 0, "{}", run.console());
+    for id in [&gw.agent.agent_id, &gw.other_agent.agent_id] {
+        let state = gw.agent_session(id).unwrap();
+        assert!(!state.signed_in, "agent {id} signed out: {state:?}");
+        assert_eq!((state.sign_ins, state.sign_outs), (1, 1), "agent {id}");
+        assert!(
+            state.guids_issued >= 2,
+            "agent {id}'s Guid rotated: {state:?}"
+        );
+    }
+    let other = report
+        .other_session
+        .as_ref()
+        .expect("the other agent's session");
+    assert_eq!(other.agent_id, gw.other_agent.agent_id);
+    assert_eq!(other.sign_out, "signed out");
+    assert!(other.guid_generations >= 2, "{other:?}");
+    // Its own call, from its own event, carried by the case that needs it.
+    let case = report
+        .cases
+        .iter()
+        .find(|c| c.id == "body/other-agent-callid")
+        .unwrap();
+    assert_eq!(case.status, Status::Passed);
+    assert!(
+        case.request
+            .as_ref()
+            .unwrap()
+            .body
+            .as_deref()
+            .unwrap()
+            .contains("<other-callid>"),
+        "{case:?}"
+    );
+    for file in ["report.md", "report.html"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        assert!(
+            text.contains("The other agent&#39;s session")
+                || text.contains("The other agent's session"),
+            "{file}"
+        );
+    }
+    assert!(
+        run.stderr
+            .contains(&format!("agent {} signed out", gw.other_agent.agent_id))
+    );
+    assert_nothing_leaks(&gw, dir.path(), &run);
+    gw.shutdown().await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sigterm_signs_both_agents_out() {
+    let gw = start(both_agents(), &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Paced slowly: the run is still going when the signal comes.
+    let mut cmd = both_signed_in(&gw, dir.path(), &["--rate", "2"]);
+    let console = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().expect("the binary starts");
+        let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
+        let mut seen = String::new();
+        while !seen.contains("PASS ") && !seen.contains("FAIL ") {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).expect("read") == 0 {
+                break;
+            }
+            seen.push_str(&line);
+        }
+        let killed = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+        let status = child.wait().expect("wait");
+        let mut stdout = String::new();
+        let _ = std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout);
+        (status.code(), format!("{stdout}\n{seen}{rest}"))
+    })
+    .await
+    .unwrap();
+    let (code, console) = console;
+    assert_eq!(code, Some(130), "{console}");
+    for id in [&gw.agent.agent_id, &gw.other_agent.agent_id] {
+        let state = gw.agent_session(id).unwrap();
+        assert!(!state.signed_in, "SIGTERM signed agent {id} out: {state:?}");
+        assert_eq!(state.sign_outs, 1);
+    }
+    let report = report(dir.path());
+    assert!(report.interrupted);
+    assert_eq!(
+        report.other_session.as_ref().unwrap().sign_out,
+        "signed out"
+    );
+    let run = BinOutput {
+        code,
+        stdout: console,
+        stderr: String::new(),
+        elapsed: Duration::ZERO,
+    };
+    assert_nothing_leaks(&gw, dir.path(), &run);
+    gw.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_of_the_other_agent_signs_the_first_one_out_and_says_so() {
+    let gw = start(both_agents(), &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = both_signed_in(&gw, dir.path(), &[]);
+    cmd.env("CCGW_OTHER_PASSWORD", "not-the-password");
+    let run = support::run_bin_async(cmd, Duration::from_secs(60)).await;
+    assert_eq!(run.code, Some(2), "{}", run.console());
+    assert!(
+        run.stderr.contains(&format!(
+            "sign in agent {}: refused with retcode 100-004",
+            gw.other_agent.agent_id
+        )),
+        "{}",
+        run.stderr
+    );
+    let first = gw.agent_session(&gw.agent.agent_id).unwrap();
+    assert!(
+        !first.signed_in,
+        "the first agent was signed out again: {first:?}"
     );
     gw.shutdown().await;
 }

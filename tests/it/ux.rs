@@ -155,6 +155,7 @@ fn ci_templates_end_with_a_verdict_against_the_reference_gateway() {
                 auth_mode: AuthMode::Static,
                 password: Some("ci-s3cret".to_owned()),
                 agent_signed_in: false,
+                other_signed_in: false,
                 ..SessionConfig::default()
             },
             ..GatewayConfig::default()
@@ -193,6 +194,8 @@ fn ci_templates_end_with_a_verdict_against_the_reference_gateway() {
             .env("CCGW_TARGET", &gw.base_url)
             .env("CCGW_AGENT_ID", &gw.agent.agent_id)
             .env("CCGW_PASSWORD", "ci-s3cret")
+            .env("CCGW_OTHER_AGENT_ID", &gw.other_agent.agent_id)
+            .env("CCGW_OTHER_PASSWORD", "ci-s3cret")
             .env("CCGW_CA_PEM", pem_value)
             .env("CCGW_PROFILE", "cec-23")
             .env("RUNNER_TEMP", dir.path())
@@ -208,6 +211,8 @@ fn ci_templates_end_with_a_verdict_against_the_reference_gateway() {
             "{file}: {}",
             run.stdout
         );
+        // Both agents signed in: no case skipped, none accepted as skipped.
+        assert!(run.stdout.contains(", 0 skipped"), "{file}: {}", run.stdout);
         assert!(dir.path().join("reports/junit.xml").is_file(), "{file}");
         assert!(
             !run.console().contains("ci-s3cret"),
@@ -586,7 +591,13 @@ fn serves_pasted_block_ends_conformant(#[case] sign_in: bool) {
     }
     let (mut child, field) = serve(&args);
     let block = field.get("paste").cloned().unwrap_or_default();
-    assert!(block.contains("export CCGW_OTHER_GUID="), "{field:?}");
+    // Static Guids: both agents' Guids; with a password both agents sign in.
+    let other = if sign_in {
+        "export CCGW_OTHER_PASSWORD_FILE="
+    } else {
+        "export CCGW_OTHER_GUID="
+    };
+    assert!(block.contains(other), "{field:?}");
     let me = bin().get_program().to_string_lossy().into_owned();
     let out = dir.path().join("reports");
     let script = block.replace(
