@@ -367,6 +367,11 @@ pub fn announce(session: Option<&SessionReport>, quiet: bool) {
     let Some(session) = session else {
         return;
     };
+    if !quiet {
+        for said in &session.assumptions {
+            eprintln!("note: {said}");
+        }
+    }
     if session.sign_out_refused {
         eprintln!("warning: agent {}: {}", session.agent_id, session.sign_out);
     } else if !quiet {

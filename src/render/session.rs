@@ -121,6 +121,7 @@ mod tests {
                 note: None,
             }],
             timeline_omitted: 0,
+            assumptions: Vec::new(),
         }
     }
 

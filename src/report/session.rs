@@ -24,6 +24,11 @@ pub struct SessionReport {
     /// Requests left out of the middle of a long timeline (counted, not kept).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub timeline_omitted: u64,
+    /// What the session took for granted or could not check (the Guid
+    /// mode, rotation and expiry without declared timings); also among the
+    /// report's assumptions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumptions: Vec<String>,
 }
 
 fn is_zero(n: &u64) -> bool {

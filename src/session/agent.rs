@@ -26,6 +26,10 @@ const BODY_CAP: usize = 256 * 1024;
 const FAILED_POLL_PAUSE: Duration = Duration::from_secs(1);
 /// Safety net on top of the computed wait of a session check.
 const CHECK_SLACK: Duration = Duration::from_secs(2);
+/// The documented default Guid interval (`GUIDINTERVAL`, dynamic mode).
+pub const DOCUMENTED_GUID_INTERVAL: Duration = Duration::from_secs(60);
+/// The documented default Guid timeout (`GUIDTIMEOUT`, dynamic mode).
+pub const DOCUMENTED_GUID_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The sign-in body besides `password`: `phonenum`, `agenttype`, `status`,
 /// ... (cec_07_1224). Empty by default: the gateway's documented defaults
@@ -188,6 +192,9 @@ struct Shared {
     started: Instant,
     timeline: Mutex<Timeline>,
     call: watch::Sender<Option<String>>,
+    /// A poll's answer carried `Set-GUID`: the gateway hands out dynamic
+    /// Guids (`AUTHMODE=2`).
+    saw_set_guid: std::sync::atomic::AtomicBool,
 }
 
 /// A signed-in agent, polling in the background until [`Session::finish`].
@@ -330,6 +337,10 @@ impl Shared {
         match self.send_within(&request, within).await {
             Ok(answer) => {
                 let mut note = None;
+                if answer.set_guid.is_some() {
+                    self.saw_set_guid
+                        .store(true, std::sync::atomic::Ordering::SeqCst);
+                }
                 if let Some(new) = answer.set_guid.as_deref().and_then(|g| self.guid.offer(g)) {
                     note = Some(format!("new Guid: generation {new}"));
                     if new == 2
@@ -501,6 +512,7 @@ impl Session {
             first_replaced: Mutex::new(None),
             started,
             timeline: Mutex::new(Timeline::default()),
+            saw_set_guid: std::sync::atomic::AtomicBool::new(false),
             call: watch::channel(None).0,
         };
         let request = shared.prepared(
@@ -670,6 +682,12 @@ impl Session {
             checks = checking => checks,
         };
         let with_checks = with_checks && !interrupted;
+        let mut assumptions = Vec::new();
+        if with_checks && !self.shared.options.other_agent {
+            let (undeclared, said) = self.undeclared_timings().await;
+            checks.extend(undeclared);
+            assumptions = said;
+        }
         if let Some(poller) = self.poller.take() {
             poller.abort();
             let _ = poller.await;
@@ -746,8 +764,66 @@ impl Session {
             sign_out_refused: refused,
             timeline,
             timeline_omitted,
+            assumptions,
         };
         (report, checks, interrupted)
+    }
+
+    /// What a run with no declared Guid timings can say of them: the mode
+    /// the polls showed; in dynamic mode, the rotation when the session saw
+    /// one or lasted past the documented interval (an advisory check: the
+    /// interval is assumed), and what it could not check, in words.
+    async fn undeclared_timings(&self) -> (Vec<CaseResult>, Vec<String>) {
+        let options = &self.shared.options;
+        let mut checks = Vec::new();
+        let mut said = Vec::new();
+        if options.guid_interval.is_some() && options.guid_timeout.is_some() {
+            return (checks, said);
+        }
+        let dynamic = self
+            .shared
+            .saw_set_guid
+            .load(std::sync::atomic::Ordering::SeqCst);
+        if !dynamic {
+            said.push(
+                "Agent session: no event poll carried Set-GUID, so the gateway was taken to hand out static Guids \
+                 (AUTHMODE=1): a Guid that lives until sign-out; nothing to rotate or expire was checked."
+                    .to_owned(),
+            );
+            return (checks, said);
+        }
+        let lasted = self.shared.started.elapsed();
+        let secs = |d: Duration| format!("{:.0} s", d.as_secs_f64());
+        if options.guid_interval.is_none() {
+            let assumed = DOCUMENTED_GUID_INTERVAL;
+            let decided = assumed + options.long_poll + options.poll_pause + CHECK_SLACK;
+            if self.shared.guid.current().1 > 1 || lasted >= decided {
+                let mut result = self.check_rotation(assumed).await;
+                result.severity = crate::report::Severity::Advisory;
+                result.notes.push(format!(
+                    "assumed: the documented Guid interval of {} (not declared with --guid-interval), so the check is advisory",
+                    secs(assumed)
+                ));
+                checks.push(result);
+            } else {
+                said.push(format!(
+                    "Agent session: dynamic Guids (the event polls carried Set-GUID). Their rotation was not checked: \
+                     the session lasted {}, shorter than the documented Guid interval of {} plus one long poll, \
+                     and saw no new Guid; --guid-interval SECS makes the run wait for one and check it.",
+                    secs(lasted),
+                    secs(assumed)
+                ));
+            }
+        }
+        if options.guid_timeout.is_none() {
+            said.push(format!(
+                "Agent session: dynamic Guids (the event polls carried Set-GUID). Their expiry was not checked: \
+                 the run does not wait for it unless told the gateway's Guid timeout (documented default {}); \
+                 --guid-timeout SECS makes it wait until the first Guid is that old and check that it is refused.",
+                secs(DOCUMENTED_GUID_TIMEOUT)
+            ));
+        }
+        (checks, said)
     }
 
     /// `session/guid-rotated`: generation 2 must come within the interval,

@@ -76,6 +76,13 @@ pub async fn run_with_agent_into(
         }
         results.interrupted |= interrupted;
         let mut spilled = spilled_report_of(run, results);
+        if let Some(session) = &reports.agent {
+            spilled
+                .report
+                .environment
+                .assumptions
+                .extend(session.assumptions.iter().cloned());
+        }
         spilled.report.session.clone_from(&reports.agent);
         spilled.report.other_session.clone_from(&reports.other);
         spilled

@@ -959,3 +959,92 @@ async fn a_wrong_password_of_the_other_agent_signs_the_first_one_out_and_says_so
     );
     gw.shutdown().await;
 }
+
+/// A dynamic-mode run told no Guid timings: short, it saw no rotation, and
+/// says what it did not check (rotation, expiry) in every output; it adds
+/// no session check of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dynamic_run_without_timings_says_what_it_did_not_check() {
+    let gw = start(dynamic(), &[]).await;
+    let (dir, run) = signed_in_run(&gw, &["--only", "errors/*"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.console());
+    let report = report(dir.path());
+    let said = report.environment.assumptions.join("\n");
+    assert!(said.contains("Their rotation was not checked"), "{said}");
+    assert!(said.contains("Their expiry was not checked"), "{said}");
+    assert!(said.contains("--guid-interval SECS"), "{said}");
+    assert!(
+        !report.cases.iter().any(|c| c.id == "session/guid-rotated"),
+        "no rotation check without a declared or seen rotation"
+    );
+    assert!(
+        run.stderr.contains("note: Agent session: dynamic Guids"),
+        "{}",
+        run.stderr
+    );
+    for file in ["report.md", "report.html"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        assert!(text.contains("Their rotation was not checked"), "{file}");
+    }
+    gw.shutdown().await;
+}
+
+/// Without timings, a rotation the session saw is checked all the same, as
+/// an advisory check (the interval is only the documented default).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dynamic_run_without_timings_checks_a_rotation_it_saw_as_advisory() {
+    let gw = start(
+        SessionConfig {
+            guid_interval: Duration::from_millis(200),
+            ..dynamic()
+        },
+        &[],
+    )
+    .await;
+    // Paced: the run lasts some seconds, many Guid intervals.
+    let (dir, run) = signed_in_run(&gw, &["--only", "errors/*", "--rate", "2"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.console());
+    let report = report(dir.path());
+    let rotated = report
+        .cases
+        .iter()
+        .find(|c| c.id == "session/guid-rotated")
+        .expect("the rotation seen is checked");
+    assert_eq!(rotated.status, Status::Passed);
+    assert_eq!(
+        rotated.severity,
+        ccgw_conformance::report::Severity::Advisory
+    );
+    assert!(
+        rotated
+            .notes
+            .iter()
+            .any(|n| n.contains("the documented Guid interval of 60 s")),
+        "{rotated:?}"
+    );
+    let said = report.environment.assumptions.join("\n");
+    assert!(!said.contains("rotation was not checked"), "{said}");
+    assert!(said.contains("Their expiry was not checked"), "{said}");
+    gw.shutdown().await;
+}
+
+/// Static Guids (no Set-GUID on the polls): the run says so, and checks
+/// neither rotation nor expiry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_static_run_says_it_took_the_guids_for_static() {
+    let gw = start(
+        SessionConfig {
+            auth_mode: ccgw_conformance::gateway::AuthMode::Static,
+            ..dynamic()
+        },
+        &[],
+    )
+    .await;
+    let (dir, run) = signed_in_run(&gw, &["--only", "errors/*"]).await;
+    assert_eq!(run.code, Some(0), "{}", run.console());
+    let report = report(dir.path());
+    let said = report.environment.assumptions.join("\n");
+    assert!(said.contains("static Guids (AUTHMODE=1)"), "{said}");
+    assert!(!said.contains("dynamic Guids"), "{said}");
+    gw.shutdown().await;
+}
