@@ -281,11 +281,7 @@ pub fn attempts(case: &crate::report::CaseResult) -> Option<String> {
     let each: Vec<String> = case
         .attempts
         .iter()
-        .map(|a| match (&a.retcode, a.http_status) {
-            (Some(retcode), _) => retcode.clone(),
-            (None, Some(status)) => format!("HTTP {status}"),
-            (None, None) => "no answer".to_owned(),
-        })
+        .map(crate::report::Attempt::answer)
         .collect();
     Some(format!(
         "{} ({})",

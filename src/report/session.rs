@@ -113,6 +113,18 @@ pub struct SessionEntry {
     pub note: Option<String>,
 }
 
+impl Attempt {
+    /// What the attempt got, in a word: its retcode, else its HTTP status,
+    /// else `no answer`.
+    pub fn answer(&self) -> String {
+        match (&self.retcode, self.http_status) {
+            (Some(retcode), _) => retcode.clone(),
+            (None, Some(status)) => format!("HTTP {status}"),
+            (None, None) => "no answer".to_owned(),
+        }
+    }
+}
+
 /// One attempt of a case that was retried (flow control, 000-007).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attempt {

@@ -13,7 +13,7 @@
 use super::execute::{CaseRunner, Sighting};
 use super::plan::RunPlan;
 use crate::contract::{RetcodeSetName, Retcodes};
-use crate::report::{ControlOutcome, ControlRecord};
+use crate::report::{Attempt, ControlOutcome, ControlRecord};
 use crate::suite::{Case, Change, Expect, OutcomeRule};
 
 /// Id of the control request in evidence and messages.
@@ -108,15 +108,7 @@ pub(super) async fn send_control(
     let observed = if result.attempts.is_empty() {
         observed
     } else {
-        let each: Vec<String> = result
-            .attempts
-            .iter()
-            .map(|a| match (&a.retcode, a.http_status) {
-                (Some(retcode), _) => retcode.clone(),
-                (None, Some(status)) => format!("HTTP {status}"),
-                (None, None) => "no answer".to_owned(),
-            })
-            .collect();
+        let each: Vec<String> = result.attempts.iter().map(Attempt::answer).collect();
         format!(
             "{observed} ({} attempts: {})",
             result.attempts.len(),

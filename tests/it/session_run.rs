@@ -200,34 +200,8 @@ async fn an_interrupt_signs_the_agent_out_and_writes_the_report(#[case] signal: 
     .await;
     let dir = tempfile::tempdir().unwrap();
     // Paced slowly: the run is still going when the signal comes.
-    let mut cmd = sign_in_run(&gw, dir.path(), &["--rate", "2"]);
-    let console = tokio::task::spawn_blocking(move || {
-        let mut child = cmd.spawn().expect("the binary starts");
-        let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
-        let mut seen = String::new();
-        // The first case line: signed in, polling, the run under way.
-        while !seen.contains("PASS ") && !seen.contains("FAIL ") {
-            let mut line = String::new();
-            if stderr.read_line(&mut line).expect("read") == 0 {
-                break;
-            }
-            seen.push_str(&line);
-        }
-        let killed = Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(killed.success());
-        let mut rest = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
-        let status = child.wait().expect("wait");
-        let mut stdout = String::new();
-        let _ = std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout);
-        (status.code(), format!("{stdout}\n{seen}{rest}"))
-    })
-    .await
-    .unwrap();
-    let (code, console) = console;
+    let cmd = sign_in_run(&gw, dir.path(), &["--rate", "2"]);
+    let (code, console) = signal_after_the_first_case(cmd, signal).await;
     assert_eq!(code, Some(130), "{console}");
     let state = gw.agent_session(&gw.agent.agent_id).unwrap();
     assert!(!state.signed_in, "{signal} signed the agent out: {state:?}");
@@ -887,33 +861,8 @@ async fn a_sigterm_signs_both_agents_out() {
     let gw = start(both_agents(), &[]).await;
     let dir = tempfile::tempdir().unwrap();
     // Paced slowly: the run is still going when the signal comes.
-    let mut cmd = both_signed_in(&gw, dir.path(), &["--rate", "2"]);
-    let console = tokio::task::spawn_blocking(move || {
-        let mut child = cmd.spawn().expect("the binary starts");
-        let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
-        let mut seen = String::new();
-        while !seen.contains("PASS ") && !seen.contains("FAIL ") {
-            let mut line = String::new();
-            if stderr.read_line(&mut line).expect("read") == 0 {
-                break;
-            }
-            seen.push_str(&line);
-        }
-        let killed = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(killed.success());
-        let mut rest = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
-        let status = child.wait().expect("wait");
-        let mut stdout = String::new();
-        let _ = std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout);
-        (status.code(), format!("{stdout}\n{seen}{rest}"))
-    })
-    .await
-    .unwrap();
-    let (code, console) = console;
+    let cmd = both_signed_in(&gw, dir.path(), &["--rate", "2"]);
+    let (code, console) = signal_after_the_first_case(cmd, "-TERM").await;
     assert_eq!(code, Some(130), "{console}");
     for id in [&gw.agent.agent_id, &gw.other_agent.agent_id] {
         let state = gw.agent_session(id).unwrap();
@@ -1047,4 +996,39 @@ async fn a_static_run_says_it_took_the_guids_for_static() {
     assert!(said.contains("static Guids (AUTHMODE=1)"), "{said}");
     assert!(!said.contains("dynamic Guids"), "{said}");
     gw.shutdown().await;
+}
+
+/// Starts `cmd`, sends it `signal` (`-INT`, `-TERM`) once its first case
+/// line is out (signed in, polling, the run under way), and gives its exit
+/// code and everything it printed.
+#[cfg(unix)]
+async fn signal_after_the_first_case(
+    mut cmd: Command,
+    signal: &'static str,
+) -> (Option<i32>, String) {
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().expect("the binary starts");
+        let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
+        let mut seen = String::new();
+        while !seen.contains("PASS ") && !seen.contains("FAIL ") {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).expect("read") == 0 {
+                break;
+            }
+            seen.push_str(&line);
+        }
+        let killed = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+        let status = child.wait().expect("wait");
+        let mut stdout = String::new();
+        let _ = std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout);
+        (status.code(), format!("{stdout}\n{seen}{rest}"))
+    })
+    .await
+    .unwrap()
 }
