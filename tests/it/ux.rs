@@ -982,3 +982,113 @@ fn verbose_prints_a_replay_for_every_case_quiet_none() {
     let quiet = run(&["--quiet"]);
     assert!(!quiet.console().contains("curl"), "{}", quiet.console());
 }
+
+/// The README's unattended route (both agents signed in by the run), run as
+/// written against the reference gateway with both agents signed out: the
+/// address, the certificate and the password files are the only things
+/// replaced. It ends Conformant, nothing skipped.
+#[test]
+fn the_readme_unattended_route_ends_conformant() {
+    use ccgw_conformance::gateway::{AuthMode, SessionConfig};
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let section = readme
+        .split("\n## Against a real gateway, unattended\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the README's unattended section");
+    // The first indented block: its lines, continuations joined.
+    let block: Vec<&str> = section
+        .lines()
+        .skip_while(|l| !l.starts_with("    "))
+        .take_while(|l| l.starts_with("    ") || l.is_empty())
+        .filter(|l| !l.is_empty())
+        .map(|l| l.trim())
+        .collect();
+    let script = block.join("\n").replace("\\\n", " ");
+    assert!(
+        script.contains("--sign-in --other-sign-in"),
+        "the route signs both agents in: {script}"
+    );
+    let rt = runtime();
+    let gw = rt.block_on(async {
+        gateway::start(GatewayConfig {
+            session: SessionConfig {
+                auth_mode: AuthMode::Static,
+                password: Some("readme-s3cret".to_owned()),
+                agent_signed_in: false,
+                other_signed_in: false,
+                ..SessionConfig::default()
+            },
+            ..GatewayConfig::default()
+        })
+        .await
+        .unwrap()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("gateway-ca.pem");
+    std::fs::write(&pem, gw.ca_cert_pem.clone().unwrap()).unwrap();
+    let secrets = dir.path().join("secrets");
+    std::fs::create_dir(&secrets).unwrap();
+    for agent in [&gw.agent.agent_id, &gw.other_agent.agent_id] {
+        std::fs::write(
+            secrets.join(format!("agent-{agent}-password")),
+            "readme-s3cret\n",
+        )
+        .unwrap();
+    }
+    let me = bin().get_program().to_string_lossy().into_owned();
+    let out = dir.path().join("reports");
+    let script = script
+        .replace("/run/secrets/", &format!("{}/", secrets.display()))
+        .replace("https://10.0.0.5:8043", &gw.base_url)
+        .replace("gateway-ca.pem", &pem.display().to_string())
+        .replace(
+            "ccgw-conformance run",
+            &format!("'{me}' run --quiet --out '{}'", out.display()),
+        );
+    let mut sh = std::process::Command::new("sh");
+    sh.args(["-c", &script])
+        .env_remove("CCGW_GUID")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let run = run_bin(sh, DEADLINE);
+    assert_eq!(run.code, Some(0), "{script}\n{}", run.console());
+    assert!(run.stdout.contains("verdict: Conformant"), "{}", run.stdout);
+    assert!(run.stdout.contains(", 0 skipped"), "{}", run.stdout);
+    assert!(!run.console().contains("readme-s3cret"));
+    rt.block_on(gw.shutdown());
+}
+
+/// The README names every environment variable and every flag of `run`
+/// (read from `run --help`, so a new option without a word in the README
+/// fails here).
+#[test]
+fn the_readme_names_every_variable_and_flag_of_run() {
+    let help = bin().args(["run", "--help"]).output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let env = regex::Regex::new(r"\[env: (CCGW_[A-Z_]+)[=\]]").unwrap();
+    let vars: Vec<&str> = env
+        .captures_iter(&help)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
+    assert!(vars.len() > 40, "{help}");
+    let flag = regex::Regex::new(r"(?m)^\s+(?:-\w, )?(--[a-z0-9-]+)").unwrap();
+    let flags: Vec<&str> = flag
+        .captures_iter(&help)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
+    assert!(flags.len() > 40, "{help}");
+    let word = |name: &str| {
+        regex::Regex::new(&format!(r"{}\b", regex::escape(name)))
+            .unwrap()
+            .is_match(&readme)
+    };
+    let missing: Vec<&&str> = vars
+        .iter()
+        .chain(flags.iter())
+        .filter(|name| !word(name))
+        .collect();
+    assert!(missing.is_empty(), "README.md never names {missing:?}");
+}
