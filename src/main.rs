@@ -35,7 +35,7 @@ fn runtime_for(command: &Command) -> tokio::runtime::Builder {
 }
 
 fn main() -> ExitCode {
-    let (cli, matches, command) = cli::args::parse();
+    let (cli, matches, command, from_file) = cli::config::parse();
     cli::style::init(cli.color);
     match &cli.command {
         Command::Completions(args) => return cli::generate::completions(args.shell),
@@ -52,7 +52,7 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => {
-                let origins = cli::inputs::Origins::new(&matches, command);
+                let origins = cli::inputs::Origins::new(&matches, command, from_file);
                 cli::commands::run(*args, origins).await
             }
             Command::List(args) => cli::commands::list(args),

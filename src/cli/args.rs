@@ -25,22 +25,23 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Parses the command line like `Cli::parse`; when clap refuses a value that
-/// came from a `CCGW_*` variable (not typed), the message names the variable.
-/// Also returns the matches and the command that parsed them, from which
-/// `run` tells where each value came from (built once: each costs about as
-/// much as a tenth of a default run's requests).
-pub fn parse() -> (Cli, clap::ArgMatches, clap::Command) {
-    let mut command = Cli::command();
-    let parsed = command
-        .try_get_matches_from_mut(std::env::args_os())
-        .and_then(|matches| {
-            Cli::from_arg_matches(&matches)
-                .map(|cli| (cli, matches))
-                .map_err(|e| e.format(&mut command))
-        });
+/// Parses `argv` with `command` like `Cli::parse`, exiting on a refused
+/// command line; when clap refuses a value that came from a `CCGW_*`
+/// variable (not typed), the message names the variable. Also returns the
+/// matches, from which `run` tells where each value came from (the command
+/// is built once by the caller: each costs about as much as a tenth of a
+/// default run's requests).
+pub fn parse_from(
+    command: &mut clap::Command,
+    argv: &[std::ffi::OsString],
+) -> (Cli, clap::ArgMatches) {
+    let parsed = command.try_get_matches_from_mut(argv).and_then(|matches| {
+        Cli::from_arg_matches(&matches)
+            .map(|cli| (cli, matches))
+            .map_err(|e| e.format(command))
+    });
     match parsed {
-        Ok((cli, matches)) => (cli, matches, command),
+        Ok(parsed) => parsed,
         Err(e) => {
             if let Some(var) = env_source(&e) {
                 let _ = e.print();
@@ -317,6 +318,25 @@ pub struct RunArgs {
     pub faults: Vec<ccgw_conformance::gateway::Fault>,
     #[command(flatten)]
     pub session: super::session_args::SessionArgs,
+    /// The config file (default: ccgw-conformance.toml in this folder or
+    /// the nearest one above); its target fills what flags and variables
+    /// leave unset.
+    #[arg(
+        help_heading = "Config file",
+        long,
+        env = "CCGW_CONFIG",
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
+    /// The config file's target to run against ([target.NAME]; default:
+    /// its default_target, or its only target).
+    #[arg(
+        help_heading = "Config file",
+        long,
+        env = "CCGW_TARGET_NAME",
+        value_name = "NAME"
+    )]
+    pub target_name: Option<String>,
 }
 
 /// `--fail-on`: the clap side of [`ccgw_conformance::compare::FailOn`].

@@ -120,6 +120,7 @@ fn now_rfc3339() -> String {
 pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     let started = std::time::Instant::now();
     inputs::settle_conflicts(&mut args, &origins)?;
+    let config_file_note = origins.config_file_note();
     let (schemas, mut suite) = load(&args.suite, &ANSWER_SCHEMAS)?;
     let profile = profile(&suite, &args.profile)?.clone();
     let mut expectations = suite.expectations_for(&profile);
@@ -287,6 +288,9 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
         drop(std::mem::take(&mut suite.cases));
     }
     spilled.report.environment.label = args.label.clone();
+    if let Some(note) = config_file_note {
+        spilled.report.environment.assumptions.push(note);
+    }
     spilled.report.environment.sign_off = args.sign_off.clone();
     let view = spilled.view(&redactor);
     let report = view.report();

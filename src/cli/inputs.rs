@@ -19,6 +19,8 @@ pub enum Origin {
     Flag(String),
     /// Read from this environment variable.
     Env(String),
+    /// Read from the config file (the key, its target, the file and line).
+    File(String),
     /// Not given (or a default).
     Absent,
 }
@@ -27,7 +29,7 @@ impl Origin {
     /// How a message names the input: `--guid` or `CCGW_GUID`.
     pub fn name(&self) -> &str {
         match self {
-            Origin::Flag(f) | Origin::Env(f) => f,
+            Origin::Flag(f) | Origin::Env(f) | Origin::File(f) => f,
             Origin::Absent => "(default)",
         }
     }
@@ -38,20 +40,44 @@ impl Origin {
 pub struct Origins {
     matches: Option<clap::ArgMatches>,
     command: clap::Command,
+    from_file: super::config::FromFile,
 }
 
 impl Origins {
     /// The origins of `run`'s arguments in `matches`, the command line
     /// parsed by `command`.
-    pub fn new(matches: &clap::ArgMatches, command: clap::Command) -> Origins {
+    pub fn new(
+        matches: &clap::ArgMatches,
+        command: clap::Command,
+        from_file: super::config::FromFile,
+    ) -> Origins {
         Origins {
             matches: matches.subcommand_matches("run").cloned(),
             command,
+            from_file,
         }
+    }
+
+    /// What the run took from the config file, in words (for the report).
+    pub fn config_file_note(&self) -> Option<String> {
+        let (path, target) = self.from_file.applied.as_ref()?;
+        let keys: Vec<&str> = self.from_file.origins.keys().map(String::as_str).collect();
+        Some(format!(
+            "Options from the config file {}, target {target}: {} (a flag or an environment variable wins over the file).",
+            path.display(),
+            if keys.is_empty() {
+                "none (flags and variables gave every one it sets)".to_owned()
+            } else {
+                keys.join(", ")
+            }
+        ))
     }
 
     /// Where the argument with id `id` (the field name) came from.
     pub fn of(&self, id: &str) -> Origin {
+        if let Some(from) = self.from_file.origins.get(id) {
+            return Origin::File(from.clone());
+        }
         let Some(m) = &self.matches else {
             return Origin::Absent;
         };
@@ -130,6 +156,7 @@ fn session_usage(args: &RunArgs, origins: &Origins) -> Result<(), Failure> {
     if !session.sign_in {
         let needs: Vec<String> = [
             given("password_file", session.password_file.is_some()),
+            given("password_env", session.password_env.is_some()),
             given("sign_in_body", session.sign_in_body.is_some()),
             given("guid_interval", session.guid_interval.is_some()),
             given("guid_timeout", session.guid_timeout.is_some()),
@@ -137,6 +164,7 @@ fn session_usage(args: &RunArgs, origins: &Origins) -> Result<(), Failure> {
             given("force_login", session.force_login),
             given("other_sign_in", session.other_sign_in),
             given("other_password_file", session.other_password_file.is_some()),
+            given("other_password_env", session.other_password_env.is_some()),
         ]
         .into_iter()
         .flatten()
@@ -151,7 +179,9 @@ fn session_usage(args: &RunArgs, origins: &Origins) -> Result<(), Failure> {
         return Ok(());
     }
     if !session.other_sign_in {
-        if let Some(name) = given("other_password_file", session.other_password_file.is_some()) {
+        let other_password = given("other_password_file", session.other_password_file.is_some())
+            .or_else(|| given("other_password_env", session.other_password_env.is_some()));
+        if let Some(name) = other_password {
             return Err(usage(format!(
                 "{name} works only with --other-sign-in (ignored without it)"
             )));
@@ -204,6 +234,14 @@ fn pick(origins: &Origins, first: &str, second: &str) -> Result<Keep, Failure> {
                 "note: {} given on the command line wins over {var} from the environment",
                 b.name()
             );
+            Ok(Keep::Second)
+        }
+        (Origin::Flag(_) | Origin::Env(_), Origin::File(key)) => {
+            eprintln!("note: {} wins over {key}", a.name());
+            Ok(Keep::First)
+        }
+        (Origin::File(key), Origin::Flag(_) | Origin::Env(_)) => {
+            eprintln!("note: {} wins over {key}", b.name());
             Ok(Keep::Second)
         }
         _ => Err(usage(format!(

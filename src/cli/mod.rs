@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod commands;
+pub mod config;
 pub mod embedded;
 pub mod exit;
 pub mod generate;

@@ -122,6 +122,13 @@ fn other_password(args: &SessionArgs) -> Result<String, Failure> {
     if let Some(path) = &args.other_password_file {
         return first_line(path, "--other-password-file");
     }
+    if let Some(var) = &args.other_password_env {
+        return std::env::var(var).map_err(|_| {
+            Failure::config(format!(
+                "--other-password-env names {var}, which is not set"
+            ))
+        });
+    }
     std::env::var("CCGW_OTHER_PASSWORD").map_err(|_| {
         Failure::config(
             "--other-sign-in needs the other agent's password: --other-password-file FILE or CCGW_OTHER_PASSWORD",
@@ -133,6 +140,10 @@ fn other_password(args: &SessionArgs) -> Result<String, Failure> {
 fn password(args: &SessionArgs) -> Result<String, Failure> {
     if let Some(path) = &args.password_file {
         return first_line(path, "--password-file");
+    }
+    if let Some(var) = &args.password_env {
+        return std::env::var(var)
+            .map_err(|_| Failure::config(format!("--password-env names {var}, which is not set")));
     }
     std::env::var("CCGW_PASSWORD").map_err(|_| {
         Failure::config(

@@ -21,6 +21,10 @@ pub struct SessionArgs {
     /// With --sign-in: a file whose first line is the password (or CCGW_PASSWORD).
     #[arg(long, env = "CCGW_PASSWORD_FILE", value_name = "FILE")]
     pub password_file: Option<PathBuf>,
+    /// With --sign-in: the name of an environment variable holding the
+    /// password (instead of CCGW_PASSWORD: one per target).
+    #[arg(long, env = "CCGW_PASSWORD_ENV", value_name = "VAR")]
+    pub password_env: Option<String>,
     /// With --sign-in: a JSON object of the other sign-in fields (phonenum, agenttype, status, ...).
     #[arg(long, env = "CCGW_SIGN_IN_BODY", value_name = "FILE")]
     pub sign_in_body: Option<PathBuf>,
@@ -39,6 +43,10 @@ pub struct SessionArgs {
     /// password (or CCGW_OTHER_PASSWORD).
     #[arg(long, env = "CCGW_OTHER_PASSWORD_FILE", value_name = "FILE")]
     pub other_password_file: Option<PathBuf>,
+    /// With --other-sign-in: the name of an environment variable holding
+    /// the other agent's password (instead of CCGW_OTHER_PASSWORD).
+    #[arg(long, env = "CCGW_OTHER_PASSWORD_ENV", value_name = "VAR")]
+    pub other_password_env: Option<String>,
     /// How long one case may keep being refused by flow control (000-007,
     /// HTTP 429) before it is not assessed; its requests are paced per agent
     /// at the rate the run learns and sent again with backoff meanwhile.

@@ -7,6 +7,7 @@ mod cases;
 mod cli;
 mod compare;
 mod compliance;
+mod config_file;
 mod console;
 mod doc_samples;
 mod expectation_names;

@@ -26,6 +26,7 @@ const SCHEMA_BASE: &str = "https://ccgw-conformance.local/schemas/";
 /// The schema files this test expects (all of `schemas/` must be listed here).
 const SCHEMA_FILES: &[&str] = &[
     "case.schema.json",
+    "config.schema.json",
     "envelope.schema.json",
     "error.schema.json",
     "expect-file.schema.json",
