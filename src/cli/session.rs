@@ -116,41 +116,59 @@ fn first_line(path: &std::path::Path, flag: &str) -> Result<String, Failure> {
         .to_owned())
 }
 
-/// The other agent's password: `--other-password-file` over
-/// `CCGW_OTHER_PASSWORD`.
-fn other_password(args: &SessionArgs) -> Result<String, Failure> {
-    if let Some(path) = &args.other_password_file {
-        return first_line(path, "--other-password-file");
-    }
-    if let Some(var) = &args.other_password_env {
-        return std::env::var(var).map_err(|_| {
-            Failure::config(format!(
-                "--other-password-env names {var}, which is not set"
-            ))
-        });
-    }
-    std::env::var("CCGW_OTHER_PASSWORD").map_err(|_| {
-        Failure::config(
-            "--other-sign-in needs the other agent's password: --other-password-file FILE or CCGW_OTHER_PASSWORD",
-        )
-    })
+/// Where one agent's password is given: its file flag, its variable-name
+/// flag, the default variable, and what the sign-in needs it for.
+struct PasswordFrom<'a> {
+    file: Option<&'a std::path::Path>,
+    file_flag: &'a str,
+    env_name: Option<&'a str>,
+    env_flag: &'a str,
+    default_var: &'a str,
+    missing: &'a str,
 }
 
-/// The password: `--password-file` over `CCGW_PASSWORD`.
+impl PasswordFrom<'_> {
+    /// The password: the file's first line, else the named variable, else
+    /// the default variable.
+    fn read(&self) -> Result<String, Failure> {
+        if let Some(path) = self.file {
+            return first_line(path, self.file_flag);
+        }
+        if let Some(var) = self.env_name {
+            return std::env::var(var).map_err(|_| {
+                Failure::config(format!("{} names {var}, which is not set", self.env_flag))
+            });
+        }
+        std::env::var(self.default_var).map_err(|_| Failure::config(self.missing.to_owned()))
+    }
+}
+
+/// The other agent's password: `--other-password-file`, then
+/// `--other-password-env`, then `CCGW_OTHER_PASSWORD`.
+fn other_password(args: &SessionArgs) -> Result<String, Failure> {
+    PasswordFrom {
+        file: args.other_password_file.as_deref(),
+        file_flag: "--other-password-file",
+        env_name: args.other_password_env.as_deref(),
+        env_flag: "--other-password-env",
+        default_var: "CCGW_OTHER_PASSWORD",
+        missing: "--other-sign-in needs the other agent's password: --other-password-file FILE or CCGW_OTHER_PASSWORD",
+    }
+    .read()
+}
+
+/// The password: `--password-file`, then `--password-env`, then `CCGW_PASSWORD`.
 fn password(args: &SessionArgs) -> Result<String, Failure> {
-    if let Some(path) = &args.password_file {
-        return first_line(path, "--password-file");
+    PasswordFrom {
+        file: args.password_file.as_deref(),
+        file_flag: "--password-file",
+        env_name: args.password_env.as_deref(),
+        env_flag: "--password-env",
+        default_var: "CCGW_PASSWORD",
+        missing: "--sign-in needs the agent's password: --password-file FILE or CCGW_PASSWORD \
+                  (an empty password is given as an empty file)",
     }
-    if let Some(var) = &args.password_env {
-        return std::env::var(var)
-            .map_err(|_| Failure::config(format!("--password-env names {var}, which is not set")));
-    }
-    std::env::var("CCGW_PASSWORD").map_err(|_| {
-        Failure::config(
-            "--sign-in needs the agent's password: --password-file FILE or CCGW_PASSWORD \
-             (an empty password is given as an empty file)",
-        )
-    })
+    .read()
 }
 
 /// Flow control and the session's Guid for the run plan.

@@ -728,7 +728,10 @@ pub(crate) async fn flow_gate(
         .lock()
         .ok()
         .and_then(|b| b.flow_limit)
-        .filter(|_| req.method() == Method::POST);
+        .filter(|l| req.method() == Method::POST && *l != FlowLimit::EveryKth(0));
+    let Some(limit) = limit else {
+        return Ok(req);
+    };
     // Counted against the agent whose Guid the call carries, else the path's.
     let guid = req
         .headers()
@@ -740,12 +743,11 @@ pub(crate) async fn flow_gate(
     };
     let segment = owner.as_str();
     let gated = match limit {
-        None | Some(FlowLimit::EveryKth(0)) => Ok(req),
-        Some(FlowLimit::Window {
+        FlowLimit::Window {
             calls,
             window,
             http_429,
-        }) => window_gate(state, segment, calls, window)
+        } => window_gate(state, segment, calls, window)
             .map(|()| req)
             .map_err(|retry_after| {
                 if http_429 {
@@ -754,9 +756,7 @@ pub(crate) async fn flow_gate(
                     response::plain_refusal(Refusal::FLOW_LIMIT)
                 }
             }),
-        Some(FlowLimit::EveryKth(every)) => {
-            every_kth_gate(state, segment, every, req, max_body).await
-        }
+        FlowLimit::EveryKth(every) => every_kth_gate(state, segment, every, req, max_body).await,
     };
     if gated.is_err() {
         state

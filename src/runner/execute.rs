@@ -1,5 +1,6 @@
 //! Running one case: resolve, send, check, and record the evidence (redacted).
 
+use super::flow::Retrying;
 use super::guid::GuidSource;
 use super::http::{Clients, RawResponse};
 use super::plan::RunPlan;
@@ -238,12 +239,9 @@ impl CaseRunner<'_> {
         result: &mut CaseResult,
     ) -> Answer {
         let flow = &self.plan.flow;
-        let agent = self.pacing_agent(&request);
-        let started = tokio::time::Instant::now();
-        let mut backoff = std::time::Duration::ZERO;
-        let mut refusals = 0u32;
+        let mut retrying = Retrying::new(&flow.pacing, self.pacing_agent(&request), flow.budget);
         loop {
-            let ticket = flow.pacing.slot(&agent, backoff).await;
+            retrying.slot().await;
             let (request, generation) = self.with_session_guid(&request);
             let sent = self
                 .clients
@@ -263,27 +261,19 @@ impl CaseRunner<'_> {
                     http_status: sent.as_ref().ok().map(|r| r.status),
                     retcode: retcode.map(|r| self.redactor.value(&r)),
                     guid_generation: generation,
-                    waited_ms: (!backoff.is_zero())
-                        .then(|| u64::try_from(backoff.as_millis()).unwrap_or(u64::MAX)),
+                    waited_ms: Some(retrying.backoff())
+                        .filter(|b| !b.is_zero())
+                        .map(|b| u64::try_from(b.as_millis()).unwrap_or(u64::MAX)),
                 });
             }
             let refused = refusal.is_some();
-            if refused {
-                refusals += 1;
-            }
-            let next = flow
-                .pacing
-                .answered(&agent, ticket, refused, refusal.flatten(), refusals);
-            match next {
-                Some(wait) if started.elapsed() + wait <= flow.budget => backoff = wait,
-                _ => {
-                    return Answer {
-                        answer: sent,
-                        request,
-                        generation,
-                        flow_refused: refused,
-                    };
-                }
+            if !retrying.again(refusal) {
+                return Answer {
+                    answer: sent,
+                    request,
+                    generation,
+                    flow_refused: refused,
+                };
             }
         }
     }
@@ -433,10 +423,8 @@ impl CaseRunner<'_> {
 /// 503 with `Retry-After`); with the delay the answer asks for, if any.
 fn flow_refusal(response: &RawResponse) -> Option<Option<std::time::Duration>> {
     let retry_after = header(response, "retry-after").map(|v| super::retry_after(&v));
-    let refused = retcode_of(response).as_deref() == Some(super::FLOW_CONTROL_RETCODE)
-        || response.status == 429
-        || (response.status == 503 && retry_after.is_some());
-    refused.then_some(retry_after)
+    let retcode = retcode_of(response);
+    super::is_flow_refusal(response.status, retcode.as_deref(), retry_after).then_some(retry_after)
 }
 
 /// How a flow-control refusal was given, in words.

@@ -106,7 +106,7 @@ pub struct LearnedFlow {
 /// When a request may go: handed out by [`Pacing::slot`], given back to
 /// [`Pacing::answered`].
 #[derive(Debug, Clone, Copy)]
-pub struct Ticket {
+struct Ticket {
     /// The pacing epoch the request was sent in: a refusal of a request
     /// sent before the last decrease lowers the rate no further.
     epoch: u64,
@@ -146,7 +146,6 @@ struct AgentPace {
     sends: VecDeque<Instant>,
     sent: u64,
     refusals: u64,
-    refused_above: Option<f64>,
     waited_requests: u64,
     waited: Duration,
 }
@@ -165,19 +164,9 @@ impl AgentPace {
             sends: VecDeque::new(),
             sent: 0,
             refusals: 0,
-            refused_above: None,
             waited_requests: 0,
             waited: Duration::ZERO,
         }
-    }
-
-    /// The rate the gateway accepted lately: the requests accepted over
-    /// the last [`MEASURE_OVER`] (or since the first request, over at least
-    /// [`MEASURE_AT_LEAST`]), at least one in that span, and never above
-    /// the pace.
-    fn accepted_rate(&self, now: Instant) -> f64 {
-        let measured = self.rate_of(&self.accepted, now);
-        self.rate.map_or(measured, |rate| rate.min(measured))
     }
 
     /// The rate of the instants `of` over the last [`MEASURE_OVER`] (or
@@ -195,6 +184,24 @@ impl AgentPace {
             .count();
         recent.max(1) as f64 / span.as_secs_f64()
     }
+}
+
+impl PacingState {
+    /// `agent`'s pace, started at the cap the first time.
+    fn pace(&mut self, agent: &str) -> &mut AgentPace {
+        let cap = self.cap;
+        self.agents
+            .entry(agent.to_owned())
+            .or_insert_with(|| AgentPace::new(cap))
+    }
+}
+
+/// Keeps `at` among the last [`ACCEPTED_KEPT`] instants of `kept`.
+fn remember(kept: &mut VecDeque<Instant>, at: Instant) {
+    if kept.len() == ACCEPTED_KEPT {
+        kept.pop_front();
+    }
+    kept.push_back(at);
 }
 
 fn gap(rate: f64) -> Duration {
@@ -218,15 +225,10 @@ impl Pacing {
         }
     }
 
-    /// The cap given (`--rate`), if any.
-    pub fn cap(&self) -> Option<f64> {
-        self.inner.lock().ok().and_then(|s| s.cap)
-    }
-
     /// Waits `backoff` (a refused request's, see [`Pacing::answered`]),
     /// then for `agent`'s next slot. A slot reserved before the rate went
     /// down is given up and taken again at the new pace.
-    pub async fn slot(&self, agent: &str, backoff: Duration) -> Ticket {
+    async fn slot(&self, agent: &str, backoff: Duration) -> Ticket {
         let asked = Instant::now();
         if !backoff.is_zero() {
             tokio::time::sleep(backoff).await;
@@ -236,11 +238,7 @@ impl Pacing {
                 let Ok(mut state) = self.inner.lock() else {
                     return Ticket { epoch: 0 };
                 };
-                let cap = state.cap;
-                let pace = state
-                    .agents
-                    .entry(agent.to_owned())
-                    .or_insert_with(|| AgentPace::new(cap));
+                let pace = state.pace(agent);
                 let now = Instant::now();
                 match pace.rate {
                     None => None,
@@ -270,18 +268,11 @@ impl Pacing {
     fn sent(&self, agent: &str, asked: Instant, epoch: u64) -> Ticket {
         let waited = asked.elapsed();
         if let Ok(mut state) = self.inner.lock() {
-            let cap = state.cap;
-            let pace = state
-                .agents
-                .entry(agent.to_owned())
-                .or_insert_with(|| AgentPace::new(cap));
+            let pace = state.pace(agent);
             pace.sent += 1;
             let now = Instant::now();
             pace.first_sent.get_or_insert(now);
-            if pace.sends.len() == ACCEPTED_KEPT {
-                pace.sends.pop_front();
-            }
-            pace.sends.push_back(now);
+            remember(&mut pace.sends, now);
             // Below a millisecond is the scheduler, not a wait.
             if waited >= Duration::from_millis(1) {
                 pace.waited_requests += 1;
@@ -297,7 +288,7 @@ impl Pacing {
     /// sent again: the `nth` refusal in a row of one request backs off
     /// exponentially from the new gap (or the answer's `Retry-After`, if
     /// longer), with jitter.
-    pub fn answered(
+    fn answered(
         &self,
         agent: &str,
         ticket: Ticket,
@@ -311,15 +302,9 @@ impl Pacing {
         let cap = state.cap;
         let now = Instant::now();
         let jitter = next_jitter(&mut state.jitter);
-        let pace = state
-            .agents
-            .entry(agent.to_owned())
-            .or_insert_with(|| AgentPace::new(cap));
+        let pace = state.pace(agent);
         if !refused {
-            if pace.accepted.len() == ACCEPTED_KEPT {
-                pace.accepted.pop_front();
-            }
-            pace.accepted.push_back(now);
+            remember(&mut pace.accepted, now);
             if let Some(rate) = pace.rate {
                 let up = match pace.ceiling {
                     Some(ceiling) if rate < ceiling * PLATEAU => rate + (ceiling - rate) * RECOVER,
@@ -346,12 +331,11 @@ impl Pacing {
                 Some(rate) => (rate, rate * DECREASE),
                 None => {
                     let sent = pace.rate_of(&pace.sends, now);
-                    let accepted = pace.accepted_rate(now);
+                    let accepted = pace.rate_of(&pace.accepted, now);
                     (sent, accepted.max(sent * 0.5).min(sent) * DECREASE)
                 }
             };
             let lower = lower.max(MIN_RATE);
-            pace.refused_above = Some(refused_at);
             pace.ceiling = Some(refused_at);
             pace.probing = 0;
             pace.rate = Some(lower);
@@ -379,7 +363,7 @@ impl Pacing {
                 agent_id: agent.clone(),
                 sent: p.sent,
                 refusals: p.refusals,
-                refused_above: p.refused_above,
+                refused_above: p.ceiling,
                 paced_at: p.rate,
                 waited_requests: p.waited_requests,
                 waited: p.waited,
@@ -396,6 +380,89 @@ fn next_jitter(state: &mut u64) -> f64 {
     x ^= x << 17;
     *state = x;
     (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Whether an answer is a flow-control refusal: 000-007, HTTP 429, or 503
+/// with `Retry-After` (a proxy in front of the gateway).
+pub fn is_flow_refusal(status: u16, retcode: Option<&str>, retry_after: Option<Duration>) -> bool {
+    retcode == Some(FLOW_CONTROL_RETCODE)
+        || status == 429
+        || (status == 503 && retry_after.is_some())
+}
+
+/// One request sent until it is not refused by flow control or its budget
+/// is spent: the loop of a case and of a session check.
+///
+/// ```text
+/// let mut retrying = Retrying::new(&pacing, agent, budget);
+/// loop {
+///     retrying.slot().await;
+///     let answer = send().await;
+///     if !retrying.again(refusal_of(&answer)) { break answer; }
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Retrying<'a> {
+    pacing: &'a Pacing,
+    agent: String,
+    budget: Duration,
+    started: Instant,
+    ticket: Ticket,
+    backoff: Duration,
+    refusals: u32,
+}
+
+impl<'a> Retrying<'a> {
+    /// A request of `agent`, paced by `pacing`, sent again within `budget`.
+    pub fn new(pacing: &'a Pacing, agent: String, budget: Duration) -> Retrying<'a> {
+        Retrying {
+            pacing,
+            agent,
+            budget,
+            started: Instant::now(),
+            ticket: Ticket { epoch: 0 },
+            backoff: Duration::ZERO,
+            refusals: 0,
+        }
+    }
+
+    /// Waits the backoff of the last refusal, then for the agent's slot.
+    pub async fn slot(&mut self) {
+        self.ticket = self.pacing.slot(&self.agent, self.backoff).await;
+    }
+
+    /// Takes the answer of the request just sent: `Some(retry_after)` when
+    /// it was refused by flow control. True when it is to be sent again
+    /// (refused, and the backoff fits in the budget).
+    pub fn again(&mut self, refusal: Option<Option<Duration>>) -> bool {
+        if refusal.is_some() {
+            self.refusals += 1;
+        }
+        let next = self.pacing.answered(
+            &self.agent,
+            self.ticket,
+            refusal.is_some(),
+            refusal.flatten(),
+            self.refusals,
+        );
+        match next {
+            Some(wait) if self.started.elapsed() + wait <= self.budget => {
+                self.backoff = wait;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The backoff waited before the request about to go (zero at first).
+    pub fn backoff(&self) -> Duration {
+        self.backoff
+    }
+
+    /// Refusals so far.
+    pub fn refusals(&self) -> u32 {
+        self.refusals
+    }
 }
 
 /// A `Retry-After` header's delay (seconds; an HTTP date is read as one
@@ -463,6 +530,19 @@ mod tests {
         // Other agents are not slowed down.
         let other = pacing.slot("1002", Duration::ZERO).await;
         assert_eq!(other.epoch, 0);
+    }
+
+    #[test]
+    fn a_refusal_is_000_007_a_429_or_a_503_that_says_when() {
+        let after = Some(Duration::from_secs(2));
+        assert!(is_flow_refusal(200, Some("000-007"), None));
+        assert!(is_flow_refusal(429, None, None));
+        assert!(is_flow_refusal(503, None, after));
+        assert!(
+            !is_flow_refusal(503, None, None),
+            "a 503 alone is an outage"
+        );
+        assert!(!is_flow_refusal(200, Some("0"), after));
     }
 
     #[tokio::test]

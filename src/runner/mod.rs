@@ -16,8 +16,8 @@ mod tls;
 pub use control::CONTROL_ID;
 pub use events::{EventListener, NoListener, RunEvent};
 pub use flow::{
-    DEFAULT_FLOW_BUDGET, FLOW_CONTROL_RETCODE, FlowControl, LearnedFlow, Pacing, Ticket,
-    retry_after,
+    DEFAULT_FLOW_BUDGET, FLOW_CONTROL_RETCODE, FlowControl, LearnedFlow, Pacing, Retrying,
+    is_flow_refusal, retry_after,
 };
 pub use guid::{GuidSource, guid_of_set_guid};
 pub use http::{ClientError, Clients, ConnectionPolicy};

@@ -11,7 +11,7 @@ use super::checks::{
 use crate::redact::Redactor;
 use crate::report::{CaseResult, SessionEntry, SessionReport, Status, Timeline};
 use crate::runner::{Clients, ConnectionPolicy, Prepared, Target};
-use crate::runner::{DEFAULT_FLOW_BUDGET, FLOW_CONTROL_RETCODE, Pacing, retry_after};
+use crate::runner::{DEFAULT_FLOW_BUDGET, Pacing, Retrying, is_flow_refusal, retry_after};
 use crate::runner::{GuidSource, guid_of_set_guid};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -219,9 +219,7 @@ struct Answer {
 impl Answer {
     /// Refused by flow control: 000-007, HTTP 429, or 503 with `Retry-After`.
     fn flow_refused(&self) -> bool {
-        self.retcode.as_deref() == Some(FLOW_CONTROL_RETCODE)
-            || self.status == 429
-            || (self.status == 503 && self.retry_after.is_some())
+        is_flow_refusal(self.status, self.retcode.as_deref(), self.retry_after)
     }
 }
 
@@ -407,34 +405,23 @@ impl Shared {
         let note = Some(format!("{}: Guid generation {generation} {when}", check.id));
         // Flow control is no answer to the check: paced like the cases, and
         // sent again after a backoff while refused, within the budget.
-        let agent = &self.options.agent_id;
-        let started = Instant::now();
-        let mut backoff = Duration::ZERO;
-        let mut refusals = 0;
+        let mut retrying = Retrying::new(
+            &self.options.pacing,
+            self.options.agent_id.clone(),
+            self.options.flow_budget,
+        );
         let sent = loop {
-            let ticket = self.options.pacing.slot(agent, backoff).await;
+            retrying.slot().await;
             let sent = self.send(&request).await;
             let refused = sent.as_ref().ok().filter(|a| a.flow_refused());
-            if refused.is_some() {
-                refusals += 1;
+            if !retrying.again(refused.map(|a| a.retry_after)) {
+                break sent;
             }
-            let wait = self.options.pacing.answered(
-                agent,
-                ticket,
-                refused.is_some(),
-                refused.and_then(|a| a.retry_after),
-                refusals,
-            );
-            match (wait, refused) {
-                (Some(wait), Some(answer))
-                    if started.elapsed() + wait <= self.options.flow_budget =>
-                {
-                    self.record(&request, Ok(answer), Some(generation), note.clone());
-                    backoff = wait;
-                }
-                _ => break sent,
+            if let Some(answer) = refused {
+                self.record(&request, Ok(answer), Some(generation), note.clone());
             }
         };
+        let refusals = retrying.refusals();
         match sent {
             Ok(answer) if answer.flow_refused() => {
                 self.record(&request, Ok(&answer), Some(generation), note);

@@ -201,20 +201,14 @@ async fn an_interrupt_signs_the_agent_out_and_writes_the_report(#[case] signal: 
     let dir = tempfile::tempdir().unwrap();
     // Paced slowly: the run is still going when the signal comes.
     let cmd = sign_in_run(&gw, dir.path(), &["--rate", "2"]);
-    let (code, console) = signal_after_the_first_case(cmd, signal).await;
-    assert_eq!(code, Some(130), "{console}");
+    let run = signal_after_the_first_case(cmd, signal).await;
+    assert_eq!(run.code, Some(130), "{}", run.console());
     let state = gw.agent_session(&gw.agent.agent_id).unwrap();
     assert!(!state.signed_in, "{signal} signed the agent out: {state:?}");
     assert_eq!(state.sign_outs, 1);
     let report = report(dir.path());
     assert!(report.interrupted);
     assert_eq!(report.session.as_ref().unwrap().sign_out, "signed out");
-    let run = BinOutput {
-        code,
-        stdout: console,
-        stderr: String::new(),
-        elapsed: Duration::ZERO,
-    };
     assert_nothing_leaks(&gw, dir.path(), &run);
     gw.shutdown().await;
 }
@@ -862,8 +856,8 @@ async fn a_sigterm_signs_both_agents_out() {
     let dir = tempfile::tempdir().unwrap();
     // Paced slowly: the run is still going when the signal comes.
     let cmd = both_signed_in(&gw, dir.path(), &["--rate", "2"]);
-    let (code, console) = signal_after_the_first_case(cmd, "-TERM").await;
-    assert_eq!(code, Some(130), "{console}");
+    let run = signal_after_the_first_case(cmd, "-TERM").await;
+    assert_eq!(run.code, Some(130), "{}", run.console());
     for id in [&gw.agent.agent_id, &gw.other_agent.agent_id] {
         let state = gw.agent_session(id).unwrap();
         assert!(!state.signed_in, "SIGTERM signed agent {id} out: {state:?}");
@@ -875,12 +869,6 @@ async fn a_sigterm_signs_both_agents_out() {
         report.other_session.as_ref().unwrap().sign_out,
         "signed out"
     );
-    let run = BinOutput {
-        code,
-        stdout: console,
-        stderr: String::new(),
-        elapsed: Duration::ZERO,
-    };
     assert_nothing_leaks(&gw, dir.path(), &run);
     gw.shutdown().await;
 }
@@ -1000,12 +988,9 @@ async fn a_static_run_says_it_took_the_guids_for_static() {
 
 /// Starts `cmd`, sends it `signal` (`-INT`, `-TERM`) once its first case
 /// line is out (signed in, polling, the run under way), and gives its exit
-/// code and everything it printed.
+/// code and everything it printed (as its stdout).
 #[cfg(unix)]
-async fn signal_after_the_first_case(
-    mut cmd: Command,
-    signal: &'static str,
-) -> (Option<i32>, String) {
+async fn signal_after_the_first_case(mut cmd: Command, signal: &'static str) -> BinOutput {
     tokio::task::spawn_blocking(move || {
         let mut child = cmd.spawn().expect("the binary starts");
         let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
@@ -1027,7 +1012,12 @@ async fn signal_after_the_first_case(
         let status = child.wait().expect("wait");
         let mut stdout = String::new();
         let _ = std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout);
-        (status.code(), format!("{stdout}\n{seen}{rest}"))
+        BinOutput {
+            code: status.code(),
+            stdout: format!("{stdout}\n{seen}{rest}"),
+            stderr: String::new(),
+            elapsed: Duration::ZERO,
+        }
     })
     .await
     .unwrap()

@@ -142,27 +142,31 @@ fn ci_templates_are_yaml_and_their_command_lines_parse() {
     }
 }
 
+/// The reference gateway in static mode with both agents signed out, their
+/// sign-in checked against `password`: what an unattended route meets.
+async fn both_agents_signed_out(password: &str) -> gateway::RunningGateway {
+    use ccgw_conformance::gateway::{AuthMode, SessionConfig};
+    gateway::start(GatewayConfig {
+        session: SessionConfig {
+            auth_mode: AuthMode::Static,
+            password: Some(password.to_owned()),
+            agent_signed_in: false,
+            other_signed_in: false,
+            ..SessionConfig::default()
+        },
+        ..GatewayConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
 /// Each CI example's run step, executed as its CI would (the secrets in the
 /// environment, the binary under test for `ccgw-conformance`) against the
 /// reference gateway with a signed-out agent: it ends with a verdict, exit 0.
 #[test]
 fn ci_templates_end_with_a_verdict_against_the_reference_gateway() {
-    use ccgw_conformance::gateway::{AuthMode, SessionConfig};
     let rt = runtime();
-    let gw = rt.block_on(async {
-        gateway::start(GatewayConfig {
-            session: SessionConfig {
-                auth_mode: AuthMode::Static,
-                password: Some("ci-s3cret".to_owned()),
-                agent_signed_in: false,
-                other_signed_in: false,
-                ..SessionConfig::default()
-            },
-            ..GatewayConfig::default()
-        })
-        .await
-        .unwrap()
-    });
+    let gw = rt.block_on(both_agents_signed_out("ci-s3cret"));
     let me = bin().get_program().to_string_lossy().into_owned();
     for (file, pem_is_a_file) in [
         ("examples/ci/github-actions.yml", false),
@@ -989,7 +993,6 @@ fn verbose_prints_a_replay_for_every_case_quiet_none() {
 /// replaced. It ends Conformant, nothing skipped.
 #[test]
 fn the_readme_unattended_route_ends_conformant() {
-    use ccgw_conformance::gateway::{AuthMode, SessionConfig};
     let readme = std::fs::read_to_string(repo("README.md")).unwrap();
     let section = readme
         .split("\n## Against a real gateway, unattended\n")
@@ -1010,20 +1013,7 @@ fn the_readme_unattended_route_ends_conformant() {
         "the route signs both agents in: {script}"
     );
     let rt = runtime();
-    let gw = rt.block_on(async {
-        gateway::start(GatewayConfig {
-            session: SessionConfig {
-                auth_mode: AuthMode::Static,
-                password: Some("readme-s3cret".to_owned()),
-                agent_signed_in: false,
-                other_signed_in: false,
-                ..SessionConfig::default()
-            },
-            ..GatewayConfig::default()
-        })
-        .await
-        .unwrap()
-    });
+    let gw = rt.block_on(both_agents_signed_out("readme-s3cret"));
     let dir = tempfile::tempdir().unwrap();
     let pem = dir.path().join("gateway-ca.pem");
     std::fs::write(&pem, gw.ca_cert_pem.clone().unwrap()).unwrap();
