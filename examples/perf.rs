@@ -426,7 +426,7 @@ impl Bench {
             );
         } else {
             println!(
-                "hurl: not installed (see README, Performance); {} written for it",
+                "hurl: not installed (see docs/src/internals/performance.md); {} written for it",
                 hurl_file.display()
             );
         }

@@ -21,6 +21,7 @@ pub mod console;
 pub mod contract;
 pub mod gateway;
 pub mod input;
+pub mod openapi;
 pub mod pipeline;
 pub mod redact;
 pub mod render;

@@ -59,6 +59,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => cli::commands::serve(*args).await,
             Command::Faults(args) => cli::commands::faults(args).await,
             Command::Compare(args) => cli::commands::compare(args),
+            Command::Openapi(args) => cli::commands::openapi(args),
             Command::Completions(_) | Command::Man(_) => {
                 unreachable!("handled before the runtime")
             }

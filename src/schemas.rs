@@ -231,6 +231,12 @@ impl Schemas {
         Ok(())
     }
 
+    /// A schema as JSON, by its file name in `schemas/`
+    /// (`request-headers.schema.json`).
+    pub fn document(&self, file_name: &str) -> Option<&Value> {
+        self.documents.get(file_name)
+    }
+
     /// Whether these are the schemas compiled into the binary.
     pub fn is_embedded(&self) -> bool {
         self.embedded

@@ -89,6 +89,10 @@ pub enum Command {
     Faults(FaultsArgs),
     /// Compare two report.json files (e.g. the old and the new gateway release).
     Compare(CompareArgs),
+    /// Print the contract as an OpenAPI 3.1 document (JSON), for linters,
+    /// mock servers, fuzzers and client generators; with --dir, write one
+    /// per profile.
+    Openapi(OpenapiArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the man pages (roff) generated from these definitions: the
@@ -396,6 +400,13 @@ pub struct ServeArgs {
     /// Spec profile whose agentid range the gateway enforces.
     #[arg(long, default_value = "cec-23")]
     pub profile: String,
+    /// The callid of the agent's live call (default: drawn at random), e.g.
+    /// for a scripted demo whose commands name it.
+    #[arg(long, value_name = "ID", requires = "other_callid")]
+    pub callid: Option<String>,
+    /// The callid of the other agent's live call (with --callid).
+    #[arg(long, value_name = "ID", requires = "callid")]
+    pub other_callid: Option<String>,
     /// List the faults with a one-line description, and exit.
     #[arg(long)]
     pub list_faults: bool,
@@ -420,6 +431,21 @@ pub struct FaultsArgs {
     /// text (the matrix) or json (one object per fault, for scripts).
     #[arg(long, value_enum, default_value = "text")]
     pub format: ListFormat,
+}
+
+/// `openapi` options.
+#[derive(Debug, Args)]
+pub struct OpenapiArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// The profile whose agentid range the document states (default: cec-23;
+    /// with --dir: only this one).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Write getconnectinfo.PROFILE.openapi.json for every profile into DIR
+    /// instead of printing one.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,9 @@
 //! The commands. Each returns an exit code or a [`Failure`]; only `main`
 //! prints fatal errors.
 
-use super::args::{CompareArgs, FaultsArgs, ListArgs, ListFormat, RunArgs, ServeArgs, SuiteArgs};
+use super::args::{
+    CompareArgs, FaultsArgs, ListArgs, ListFormat, OpenapiArgs, RunArgs, ServeArgs, SuiteArgs,
+};
 use super::exit::{self, CliError};
 use super::inputs::{self, Origins};
 use super::progress::{Progress, closing_lists, summary_line};
@@ -492,6 +494,44 @@ pub fn list(args: ListArgs) -> Outcome {
     Ok(exit::OK)
 }
 
+/// `openapi`: the contract as OpenAPI 3.1, printed or one file per profile.
+pub fn openapi(args: OpenapiArgs) -> Outcome {
+    let (schemas, suite) = load(&args.suite, &[])?;
+    let profiles: Vec<&Profile> = match (&args.profile, &args.dir) {
+        (Some(name), _) => vec![profile(&suite, name)?],
+        (None, Some(_)) => suite.profiles.iter().collect(),
+        (None, None) => vec![profile(&suite, "cec-23")?],
+    };
+    let documents = profiles
+        .into_iter()
+        .map(|p| {
+            let document =
+                ccgw_conformance::openapi::document(&suite, &schemas, p).map_err(|e| {
+                    Failure::config(format!("failed to assemble the OpenAPI document: {e}"))
+                })?;
+            let text = serde_json::to_string_pretty(&document).map_err(|e| {
+                Failure::config(format!("failed to write the OpenAPI document: {e}"))
+            })?;
+            Ok((p.name.clone(), text))
+        })
+        .collect::<Result<Vec<_>, Failure>>()?;
+    let Some(dir) = args.dir else {
+        for (_, text) in documents {
+            println!("{text}");
+        }
+        return Ok(exit::OK);
+    };
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CliError::Write(format!("failed to create {}: {e}", dir.display())))?;
+    for (name, text) in documents {
+        let path = dir.join(format!("getconnectinfo.{name}.openapi.json"));
+        std::fs::write(&path, format!("{text}\n"))
+            .map_err(|e| CliError::Write(format!("failed to write {}: {e}", path.display())))?;
+        println!("{}", path.display());
+    }
+    Ok(exit::OK)
+}
+
 /// `serve` without the `gateway` feature.
 #[cfg(not(feature = "gateway"))]
 pub async fn serve(_: ServeArgs) -> Outcome {
@@ -524,6 +564,7 @@ pub async fn serve(args: ServeArgs) -> Outcome {
         faults: args.faults.clone(),
         agent_id_min: profile.agent_id_min,
         agent_id_max: profile.agent_id_max,
+        callids: args.callid.clone().zip(args.other_callid.clone()),
         ..GatewayConfig::default()
     };
     if let Some(agent) = &args.agent_id {

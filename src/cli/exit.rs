@@ -1,6 +1,6 @@
 //! Exit codes and fatal errors, in one place: the codes are named constants,
 //! [`CODES`] documents each with a command that produces it, `--help` is
-//! generated from it and a test checks the README's table against it.
+//! generated from it and a test checks the book's table (docs/src/reference/exit-codes.md) against it.
 
 /// The verdict is conformant (a selection: conformant for what it selected;
 /// with `--fail-on new`: no new failure).
@@ -112,14 +112,14 @@ impl CliError {
 mod tests {
     use super::*;
 
-    /// The README's exit-code table lists exactly the codes of [`CODES`],
+    /// The book's exit-code table lists exactly the codes of [`CODES`],
     /// each with its example command.
     #[test]
-    fn readme_table_matches_the_codes() {
-        let readme = include_str!("../../README.md");
+    fn the_books_table_matches_the_codes() {
+        let readme = include_str!("../../docs/src/reference/exit-codes.md");
         let start = readme
-            .find("### Exit codes")
-            .expect("README has an exit-code section");
+            .find("# Exit codes")
+            .expect("the book has an exit-code page");
         let section = &readme[start..];
         let end = section[4..].find("\n#").map_or(section.len(), |i| i + 4);
         let rows: Vec<(u8, String)> = section[..end]
@@ -132,11 +132,11 @@ mod tests {
             .collect();
         let documented: Vec<u8> = rows.iter().map(|(code, _)| *code).collect();
         let defined: Vec<u8> = CODES.iter().map(|d| d.code).collect();
-        assert_eq!(documented, defined, "README exit-code table vs CODES");
+        assert_eq!(documented, defined, "the book's exit-code table vs CODES");
         for (doc, (_, row)) in CODES.iter().zip(&rows) {
             assert!(
                 row.contains(&format!("`{}`", doc.example)),
-                "README row for {} lacks the example `{}`: {row}",
+                "the book's row for {} lacks the example `{}`: {row}",
                 doc.code,
                 doc.example
             );

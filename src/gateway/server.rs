@@ -49,6 +49,9 @@ pub struct GatewayConfig {
     /// Require a client certificate signed by this CA (PEM): mutual TLS,
     /// see [`super::mtls`].
     pub client_ca_pem: Option<String>,
+    /// The callids of the two agents' live calls (the agent's, the other
+    /// agent's); `None` draws them at random at start.
+    pub callids: Option<(String, String)>,
 }
 
 impl Default for GatewayConfig {
@@ -65,6 +68,7 @@ impl Default for GatewayConfig {
             slow_delay: Duration::from_secs(5),
             session: SessionConfig::default(),
             client_ca_pem: None,
+            callids: None,
         }
     }
 }
@@ -197,6 +201,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, GatewayError
         &config.other_agent_id,
         config.slow_delay,
         config.session.clone(),
+        config.callids.clone(),
     )?;
     let (agent, other_agent) = (state.agent.clone(), state.other_agent.clone());
     let state = Arc::new(state);
@@ -263,6 +268,14 @@ fn check_config(config: &GatewayConfig) -> Result<(), GatewayError> {
             "agent_id and other_agent_id are both {:?}; they must differ",
             config.agent_id
         )));
+    }
+    if let Some((callid, other)) = &config.callids {
+        let usable = |c: &str| !c.is_empty() && c.bytes().all(|b| b.is_ascii_graphic());
+        if !usable(callid) || !usable(other) || callid == other {
+            return Err(GatewayError::Config(format!(
+                "callids {callid:?} and {other:?}: each must be printable ASCII without spaces, and they must differ"
+            )));
+        }
     }
     Ok(())
 }

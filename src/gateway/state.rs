@@ -71,9 +71,10 @@ impl GatewayState {
         other_agent_id: &str,
         slow_delay: Duration,
         session: SessionConfig,
+        callids: Option<(String, String)>,
     ) -> Result<Self, GatewayError> {
         let random = SystemRandom::new();
-        let agent = AgentCredentials {
+        let mut agent = AgentCredentials {
             agent_id: agent_id.to_owned(),
             guid: new_guid(&random, "AgentGateway1")?,
             callid: new_callid(&random)?,
@@ -85,6 +86,9 @@ impl GatewayState {
         };
         while other_agent.callid == agent.callid {
             other_agent.callid = new_callid(&random)?;
+        }
+        if let Some((callid, other)) = callids {
+            (agent.callid, other_agent.callid) = (callid, other);
         }
         let signature = hex(&random_bytes::<16>(&random)?);
         let sessions = Sessions::new(

@@ -252,9 +252,9 @@ fn dockerfile_is_multi_stage_and_runs_as_a_user() {
         "the commit reaches --version"
     );
     assert!(text.contains("COPY --from=build /usr/local/bin/ccgw-conformance "));
-    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let guide = std::fs::read_to_string(repo("docs/src/guide/ci.md")).unwrap();
     assert!(
-        readme.contains("docker run --rm --user \"$(id -u):$(id -g)\""),
+        guide.contains("docker run --rm --user \"$(id -u):$(id -g)\""),
         "the volume example writes as the caller"
     );
     let user = text
@@ -264,6 +264,31 @@ fn dockerfile_is_multi_stage_and_runs_as_a_user() {
     assert!(!user.contains("root") && !user.contains(" 0"), "{user}");
     let ignore = std::fs::read_to_string(repo(".dockerignore")).unwrap();
     assert!(ignore.lines().any(|l| l == "target/"));
+}
+
+/// hadolint (the Dockerfile linter) finds nothing; the same check refuses
+/// a Dockerfile with a floating base image and an unpinned `pip install`.
+#[test]
+fn the_dockerfile_is_hadolint_clean() {
+    let hadolint = crate::support::python_tool("hadolint");
+    let out = std::process::Command::new(&hadolint)
+        .arg(repo("Dockerfile"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("Dockerfile");
+    std::fs::write(&bad, "FROM debian:latest\nRUN pip install requests\n").unwrap();
+    let out = std::process::Command::new(&hadolint)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
 }
 
 fn has_escape(text: &str) -> bool {
@@ -987,98 +1012,89 @@ fn verbose_prints_a_replay_for_every_case_quiet_none() {
     assert!(!quiet.console().contains("curl"), "{}", quiet.console());
 }
 
-/// The README's unattended route (both agents signed in by the run), run as
-/// written against the reference gateway with both agents signed out: the
-/// address, the certificate and the password files are the only things
-/// replaced. It ends Conformant, nothing skipped.
+/// The CLI reference of the book (`docs/src/reference/cli.md`) is generated
+/// from the clap definitions: every command's `--help`, and a table of every
+/// environment variable with its flag. It fails when the page drifts from
+/// the binary; `CCGW_BLESS_DOCS=1` writes the page anew.
 #[test]
-fn the_readme_unattended_route_ends_conformant() {
-    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
-    let section = readme
-        .split("\n## Against a real gateway, unattended\n")
-        .nth(1)
-        .and_then(|rest| rest.split("\n## ").next())
-        .expect("the README's unattended section");
-    // The first indented block: its lines, continuations joined.
-    let block: Vec<&str> = section
-        .lines()
-        .skip_while(|l| !l.starts_with("    "))
-        .take_while(|l| l.starts_with("    ") || l.is_empty())
-        .filter(|l| !l.is_empty())
-        .map(|l| l.trim())
+fn the_cli_reference_is_generated_from_the_clap_definitions() {
+    use clap::CommandFactory;
+    // Values of variables set where the test runs never reach the page.
+    let hide = |c: clap::Command| c.mut_args(|a| a.hide_env_values(true));
+    let mut cli = hide(args::Cli::command());
+    let names: Vec<String> = cli
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
         .collect();
-    let script = block.join("\n").replace("\\\n", " ");
-    assert!(
-        script.contains("--sign-in --other-sign-in"),
-        "the route signs both agents in: {script}"
-    );
-    let rt = runtime();
-    let gw = rt.block_on(both_agents_signed_out("readme-s3cret"));
-    let dir = tempfile::tempdir().unwrap();
-    let pem = dir.path().join("gateway-ca.pem");
-    std::fs::write(&pem, gw.ca_cert_pem.clone().unwrap()).unwrap();
-    let secrets = dir.path().join("secrets");
-    std::fs::create_dir(&secrets).unwrap();
-    for agent in [&gw.agent.agent_id, &gw.other_agent.agent_id] {
-        std::fs::write(
-            secrets.join(format!("agent-{agent}-password")),
-            "readme-s3cret\n",
-        )
-        .unwrap();
+    for name in names {
+        cli = cli.mut_subcommand(name, hide);
     }
-    let me = bin().get_program().to_string_lossy().into_owned();
-    let out = dir.path().join("reports");
-    let script = script
-        .replace("/run/secrets/", &format!("{}/", secrets.display()))
-        .replace("https://10.0.0.5:8043", &gw.base_url)
-        .replace("gateway-ca.pem", &pem.display().to_string())
-        .replace(
-            "ccgw-conformance run",
-            &format!("'{me}' run --quiet --out '{}'", out.display()),
-        );
-    let mut sh = std::process::Command::new("sh");
-    sh.args(["-c", &script])
-        .env_remove("CCGW_GUID")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let run = run_bin(sh, DEADLINE);
-    assert_eq!(run.code, Some(0), "{script}\n{}", run.console());
-    assert!(run.stdout.contains("verdict: Conformant"), "{}", run.stdout);
-    assert!(run.stdout.contains(", 0 skipped"), "{}", run.stdout);
-    assert!(!run.console().contains("readme-s3cret"));
-    rt.block_on(gw.shutdown());
-}
-
-/// The README names every environment variable and every flag of `run`
-/// (read from `run --help`, so a new option without a word in the README
-/// fails here).
-#[test]
-fn the_readme_names_every_variable_and_flag_of_run() {
-    let help = bin().args(["run", "--help"]).output().unwrap();
-    let help = String::from_utf8(help.stdout).unwrap();
-    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    cli.build();
+    let mut page = String::from(
+        "# Command line and environment\n\n\
+         <!-- Generated from the clap definitions by tests/it/ux.rs \
+         (the_cli_reference_is_generated_from_the_clap_definitions); \
+         CCGW_BLESS_DOCS=1 cargo test writes it anew. Do not edit. -->\n\n\
+         Every command's `--help`, as the binary prints it, then every \
+         environment variable. A flag on the command line wins over its \
+         variable, which wins over [the config file](config-file.md), which \
+         wins over the default.\n\n",
+    );
+    let help = |c: &mut clap::Command| c.render_long_help().to_string();
+    page.push_str(&format!(
+        "## ccgw-conformance\n\n```text\n{}```\n\n",
+        help(&mut cli)
+    ));
+    let mut vars = Vec::new();
+    for sub in cli.get_subcommands_mut() {
+        let name = sub.get_name().to_owned();
+        if name == "help" {
+            continue;
+        }
+        for arg in sub.get_arguments() {
+            if let (Some(var), Some(long)) = (arg.get_env(), arg.get_long()) {
+                let about = arg
+                    .get_help()
+                    .map(|h| h.to_string())
+                    .unwrap_or_default()
+                    .replace('|', "\\|");
+                vars.push(format!(
+                    "| `{}` | `{name} --{long}` | {about} |",
+                    var.to_string_lossy()
+                ));
+            }
+        }
+        page.push_str(&format!(
+            "## ccgw-conformance {name}\n\n```text\n{}```\n\n",
+            help(sub).trim_end().to_owned() + "\n"
+        ));
+    }
+    page.push_str("## Environment variables\n\n| variable | flag | what |\n|---|---|---|\n");
+    for var in vars {
+        page.push_str(&var);
+        page.push('\n');
+    }
+    page.push_str(
+        "\nBoolean variables take `1`/`0`, `true`/`false`, `yes`/`no`. A value that \
+         comes from a variable is named by that variable in any message about it.\n",
+    );
+    let path = repo("docs/src/reference/cli.md");
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    if on_disk != page {
+        if std::env::var_os("CCGW_BLESS_DOCS").is_some() {
+            std::fs::write(&path, &page).unwrap();
+        } else {
+            panic!(
+                "docs/src/reference/cli.md is not what the clap definitions generate; \
+                 run `CCGW_BLESS_DOCS=1 cargo test --test it ux::the_cli_reference` to write it anew"
+            );
+        }
+    }
+    // Every flag and variable of `run` is on the page.
+    let run_help = bin().args(["run", "--help"]).output().unwrap();
+    let run_help = String::from_utf8(run_help.stdout).unwrap();
     let env = regex::Regex::new(r"\[env: (CCGW_[A-Z_]+)[=\]]").unwrap();
-    let vars: Vec<&str> = env
-        .captures_iter(&help)
-        .map(|c| c.get(1).unwrap().as_str())
-        .collect();
-    assert!(vars.len() > 40, "{help}");
-    let flag = regex::Regex::new(r"(?m)^\s+(?:-\w, )?(--[a-z0-9-]+)").unwrap();
-    let flags: Vec<&str> = flag
-        .captures_iter(&help)
-        .map(|c| c.get(1).unwrap().as_str())
-        .collect();
-    assert!(flags.len() > 40, "{help}");
-    let word = |name: &str| {
-        regex::Regex::new(&format!(r"{}\b", regex::escape(name)))
-            .unwrap()
-            .is_match(&readme)
-    };
-    let missing: Vec<&&str> = vars
-        .iter()
-        .chain(flags.iter())
-        .filter(|name| !word(name))
-        .collect();
-    assert!(missing.is_empty(), "README.md never names {missing:?}");
+    for var in env.captures_iter(&run_help) {
+        assert!(page.contains(&format!("`{}`", &var[1])), "{}", &var[1]);
+    }
 }

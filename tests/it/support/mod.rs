@@ -7,7 +7,7 @@
 
 pub mod hostile;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -332,4 +332,19 @@ pub fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     walk(dir, &mut out);
     out.sort();
     out
+}
+
+/// A tool `scripts/test` installs into the virtual environment
+/// `target/tools/py` from `scripts/test-tools.txt` (Schemathesis,
+/// openapi-spec-validator, hadolint); a missing one fails with that advice.
+pub fn python_tool(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/tools/py/bin")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: scripts/test installs it (a virtual environment in target/tools/py with scripts/test-tools.txt)",
+        path.display()
+    );
+    path
 }
