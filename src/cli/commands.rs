@@ -123,6 +123,7 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     let started = std::time::Instant::now();
     inputs::settle_conflicts(&mut args, &origins)?;
     let config_file_note = origins.config_file_note();
+    let input_records = origins.records();
     let (schemas, mut suite) = load(&args.suite, &ANSWER_SCHEMAS)?;
     let profile = profile(&suite, &args.profile)?.clone();
     let mut expectations = suite.expectations_for(&profile);
@@ -293,6 +294,7 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     if let Some(note) = config_file_note {
         spilled.report.environment.assumptions.push(note);
     }
+    spilled.report.environment.inputs = input_records;
     spilled.report.environment.sign_off = args.sign_off.clone();
     let view = spilled.view(&redactor);
     let report = view.report();

@@ -73,6 +73,31 @@ impl Origins {
         ))
     }
 
+    /// Where each option of `run` that was given came from, for the
+    /// report (never a value).
+    pub fn records(&self) -> Vec<ccgw_conformance::report::InputRecord> {
+        use ccgw_conformance::report::{InputRecord, InputSource};
+        let Some(run) = self.command.find_subcommand("run") else {
+            return Vec::new();
+        };
+        run.get_arguments()
+            .filter_map(|arg| {
+                let long = format!("--{}", arg.get_long()?);
+                let (source, from) = match self.of(arg.get_id().as_str()) {
+                    Origin::Flag(flag) => (InputSource::Flag, flag),
+                    Origin::Env(var) => (InputSource::Environment, var),
+                    Origin::File(key) => (InputSource::ConfigFile, key),
+                    Origin::Absent => return None,
+                };
+                Some(InputRecord {
+                    option: long,
+                    source,
+                    from,
+                })
+            })
+            .collect()
+    }
+
     /// Where the argument with id `id` (the field name) came from.
     pub fn of(&self, id: &str) -> Origin {
         if let Some(from) = self.from_file.origins.get(id) {

@@ -212,6 +212,7 @@ mod tests {
             only: None,
             expectations: Vec::new(),
             assumptions: Vec::new(),
+            inputs: Vec::new(),
         }
     }
 

@@ -456,6 +456,20 @@ fn environment(out: &mut String, report: &RunReport) {
         let faults: Vec<_> = env.gateway_faults.iter().map(|f| escape_html(f)).collect();
         row(out, "Gateway faults", &faults.join(", "));
     }
+    if !env.inputs.is_empty() {
+        let inputs: Vec<_> = env
+            .inputs
+            .iter()
+            .map(|i| {
+                format!(
+                    "<code>{}</code> ({})",
+                    escape_html(&i.option),
+                    escape_html(&text::input_origin(i))
+                )
+            })
+            .collect();
+        row(out, "Inputs", &inputs.join(", "));
+    }
     out.push_str("</table>\n</section>\n");
 }
 

@@ -227,6 +227,14 @@ fn environment(out: &mut String, report: &RunReport) {
         let faults: Vec<_> = env.gateway_faults.iter().map(|f| inline(f)).collect();
         let _ = writeln!(out, "- Gateway faults: {}", faults.join(", "));
     }
+    if !env.inputs.is_empty() {
+        let inputs: Vec<_> = env
+            .inputs
+            .iter()
+            .map(|i| format!("{} ({})", inline(&i.option), inline(&text::input_origin(i))))
+            .collect();
+        let _ = writeln!(out, "- Inputs: {}", inputs.join(", "));
+    }
     out.push('\n');
 }
 

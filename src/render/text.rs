@@ -94,6 +94,17 @@ pub(crate) fn tls_key(tls: TlsMode) -> &'static str {
 }
 
 /// TLS mode as a person reads it; `--insecure` is spelled out as a warning.
+/// Where an option came from, in words: `flag`, `environment: CCGW_TARGET`,
+/// `config file: target of [target.lab] in x.toml:3`.
+pub(crate) fn input_origin(input: &crate::report::InputRecord) -> String {
+    use crate::report::InputSource;
+    match input.source {
+        InputSource::Flag => "flag".to_owned(),
+        InputSource::Environment => format!("environment: {}", input.from),
+        InputSource::ConfigFile => format!("config file: {}", input.from),
+    }
+}
+
 pub(crate) fn tls(tls: TlsMode) -> &'static str {
     match tls {
         TlsMode::Verified => "verified (system roots)",

@@ -633,6 +633,7 @@ fn environment(suite: &Suite, facts: &PlanFacts, info: &RunInfo) -> Environment 
         only: info.only.clone(),
         expectations: facts.expectations.clone(),
         assumptions: facts.assumptions.clone(),
+        inputs: Vec::new(),
     }
 }
 

@@ -265,6 +265,11 @@ pub struct Environment {
     pub expectations: Vec<ExpectationRecord>,
     /// What the tool assumed where the documentation is silent.
     pub assumptions: Vec<String>,
+    /// Where each option of the run came from (a flag, an environment
+    /// variable, the config file); the options left at their defaults are
+    /// not listed. Empty for a run not started from the command line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<InputRecord>,
 }
 
 /// The sign-off block of a report: who tested, for which organisation, when.
@@ -291,6 +296,31 @@ pub enum TlsMode {
     Insecure,
     /// Plain HTTP: no TLS at all.
     PlainHttp,
+}
+
+/// Where one option of the run came from (never its value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputRecord {
+    /// The option, as its flag: `--target`.
+    pub option: String,
+    /// Where its value came from.
+    pub source: InputSource,
+    /// The flag typed, the variable read, or the config file's key, target,
+    /// file and line.
+    pub from: String,
+}
+
+/// Where an option's value came from, in the order that decides between
+/// them: a flag wins over a variable, which wins over the config file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputSource {
+    /// Typed on the command line.
+    Flag,
+    /// Read from an environment variable.
+    Environment,
+    /// Read from the config file (`ccgw-conformance.toml`).
+    ConfigFile,
 }
 
 /// One expectation that decides verdicts, with its provenance.

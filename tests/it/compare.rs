@@ -109,6 +109,7 @@ fn report(mut cases: Vec<CaseResult>, started_at: &str) -> RunReport {
             only: None,
             expectations: Vec::new(),
             assumptions: Vec::new(),
+            inputs: Vec::new(),
         },
         interrupted: false,
         summary: Summary {

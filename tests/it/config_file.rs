@@ -5,7 +5,7 @@
 
 use crate::support::{BinOutput, bin, run_bin, runtime};
 use ccgw_conformance::gateway::{self, GatewayConfig};
-use ccgw_conformance::report::{RunReport, Verdict};
+use ccgw_conformance::report::{InputSource, RunReport, Verdict};
 use std::path::Path;
 use std::time::Duration;
 
@@ -107,19 +107,55 @@ fn a_flag_wins_over_the_environment_which_wins_over_the_file() {
         "[target.only]\nlabel = \"file\"\nonly = \"method/get\"\n",
     )
     .unwrap();
-    let label = |args: &[&str], env: &[(&str, &str)]| {
+    let run = |args: &[&str], env: &[(&str, &str)]| {
         let mut all = vec!["--quiet", "--out", "r"];
         all.extend(args);
         let run = run_in(dir.path(), &all, env);
         assert_eq!(run.code, Some(0), "{}", run.console());
-        report(&dir.path().join("r")).environment.label
+        report(&dir.path().join("r")).environment
     };
-    assert_eq!(label(&[], &[]).as_deref(), Some("file"));
-    assert_eq!(label(&[], &[("CCGW_LABEL", "env")]).as_deref(), Some("env"));
+    // The label's value, and where the report says it came from.
+    let label = |args: &[&str], env: &[(&str, &str)]| {
+        let environment = run(args, env);
+        let origin = environment
+            .inputs
+            .iter()
+            .find(|i| i.option == "--label")
+            .map(|i| (i.source, i.from.clone()));
+        (environment.label, origin)
+    };
     assert_eq!(
-        label(&["--label", "flag"], &[("CCGW_LABEL", "env")]).as_deref(),
-        Some("flag")
+        label(&[], &[]),
+        (
+            Some("file".into()),
+            Some((
+                InputSource::ConfigFile,
+                format!(
+                    "label of [target.only] in {}:2",
+                    dir.path().join("ccgw-conformance.toml").display()
+                )
+            ))
+        )
     );
+    assert_eq!(
+        label(&[], &[("CCGW_LABEL", "env")]),
+        (
+            Some("env".into()),
+            Some((InputSource::Environment, "CCGW_LABEL".into()))
+        )
+    );
+    assert_eq!(
+        label(&["--label", "flag"], &[("CCGW_LABEL", "env")]),
+        (
+            Some("flag".into()),
+            Some((InputSource::Flag, "--label".into()))
+        )
+    );
+    // Options never given are not listed; the value itself never is.
+    let environment = run(&["--label", "label-value-7q"], &[]);
+    assert!(environment.inputs.iter().all(|i| i.option != "--timeout"));
+    let listed = serde_json::to_string(&environment.inputs).unwrap();
+    assert!(listed.contains("--label") && !listed.contains("label-value-7q"));
     // The default when nothing gives it: no config file, no label.
     let elsewhere = tempfile::tempdir().unwrap();
     let run = run_in(
