@@ -91,6 +91,11 @@ fn main() {
         body: big.into_bytes(),
         over_cap: false,
         cap: 1 << 20,
+        allow: None,
+        received_at_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64),
+        disclosed: Vec::new(),
     };
     measure("evaluate a ~0.7 MiB success body", n(50), || {
         std::hint::black_box(checks::evaluate(&served, &observed, &ctx));

@@ -5,6 +5,7 @@
 
 mod internals;
 mod json;
+mod meaning;
 
 pub use internals::find_internals;
 pub use json::{TABLE5_FIELDS, connection_info, duplicate_keys, shape};
@@ -79,6 +80,14 @@ pub struct Observed {
     pub over_cap: bool,
     /// The cap in bytes.
     pub cap: usize,
+    /// `Allow` header, if any.
+    pub allow: Option<String>,
+    /// When the answer arrived, in milliseconds since the epoch (the clock
+    /// `result.ctime` is read against).
+    pub received_at_ms: u64,
+    /// The credentials of the run (as their placeholders: `<guid>`,
+    /// `<other-guid>`, ...) that the answer carries and its request did not.
+    pub disclosed: Vec<String>,
 }
 
 /// Everything a check needs besides the response.
@@ -118,6 +127,8 @@ pub fn evaluate(expected: &Expected, observed: &Observed, ctx: &CheckContext<'_>
             });
         }
     }
+    meaning::allow(&mut findings, observed.allow.as_deref());
+    meaning::credentials(&mut findings, &observed.disclosed);
     let body = parsed.as_ref().ok();
     match expected {
         Expected::Either { served, refused } => {
@@ -131,7 +142,7 @@ pub fn evaluate(expected: &Expected, observed: &Observed, ctx: &CheckContext<'_>
             match &parsed {
                 Ok(body) => {
                     check_media_type(&mut findings, observed);
-                    check_success(&mut findings, body, agent_id, ctx);
+                    check_success(&mut findings, body, agent_id, observed, ctx);
                 }
                 Err(e) => findings.push(not_json(observed, e, "a success must be a JSON envelope")),
             }
@@ -276,6 +287,7 @@ fn check_success(
     findings: &mut Vec<Finding>,
     body: &Value,
     agent_id: &str,
+    observed: &Observed,
     ctx: &CheckContext<'_>,
 ) {
     schema_findings(
@@ -317,6 +329,8 @@ fn check_success(
                 }),
                 None => {} // Reported by result.schema.
             }
+            meaning::ctime(findings, result, observed.received_at_ms);
+            meaning::addresses(findings, result);
         }
         None => findings.push(Finding {
             instance_path: Some("/result".to_owned()),

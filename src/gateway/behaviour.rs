@@ -59,6 +59,8 @@ pub(crate) struct ResultShape {
     pub(crate) bad_domain: bool,
     pub(crate) bad_ip: bool,
     pub(crate) user_id_mismatch: bool,
+    pub(crate) ctime_seconds: bool,
+    pub(crate) ip_unspecified: bool,
     pub(crate) duplicate_app_id: bool,
     pub(crate) huge: bool,
     pub(crate) not_json: bool,
@@ -78,6 +80,8 @@ pub(crate) struct RefusalShape {
     pub(crate) status_500: bool,
     pub(crate) html: bool,
     pub(crate) with_result: bool,
+    pub(crate) names_guid: bool,
+    pub(crate) allow_lies: bool,
     pub(crate) stack_trace: bool,
 }
 
@@ -107,6 +111,10 @@ impl Behaviour {
                 Fault::ResultBadDomain => b.result.bad_domain = true,
                 Fault::ResultBadIp => b.result.bad_ip = true,
                 Fault::UserIdMismatch => b.result.user_id_mismatch = true,
+                Fault::CtimeSeconds => b.result.ctime_seconds = true,
+                Fault::IpUnspecified => b.result.ip_unspecified = true,
+                Fault::CredentialInError => b.refusal.names_guid = true,
+                Fault::AllowLies => b.refusal.allow_lies = true,
                 Fault::DuplicateKeys => b.result.duplicate_app_id = true,
                 Fault::RetcodeNumber => b.envelope.retcode_number = true,
                 Fault::MessageMissing => b.envelope.message_missing = true,

@@ -79,6 +79,14 @@ faults! {
     ResultBadDomain => "result-bad-domain", "signalingDomainOut is \"https: //out.isdpdomain.example\"";
     /// `ip` is a placeholder, not an address.
     ResultBadIp => "result-bad-ip", "ip is \"xxx.xxx.xxx.xxx\"";
+    /// `ctime` written in seconds, not milliseconds: an expiration in 1970.
+    CtimeSeconds => "ctime-seconds", "ctime is written in seconds (\"4102444800\"), so as milliseconds it lies in 1970";
+    /// `ip` is the unspecified address.
+    IpUnspecified => "ip-unspecified", "ip is \"0.0.0.0\", an address no client can connect to";
+    /// Every refusal's message names the agent's Guid.
+    CredentialInError => "credential-in-error", "every refusal's message names the agent's current Guid";
+    /// A 405 claims other methods than POST.
+    AllowLies => "allow-lies", "a 405 answers `Allow: GET, HEAD`: it claims methods the interface refuses, and not POST";
     /// `userId` is the other agent's id.
     UserIdMismatch => "user-id-mismatch", "userId in the result is the other agent's id";
     /// The success body repeats `appId`.
@@ -197,7 +205,7 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Fault::all().len());
-        assert_eq!(Fault::all().len(), 36);
+        assert_eq!(Fault::all().len(), 40);
     }
 
     #[test]

@@ -133,7 +133,14 @@ fn connect_info(state: &GatewayState, user_id: &str) -> Json {
     };
     let mut members = vec![
         ("userId", Json::text(user_id)),
-        ("ctime", Json::text(CTIME)),
+        (
+            "ctime",
+            Json::text(if shape.ctime_seconds {
+                &CTIME[..CTIME.len() - 3]
+            } else {
+                CTIME
+            }),
+        ),
         ("channelId", Json::text(CHANNEL_ID)),
     ];
     if shape.duplicate_app_id {
@@ -145,6 +152,8 @@ fn connect_info(state: &GatewayState, user_id: &str) -> Json {
             "ip",
             Json::text(if shape.bad_ip {
                 "xxx.xxx.xxx.xxx"
+            } else if shape.ip_unspecified {
+                "0.0.0.0"
             } else {
                 "192.0.2.10"
             }),
@@ -241,6 +250,12 @@ pub(crate) fn success(state: &GatewayState, user_id: &str) -> Response {
 /// A refusal of the getconnectinfo route, with the refusal faults applied.
 pub(crate) fn refusal(state: &GatewayState, refusal: Refusal) -> Response {
     let shape = state.behaviour.refusal;
+    let refusal = Refusal {
+        allow: refusal
+            .allow
+            .map(|allow| if shape.allow_lies { "GET, HEAD" } else { allow }),
+        ..refusal
+    };
     if shape.html {
         let page = "<html><head><title>Error 500</title></head><body>\
                     <h1>HTTP Status 500 - Internal Server Error</h1></body></html>";
@@ -258,11 +273,19 @@ pub(crate) fn refusal(state: &GatewayState, refusal: Refusal) -> Response {
     } else {
         refusal.retcode
     };
-    let message = if shape.stack_trace {
+    let mut message = if shape.stack_trace {
         format!("{}\n{STACK_TRACE}", refusal.message)
     } else {
         refusal.message.to_owned()
     };
+    if shape.names_guid {
+        // The Guid the agent was configured with (the current one, unless a
+        // session has rotated it).
+        message.push_str(&format!(
+            " (the session of agent {} is {})",
+            state.agent.agent_id, state.agent.guid
+        ));
+    }
     let leaked = shape
         .with_result
         .then(|| connect_info(state, &state.agent.agent_id));

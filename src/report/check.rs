@@ -38,6 +38,15 @@ pub enum CheckId {
     ResultSchema,
     /// `userId` is not the path agent id.
     ResultUserId,
+    /// `ctime` is not an expiration time ahead of the answer.
+    ResultCtime,
+    /// `ip` (or an IP host of a signaling domain) is no address a client
+    /// can connect to.
+    ResultAddress,
+    /// The answer discloses a credential its request did not carry.
+    NoForeignCredentials,
+    /// An `Allow` header claims what the interface does not do.
+    HeadersAllow,
     /// Dynamic mode: no new Guid within the Guid interval (session check).
     SessionGuidRotated,
     /// Dynamic mode: a Guid served after its timeout (session check).
@@ -48,7 +57,7 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check.
-    pub const ALL: [CheckId; 17] = [
+    pub const ALL: [CheckId; 21] = [
         CheckId::Redirect,
         CheckId::BodySize,
         CheckId::HttpStatus,
@@ -63,6 +72,10 @@ impl CheckId {
         CheckId::NoInternals,
         CheckId::ResultSchema,
         CheckId::ResultUserId,
+        CheckId::ResultCtime,
+        CheckId::ResultAddress,
+        CheckId::NoForeignCredentials,
+        CheckId::HeadersAllow,
         CheckId::SessionGuidRotated,
         CheckId::SessionGuidExpired,
         CheckId::SessionSignedOut,
@@ -85,6 +98,10 @@ impl CheckId {
             CheckId::NoInternals => "refusal.no_internals",
             CheckId::ResultSchema => "result.schema",
             CheckId::ResultUserId => "result.user_id",
+            CheckId::ResultCtime => "result.ctime",
+            CheckId::ResultAddress => "result.address",
+            CheckId::NoForeignCredentials => "answer.no_foreign_credentials",
+            CheckId::HeadersAllow => "headers.allow",
             CheckId::SessionGuidRotated => "session.guid_rotated",
             CheckId::SessionGuidExpired => "session.guid_expired",
             CheckId::SessionSignedOut => "session.signed_out",
@@ -116,6 +133,18 @@ impl CheckId {
             }
             CheckId::ResultSchema => "the result satisfies Table 5",
             CheckId::ResultUserId => "result.userId is the path agentid",
+            CheckId::ResultCtime => {
+                "result.ctime is an expiration time (milliseconds) ahead of the answer, within 100 years"
+            }
+            CheckId::ResultAddress => {
+                "result.ip and the signaling domains' IP hosts are addresses a client can connect to"
+            }
+            CheckId::NoForeignCredentials => {
+                "no answer discloses a credential of the run that its request did not carry"
+            }
+            CheckId::HeadersAllow => {
+                "an Allow header names POST, the one method served, and no method the interface refuses"
+            }
             CheckId::SessionGuidRotated => {
                 "dynamic mode: an event poll hands out a new Guid within the Guid interval"
             }

@@ -191,6 +191,11 @@ impl CaseRunner<'_> {
             body: response.body.clone(),
             over_cap: response.over_cap,
             cap: self.plan.body_cap,
+            allow: header(&response, "allow"),
+            received_at_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            disclosed: disclosed_credentials(self.redactor, &request, &response),
         };
         let findings = evaluate(&expected, &observed, &self.checks);
         result.status = if findings.is_empty() {
@@ -474,4 +479,39 @@ pub fn skeleton(case: &Case) -> CaseResult {
         duration_us: 0,
         cause: None,
     }
+}
+
+/// The credentials of the run a redactor hides as these placeholders: what
+/// an answer must not give to a request that did not carry them. (The
+/// agent's own callid is left out: a call is no credential.)
+const CREDENTIALS: [&str; 4] = ["<guid>", "<other-guid>", "<other-callid>", "<password>"];
+
+/// The credentials (their placeholders) that `response` carries, in a
+/// header or its body, and `request` did not: every generation of a Guid
+/// counts, since the redactor knows them all.
+fn disclosed_credentials(
+    redactor: &Redactor,
+    request: &Prepared,
+    response: &RawResponse,
+) -> Vec<String> {
+    let carried = |headers: &[(String, String)], body: &[u8], head: &str| {
+        let mut text = String::from(head);
+        for (name, value) in headers {
+            text.push_str(&format!("\n{name}: {value}"));
+        }
+        text.push('\n');
+        text.push_str(&String::from_utf8_lossy(body));
+        redactor.redact(&text).into_owned()
+    };
+    let sent = carried(
+        &request.headers,
+        request.body.as_deref().unwrap_or_default(),
+        &format!("{} {}", request.method, request.path),
+    );
+    let got = carried(&response.headers, &response.body, "");
+    CREDENTIALS
+        .into_iter()
+        .filter(|p| got.contains(p) && !sent.contains(p))
+        .map(str::to_owned)
+        .collect()
 }

@@ -724,6 +724,41 @@ fn deviation_table() -> Vec<Row> {
             a.result().unwrap()["ip"] == "xxx.xxx.xxx.xxx"
         }),
         row(
+            CtimeSeconds,
+            Shot::default(),
+            success,
+            "ctime in seconds",
+            |a, _| a.result().unwrap()["ctime"] == "4102444800",
+        ),
+        row(
+            IpUnspecified,
+            Shot::default(),
+            success,
+            "ip 0.0.0.0",
+            |a, _| a.result().unwrap()["ip"] == "0.0.0.0",
+        ),
+        row(
+            CredentialInError,
+            no_guid(),
+            refused_no_guid,
+            "the agent's Guid in the message",
+            |a, gw| {
+                message_of(a)
+                    .and_then(Value::as_str)
+                    .is_some_and(|m| m.contains(gw.agent.guid.as_str()))
+            },
+        ),
+        row(
+            AllowLies,
+            Shot {
+                method: Method::DELETE,
+                ..Shot::default()
+            },
+            |a, _| a.status == StatusCode::METHOD_NOT_ALLOWED,
+            "Allow: GET, HEAD",
+            |a, _| a.headers.get("allow").is_some_and(|v| v == "GET, HEAD"),
+        ),
+        row(
             UserIdMismatch,
             Shot::default(),
             success,

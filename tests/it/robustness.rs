@@ -233,6 +233,9 @@ proptest! {
             body,
             over_cap,
             cap: 1024,
+            allow: None,
+            received_at_ms: 0,
+            disclosed: Vec::new(),
         };
         for expected in expectations() {
             let findings = checks::evaluate(&expected, &observed, &ctx);
