@@ -407,19 +407,16 @@ fn exit_code(report: &RunReport, fail_on: compare::FailOn) -> u8 {
 /// of the sign-in is `JSESSIONID=<guid>`, and users copy it whole) and
 /// without cookie attributes after a `;`. Says so on stderr when it cuts.
 fn bare_guid(given: &str) -> String {
-    let trimmed = given.trim();
-    let Some(prefix) = trimmed.get(..11) else {
-        return trimmed.to_owned();
-    };
-    if !prefix.eq_ignore_ascii_case("JSESSIONID=") {
-        return trimmed.to_owned();
+    match runner::parse_guid(given) {
+        Some((guid, true)) => {
+            eprintln!(
+                "note: the Guid was given with a `JSESSIONID=` prefix; it was cut (the Guid is the part after `JSESSIONID=`)"
+            );
+            guid.to_owned()
+        }
+        Some((guid, false)) => guid.to_owned(),
+        None => String::new(),
     }
-    let rest = &trimmed[11..];
-    let guid = rest.split(';').next().unwrap_or_default().trim();
-    eprintln!(
-        "note: the Guid was given with a `JSESSIONID=` prefix; it was cut (the Guid is the part after `JSESSIONID=`)"
-    );
-    guid.to_owned()
 }
 
 fn external_target(

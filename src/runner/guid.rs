@@ -66,12 +66,28 @@ impl GuidSource {
     }
 }
 
+/// A Guid as the platform writes it in `Set-GUID` (`JSESSIONID=<guid>`,
+/// cookie attributes after a `;`), or as a user copied it from there: the
+/// bare Guid, and whether a `JSESSIONID=` prefix (in any ASCII case) was
+/// cut. The one reading of that form, for the sign-in, the event polls and
+/// a Guid given to `run`. Attributes are cut only after the prefix: a value
+/// without it is the Guid as it stands.
+pub fn parse_guid(value: &str) -> Option<(&str, bool)> {
+    let value = value.trim();
+    let guid = match value.get(..11) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("JSESSIONID=") => {
+            let rest = &value[11..];
+            let guid = rest.split(';').next().unwrap_or_default().trim();
+            return (!guid.is_empty()).then_some((guid, true));
+        }
+        _ => value,
+    };
+    (!guid.is_empty()).then_some((guid, false))
+}
+
 /// The Guid in a `Set-GUID` header value (`JSESSIONID=<guid>`).
 pub fn guid_of_set_guid(value: &str) -> Option<&str> {
-    let value = value.trim();
-    let guid = value.strip_prefix("JSESSIONID=").unwrap_or(value);
-    let guid = guid.split(';').next().unwrap_or_default().trim();
-    (!guid.is_empty()).then_some(guid)
+    parse_guid(value).map(|(guid, _)| guid)
 }
 
 #[cfg(test)]
@@ -102,5 +118,13 @@ mod tests {
         );
         assert_eq!(guid_of_set_guid("JSESSIONID=abc; Path=/"), Some("abc"));
         assert_eq!(guid_of_set_guid("JSESSIONID="), None);
+        // One reading for every place: the prefix in any case, attributes
+        // cut only after it, surrounding spaces gone.
+        assert_eq!(parse_guid(" jsessionid=abc ; Path=/"), Some(("abc", true)));
+        assert_eq!(
+            parse_guid("abc.AgentGateway1"),
+            Some(("abc.AgentGateway1", false))
+        );
+        assert_eq!(parse_guid("  "), None);
     }
 }

@@ -19,7 +19,7 @@ pub use flow::{
     DEFAULT_FLOW_BUDGET, FLOW_CONTROL_RETCODE, FlowControl, LearnedFlow, Pacing, Retrying,
     is_flow_refusal, retry_after,
 };
-pub use guid::{GuidSource, guid_of_set_guid};
+pub use guid::{GuidSource, guid_of_set_guid, parse_guid};
 pub use http::{ClientError, Clients, ConnectionPolicy};
 pub use plan::{
     Credentials, DEFAULT_BODY_CAP, DEFAULT_CONTROL_EVERY, DEFAULT_TIMEOUT, EXAMPLE_CALLID, RunPlan,
