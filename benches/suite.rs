@@ -4,6 +4,9 @@
 //!
 //! Prints one line per measurement: name, iterations, min and median.
 
+// A benchmark prints its figures.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use ccgw_conformance::checks::{self, CheckContext, Expected, Observed};
 use ccgw_conformance::contract::StatusSet;
 use ccgw_conformance::gateway::Fault;

@@ -20,6 +20,9 @@
 //!   `faults`. The large suites are generated into a temporary folder from the
 //!   default suite's files.
 
+// A benchmark prints its figures.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use ccgw_conformance::runner::{
     self, ConnectionPolicy, Credentials, Resolution, RunPlan, Target, TlsSetup,
 };

@@ -348,7 +348,7 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
 /// cancels a job). The handlers are installed when this is called, not when
 /// the future is first polled: a signal right after the run announced itself
 /// would otherwise kill the process without a report.
-fn interrupt_signal() -> impl std::future::Future<Output = ()> {
+fn interrupt_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -81,7 +81,7 @@ pub struct FromFile {
 /// the environment left unset (a mistake in the file exits 2, naming it).
 pub fn parse() -> (Cli, clap::ArgMatches, clap::Command, FromFile) {
     let mut command = <Cli as clap::CommandFactory>::command();
-    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let argv: Vec<OsString> = std::env::args_os().collect();
     let (cli, matches) = super::args::parse_from(&mut command, &argv);
     let Command::Run(run) = &cli.command else {
         return (cli, matches, command, Default::default());
@@ -126,7 +126,7 @@ pub fn parse() -> (Cli, clap::ArgMatches, clap::Command, FromFile) {
         return (cli, matches, command, from_file);
     }
     // The file's options after the user's: parsed by the same parsers.
-    let argv: Vec<std::ffi::OsString> = argv
+    let argv: Vec<OsString> = argv
         .into_iter()
         .chain(from_file.args.iter().cloned())
         .collect();

@@ -221,7 +221,7 @@ pub fn closing_lists(view: &ReportView<'_>, quiet: bool, verbose: u8) -> String 
 /// A case's request and answer as curl -v and Hurl show them: `>` lines for
 /// what was sent, `<` lines for what came back; the bodies with `bodies`.
 /// Everything is made safe (redacted, controls visible).
-fn exchange(out: &mut String, case: &ccgw_conformance::report::CaseResult, bodies: bool) {
+fn exchange(out: &mut String, case: &CaseResult, bodies: bool) {
     let mut line = |mark: char, text: &str| {
         if text.is_empty() {
             // The blank line between the head and the body.

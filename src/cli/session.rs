@@ -378,7 +378,13 @@ async fn wait_call(
     }
     let tick = |left: u64| {
         if terminal {
-            eprint!("\r  {left:>4} s left ");
+            // The one print past `console::write`: its carriage return is
+            // the tool's own control (a countdown on a terminal), and it
+            // holds a number only.
+            #[allow(clippy::print_stderr)]
+            {
+                eprint!("\r  {left:>4} s left ");
+            }
         }
     };
     let callid = tokio::select! {

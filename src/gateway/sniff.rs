@@ -61,7 +61,7 @@ type Wrap<St, Sv> = fn((St, Sv)) -> (SniffStream<St>, SniffService<Sv>);
 impl<A, I, S> Accept<I, S> for SniffAcceptor<A>
 where
     A: Accept<I, S>,
-    A::Future: std::future::Future<Output = io::Result<(A::Stream, A::Service)>>,
+    A::Future: Future<Output = io::Result<(A::Stream, A::Service)>>,
 {
     type Stream = SniffStream<A::Stream>;
     type Service = SniffService<A::Service>;

@@ -404,7 +404,7 @@ fn tested(out: &mut String, report: &RunReport) {
     );
     row(out, "Date", &escape_html(&env.started_at));
     if let Some(us) = env.wall_time_us {
-        row(out, "Took", &escape_html(&super::text::duration(us)));
+        row(out, "Took", &escape_html(&text::duration(us)));
     }
     row(
         out,
@@ -649,7 +649,7 @@ fn failures(out: &mut String, view: &ReportView<'_>, w: &mut dyn Write) -> io::R
         out,
         "<p>{} failed or errored. Each has a <code>curl</code> line that replays it \
          ({}).</p>",
-        super::text::count(failed.len(), "case"),
+        text::count(failed.len(), "case"),
         escape_html(&super::curl::variables_note(&report.environment))
     );
     for index in failed {
@@ -767,7 +767,7 @@ fn case_section(out: &mut String, case: &CaseResult, report: &RunReport) {
     let _ = writeln!(
         out,
         "<dt>Duration</dt><dd>{}</dd>\n</dl>",
-        super::text::case_duration(case)
+        text::case_duration(case)
     );
     if !case.findings.is_empty() {
         out.push_str(

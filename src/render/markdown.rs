@@ -165,7 +165,7 @@ fn tested(out: &mut String, report: &RunReport) {
     );
     let _ = writeln!(out, "- Date: {}", inline(&env.started_at));
     if let Some(us) = env.wall_time_us {
-        let _ = writeln!(out, "- Took: {}", super::text::duration(us));
+        let _ = writeln!(out, "- Took: {}", text::duration(us));
     }
     let _ = writeln!(
         out,

@@ -67,13 +67,13 @@ pub(crate) fn status_marker(status: Status) -> &'static str {
 
 /// Whether `case` failed or errored as an advisory case only: reported, it
 /// does not change the verdict (without `--strict`).
-pub(crate) fn is_advisory_only(case: &crate::report::CaseResult, strict: bool) -> bool {
+pub(crate) fn is_advisory_only(case: &CaseResult, strict: bool) -> bool {
     !strict && case.is_advisory_finding()
 }
 
 /// The marker of a case: its status's, or `ADVISORY` for an advisory
 /// finding, which must not look like a failure of the run.
-pub(crate) fn case_marker(case: &crate::report::CaseResult, strict: bool) -> &'static str {
+pub(crate) fn case_marker(case: &CaseResult, strict: bool) -> &'static str {
     if is_advisory_only(case, strict) {
         "ADVISORY"
     } else if case.cause == Some(crate::report::Cause::NotRunUnreachable) {
@@ -249,7 +249,7 @@ pub(crate) fn visible(text: &str) -> String {
 /// A case's wall time as reports show it: to a hundredth of a millisecond
 /// under 100 ms (`0.21 ms`), whole milliseconds under 10 s, then seconds.
 /// From `duration_us`, or `duration_ms` in a report written before it.
-pub fn case_duration(case: &crate::report::CaseResult) -> String {
+pub fn case_duration(case: &CaseResult) -> String {
     let us = if case.duration_us > 0 {
         case.duration_us
     } else {
@@ -281,7 +281,7 @@ pub fn count(n: usize, noun: &str) -> String {
 
 /// A case's attempts when it was sent more than once (retried under flow
 /// control) or refused by it: `3 attempts (000-007, 000-007, 0)`.
-pub fn attempts(case: &crate::report::CaseResult) -> Option<String> {
+pub fn attempts(case: &CaseResult) -> Option<String> {
     let refused = case
         .attempts
         .iter()

@@ -606,7 +606,7 @@ impl Session {
 
     /// The longest the session checks may wait from now (for the Guid to
     /// rotate or to expire), when they have something to wait for.
-    pub fn checks_wait(&self) -> Option<std::time::Duration> {
+    pub fn checks_wait(&self) -> Option<Duration> {
         let options = &self.shared.options;
         let rotation = options
             .guid_interval
@@ -629,7 +629,7 @@ impl Session {
     pub async fn finish(
         mut self,
         with_checks: bool,
-        interrupt: impl std::future::Future<Output = ()>,
+        interrupt: impl Future<Output = ()>,
     ) -> (SessionReport, Vec<CaseResult>, bool) {
         let options = &self.shared.options;
         let (interval, timeout) = if with_checks {

@@ -49,7 +49,7 @@ pub enum SuiteError {
     },
     /// A file larger than its limit, or not text.
     #[error(transparent)]
-    Input(#[from] crate::input::ReadError),
+    Input(#[from] ReadError),
     /// A folder reached a second time through a symbolic link (a loop, or
     /// the same folder twice): links are followed, each folder once.
     #[error(
@@ -354,7 +354,7 @@ pub fn load_expectations_file(
     path: &Path,
     schemas: &Schemas,
 ) -> Result<RawExpectations, SuiteError> {
-    let text = crate::input::read_text_capped(path, crate::input::CONFIG_LIMIT)?;
+    let text = crate::input::read_text_capped(path, CONFIG_LIMIT)?;
     let name = path.display().to_string();
     if path.extension().is_some_and(|e| e == "json") {
         let value: serde_json::Value =

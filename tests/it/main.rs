@@ -1,6 +1,10 @@
 //! The integration tests, one binary: a change in `src/` relinks one test
 //! executable instead of one per file.
 
+// Tests print what helps when one fails (the binary's own prints go
+// through `console::write`).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod architecture;
 mod browser;
 mod cases;

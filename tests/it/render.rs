@@ -493,7 +493,7 @@ fn fixtures_cover_every_status_and_severity() {
 #[test]
 fn identical_findings_are_grouped_in_the_first_lists() {
     use ccgw_conformance::report::{Finding, Severity, Status};
-    let mut report = crate::render::reports::by_name("full");
+    let mut report = reports::by_name("full");
     let template = report
         .cases
         .iter()

@@ -342,7 +342,7 @@ async fn guids_expire_and_idle_agents_are_signed_out() {
 async fn the_flow_limit_refuses_every_kth_call_but_never_a_retry_twice() {
     let gw = start(
         SessionConfig {
-            flow_limit: Some(ccgw_conformance::gateway::FlowLimit::EveryKth(2)),
+            flow_limit: Some(gateway::FlowLimit::EveryKth(2)),
             agent_signed_in: true,
             password: None,
             ..dynamic()
@@ -374,7 +374,7 @@ async fn the_flow_limit_refuses_every_kth_call_but_never_a_retry_twice() {
     // Every call over the limit (K = 1): still never the same request twice.
     let gw = start(
         SessionConfig {
-            flow_limit: Some(ccgw_conformance::gateway::FlowLimit::EveryKth(1)),
+            flow_limit: Some(gateway::FlowLimit::EveryKth(1)),
             agent_signed_in: true,
             password: None,
             ..dynamic()

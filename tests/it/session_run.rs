@@ -551,7 +551,7 @@ async fn a_signal_during_a_hanging_sign_in_ends_the_run_with_its_reports() {
         "--target",
         &server.url(),
         "--agent-id",
-        crate::support::AGENT,
+        support::AGENT,
         "--sign-in",
         "--timeout",
         "120",
@@ -597,7 +597,7 @@ async fn a_sign_in_without_an_answer_is_unreachable_with_reports(#[case] silent:
         "--target",
         &url,
         "--agent-id",
-        crate::support::AGENT,
+        support::AGENT,
         "--sign-in",
         "--timeout",
         "1",
@@ -635,7 +635,7 @@ async fn a_sign_in_answer_that_is_not_json_says_so() {
         "--target",
         &server.url(),
         "--agent-id",
-        crate::support::AGENT,
+        support::AGENT,
         "--sign-in",
     ])
     .env("CCGW_PASSWORD", PASSWORD)

@@ -77,7 +77,7 @@ pub struct Knobs {
     pub connections: runner::ConnectionPolicy,
     pub body_cap: usize,
     pub tls: TlsSetup,
-    pub client_identity: Option<ccgw_conformance::runner::ClientIdentity>,
+    pub client_identity: Option<runner::ClientIdentity>,
     /// Send control requests. Off by default here: a hostile server answers
     /// every request alike, so its answer to the control would decide the
     /// run before the case under test is sent.
@@ -314,8 +314,8 @@ pub fn assert_no_secret(texts: &[(String, String)], secrets: &[&str]) {
 }
 
 /// Every `.rs` file under `dir`, sorted.
-pub fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
         };
