@@ -26,6 +26,7 @@ use ccgw_conformance::suite::{
 };
 use std::io::Write as _;
 
+/// The error of a command (the name its callers use).
 pub type Failure = CliError;
 type Outcome = Result<u8, CliError>;
 

@@ -14,7 +14,7 @@
 //! relative to the file's folder.
 
 use super::args::{Cli, Command};
-use super::commands::Failure;
+use super::exit::CliError as Failure;
 use clap::parser::ValueSource;
 use std::collections::BTreeMap;
 use std::ffi::OsString;

@@ -1,7 +1,7 @@
 //! The embedded reference gateway as `run`'s default target, or, built
 //! without the cargo feature `gateway`, the error that says it is not there.
 
-use super::commands::Failure;
+use super::exit::CliError as Failure;
 use ccgw_conformance::contract::Profile;
 use ccgw_conformance::gateway::Fault;
 use ccgw_conformance::runner::{Credentials, Target};

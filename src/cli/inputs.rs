@@ -6,7 +6,7 @@
 //! mistake is a usage error (exit 2) naming the flag, the variable or the file.
 
 use super::args::RunArgs;
-use super::commands::Failure;
+use super::exit::CliError as Failure;
 use ccgw_conformance::input::{self, ReadError};
 use ccgw_conformance::redact::normalize_secret;
 use clap::parser::ValueSource;

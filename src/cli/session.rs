@@ -2,7 +2,7 @@
 //! sign-in body, forcelogin, waiting for a call), flow control
 //! (`--flow-budget`, `--rate`), and the dynamic-mode flags of `serve`.
 
-use super::commands::Failure;
+use super::exit::CliError as Failure;
 #[cfg(feature = "gateway")]
 use super::session_args::ServeSessionArgs;
 use super::session_args::SessionArgs;

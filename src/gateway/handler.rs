@@ -15,10 +15,12 @@ use serde_json::{Map, Value};
 
 use super::agent_id::{parse_lenient, parse_strict};
 use super::behaviour::{Behaviour, ContentTypeRule};
+use super::draw::is_well_formed_guid;
 use super::response::{self, Refusal};
-use super::session;
+use super::session::GuidLookup;
+use super::session_routes;
 use super::sniff::WireGuid;
-use super::state::{GatewayState, GuidLookup, is_well_formed_guid};
+use super::state::GatewayState;
 
 /// Largest request body read; a larger one is an invalid body.
 const MAX_BODY: usize = 64 * 1024;
@@ -32,7 +34,7 @@ pub(crate) fn router(state: Arc<GatewayState>) -> Router {
 }
 
 async fn dispatch(State(state): State<Arc<GatewayState>>, req: Request) -> Response {
-    let req = match session::dispatch(&state, req).await {
+    let req = match session_routes::dispatch(&state, req).await {
         Ok(response) => return response,
         Err(req) => req,
     };
@@ -43,7 +45,7 @@ async fn dispatch(State(state): State<Arc<GatewayState>>, req: Request) -> Respo
         .filter(|segment| !segment.contains('/'))
     {
         let segment = segment.to_owned();
-        return match session::flow_gate(&state, &segment, req, MAX_BODY).await {
+        return match session_routes::flow_gate(&state, &segment, req, MAX_BODY).await {
             Ok(req) => get_connect_info(&state, &segment, req).await,
             Err(refused) => refused,
         };

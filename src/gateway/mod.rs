@@ -84,6 +84,10 @@
 mod agent_id;
 #[cfg(feature = "gateway")]
 mod behaviour;
+#[cfg(feature = "gateway")]
+mod draw;
+#[cfg(feature = "gateway")]
+mod error;
 mod fault;
 #[cfg(feature = "gateway")]
 mod handler;
@@ -96,13 +100,17 @@ mod server;
 #[cfg(feature = "gateway")]
 mod session;
 #[cfg(feature = "gateway")]
+mod session_routes;
+#[cfg(feature = "gateway")]
 mod sniff;
 #[cfg(feature = "gateway")]
 mod state;
 
+#[cfg(feature = "gateway")]
+pub use error::GatewayError;
 pub use fault::{Fault, UnknownFault};
 #[cfg(feature = "gateway")]
-pub use server::{GatewayConfig, GatewayError, RunningGateway, start};
+pub use server::{GatewayConfig, RunningGateway, start};
 #[cfg(feature = "gateway")]
 pub use session::{AgentSession, AuthMode, FlowLimit, SessionConfig, VideoCall};
 #[cfg(feature = "gateway")]

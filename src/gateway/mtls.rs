@@ -2,7 +2,7 @@
 //! must present a client certificate signed by a given CA (as a gateway
 //! behind a load balancer may require), and a small PKI to try it with.
 
-use super::server::GatewayError;
+use super::error::GatewayError;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use rustls::server::WebPkiClientVerifier;

@@ -30,9 +30,8 @@
 
 use std::fmt::Write as _;
 
-use super::html::escape_html;
-use super::markdown::cell;
 use super::text::change_kind;
+use super::text::{cell, escape_html};
 use crate::report::{CaseChange, CaseDigest, ChangeKind, Comparison, RunDigest};
 
 /// The comparison in one line, e.g. "2 regressions, 1 changed answer, 49

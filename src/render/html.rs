@@ -49,6 +49,7 @@
 //! ...
 //! ```
 
+use super::text::escape_html;
 use super::{FLUSH_AT, ReportView, flush, text};
 use crate::report::{
     CaseResult, Comparison, RequestEvidence, ResponseEvidence, RunReport, Severity, Status,
@@ -156,21 +157,6 @@ pub fn write(view: &ReportView<'_>, w: &mut dyn Write) -> io::Result<()> {
         escape_html(&report.tool.described())
     );
     w.write_all(out.as_bytes())
-}
-
-/// Escapes text for HTML element content and quoted attribute values;
-/// control characters are made visible (`\u001b`).
-pub(crate) fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    text::push_escaped(&mut out, text, |c| match c {
-        '&' => Some("&amp;"),
-        '<' => Some("&lt;"),
-        '>' => Some("&gt;"),
-        '"' => Some("&quot;"),
-        '\'' => Some("&#39;"),
-        _ => None,
-    });
-    out
 }
 
 /// A JSON pointer in a table cell, or a dash when there is none.

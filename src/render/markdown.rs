@@ -35,6 +35,7 @@
 //! ```
 //! ````
 
+use super::text::{cell, inline};
 use super::{FLUSH_AT, ReportView, flush, text};
 use crate::report::{CaseResult, Comparison, RunReport};
 use std::collections::{HashMap, HashSet};
@@ -451,35 +452,6 @@ fn with_code_spans(text: &str) -> String {
         .enumerate()
         .map(|(i, part)| if i % 2 == 1 { code(part) } else { inline(part) })
         .collect()
-}
-
-/// Text in running Markdown, escaped so that report data never becomes
-/// markup: `&`, `<`, `>` become entities (no HTML, no entity), the characters
-/// of emphasis, links, images and code are backslash-escaped, control
-/// characters are made visible and a newline becomes a `<br>` line break.
-fn inline(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    text::push_escaped(&mut out, text, |c| match c {
-        '&' => Some("&amp;"),
-        '<' => Some("&lt;"),
-        '>' => Some("&gt;"),
-        '\\' => Some("\\\\"),
-        '`' => Some("\\`"),
-        '*' => Some("\\*"),
-        '_' => Some("\\_"),
-        '[' => Some("\\["),
-        ']' => Some("\\]"),
-        '~' => Some("\\~"),
-        '\r' => Some(""),
-        '\n' => Some("<br>"),
-        _ => None,
-    });
-    out
-}
-
-/// Text inside a table cell: as [`inline`], and `|` cannot end the cell.
-pub(crate) fn cell(text: &str) -> String {
-    inline(text).replace('|', "\\|")
 }
 
 /// An identifier as a code span, fenced by more backticks than it holds so a

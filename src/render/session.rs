@@ -12,8 +12,7 @@
 //! | 0 | PUT /agentgateway/resource/onlineagent/1001 | 200 | 0 |  | 1 | signed in: Guid generation 1 |
 //! ```
 
-use super::html::escape_html;
-use super::markdown::cell;
+use super::text::{cell, escape_html};
 use crate::report::SessionReport;
 use std::fmt::Write as _;
 

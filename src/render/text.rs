@@ -436,6 +436,50 @@ pub fn not_run_line(report: &crate::report::RunReport) -> Option<String> {
     })
 }
 
+/// Escapes text for HTML element content and quoted attribute values;
+/// control characters are made visible (`\u001b`).
+pub(crate) fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    push_escaped(&mut out, text, |c| match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        '\'' => Some("&#39;"),
+        _ => None,
+    });
+    out
+}
+
+/// Text in running Markdown, escaped so that report data never becomes
+/// markup: `&`, `<`, `>` become entities (no HTML, no entity), the characters
+/// of emphasis, links, images and code are backslash-escaped, control
+/// characters are made visible and a newline becomes a `<br>` line break.
+pub(crate) fn inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    push_escaped(&mut out, text, |c| match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '\\' => Some("\\\\"),
+        '`' => Some("\\`"),
+        '*' => Some("\\*"),
+        '_' => Some("\\_"),
+        '[' => Some("\\["),
+        ']' => Some("\\]"),
+        '~' => Some("\\~"),
+        '\r' => Some(""),
+        '\n' => Some("<br>"),
+        _ => None,
+    });
+    out
+}
+
+/// Text inside a table cell: as [`inline`], and `|` cannot end the cell.
+pub(crate) fn cell(text: &str) -> String {
+    inline(text).replace('|', "\\|")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

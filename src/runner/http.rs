@@ -12,21 +12,12 @@
 //! nothing the broken answer left behind reaches the next case
 //! (`tests/it/keepalive.rs`).
 
-use super::plan::{Target, TlsSetup};
+use super::plan::ConnectionPolicy;
 use super::request::Prepared;
+use super::tls::{Target, TlsSetup};
 use std::sync::PoisonError;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-
-/// How connections are used across the cases of a run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ConnectionPolicy {
-    /// Keep-alive: reuse a connection while its answers are clean.
-    #[default]
-    Reuse,
-    /// A new connection (TCP and TLS) for every case.
-    Fresh,
-}
 
 /// The clients of a run: header names in title case (`Guid`, as the
 /// documentation writes them) and in lowercase (the header-case cases), each

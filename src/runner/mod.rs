@@ -20,13 +20,14 @@ pub use flow::{
     is_flow_refusal, retry_after,
 };
 pub use guid::{GuidSource, guid_of_set_guid, parse_guid};
-pub use http::{ClientError, Clients, ConnectionPolicy};
+pub use http::{ClientError, Clients};
 pub use plan::{
-    Credentials, DEFAULT_BODY_CAP, DEFAULT_CONTROL_EVERY, DEFAULT_TIMEOUT, EXAMPLE_CALLID, RunPlan,
-    SessionHealth, Target, TlsSetup, UNKNOWN_CALLID, UNKNOWN_GUID,
+    ConnectionPolicy, Credentials, DEFAULT_BODY_CAP, DEFAULT_CONTROL_EVERY, DEFAULT_TIMEOUT,
+    EXAMPLE_CALLID, RunPlan, SessionHealth, UNKNOWN_CALLID, UNKNOWN_GUID,
 };
 pub use request::{Prepared, Resolution, other_agent_id, resolve};
 pub use run::{RunError, run};
 pub use tls::{
-    ClientIdentity, TlsInputError, TlsProblem, certificates, check_identity, classify, private_key,
+    ClientIdentity, Target, TlsInputError, TlsProblem, TlsSetup, certificates, check_identity,
+    classify, private_key,
 };

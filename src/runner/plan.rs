@@ -1,29 +1,19 @@
 //! What to run against: the target, the credentials and the knobs of a run.
 
+use super::tls::{Target, TlsSetup};
 use crate::contract::{Expectations, Profile};
 use crate::report::{PlanFacts, TlsMode};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How TLS is set up for the target.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TlsSetup {
-    /// The system's trust store.
-    System,
-    /// Trust only this PEM bundle (`--ca-cert`, or the embedded gateway's certificate).
-    CaPem(Vec<u8>),
-    /// Accept any certificate (`--insecure`).
-    Insecure,
-}
-
-/// The gateway under test.
-#[derive(Debug, Clone)]
-pub struct Target {
-    /// Base URL: scheme, host, port and an optional path prefix.
-    pub base_url: reqwest::Url,
-    pub tls: TlsSetup,
-    /// A client certificate for mutual TLS (`--client-cert`, `--client-key`).
-    pub client_identity: Option<super::tls::ClientIdentity>,
+/// How connections are used across the cases of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ConnectionPolicy {
+    /// Keep-alive: reuse a connection while its answers are clean.
+    #[default]
+    Reuse,
+    /// A new connection (TCP and TLS) for every case.
+    Fresh,
 }
 
 /// The credentials of the signed-in agent (and optionally of a second one).
@@ -91,7 +81,7 @@ pub struct RunPlan {
     /// How many cases run at once.
     pub concurrency: usize,
     /// Keep-alive (the default) or a new connection for every case.
-    pub connections: super::http::ConnectionPolicy,
+    pub connections: ConnectionPolicy,
     /// Largest response body read, in bytes.
     pub body_cap: usize,
     /// A control request is sent after every this many cases (and at the
@@ -133,7 +123,7 @@ impl RunPlan {
             expectations,
             timeout: DEFAULT_TIMEOUT,
             concurrency: 1,
-            connections: super::http::ConnectionPolicy::Reuse,
+            connections: ConnectionPolicy::Reuse,
             body_cap: DEFAULT_BODY_CAP,
             control_every: DEFAULT_CONTROL_EVERY,
             session: SessionHealth::default(),
@@ -154,7 +144,7 @@ impl RunPlan {
         PlanFacts {
             target: crate::report::display_target(&self.target.base_url),
             tls,
-            fresh_connections: self.connections == super::http::ConnectionPolicy::Fresh,
+            fresh_connections: self.connections == ConnectionPolicy::Fresh,
             profile: self.profile.name.clone(),
             profile_title: self.profile.title.clone(),
             agent_id: self.credentials.agent_id.clone(),

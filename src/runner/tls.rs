@@ -11,7 +11,6 @@
 //!   "TLS 1.2 or later is required".
 //! - Failures are classified by their rustls type ([`classify`]).
 
-use super::plan::{Target, TlsSetup};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
@@ -421,6 +420,27 @@ fn der_time(tag: u8, text: &[u8]) -> Option<u64> {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
     u64::try_from(days * 86_400 + hour * 3600 + minute * 60 + second).ok()
+}
+
+/// How TLS is set up for the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsSetup {
+    /// The system's trust store.
+    System,
+    /// Trust only this PEM bundle (`--ca-cert`, or the embedded gateway's certificate).
+    CaPem(Vec<u8>),
+    /// Accept any certificate (`--insecure`).
+    Insecure,
+}
+
+/// The gateway under test.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Base URL: scheme, host, port and an optional path prefix.
+    pub base_url: reqwest::Url,
+    pub tls: TlsSetup,
+    /// A client certificate for mutual TLS (`--client-cert`, `--client-key`).
+    pub client_identity: Option<ClientIdentity>,
 }
 
 #[cfg(test)]

@@ -124,24 +124,6 @@ impl Listing {
     }
 }
 
-/// Loads and checks a suite. `known_faults` are the fault names a case may
-/// list under `catches`.
-pub fn load_suite(
-    source: &SuiteSource,
-    schemas: &Schemas,
-    known_faults: &[&str],
-) -> Result<Suite, SuiteError> {
-    // A suite folder that loads, loads on every core; any error is found
-    // again, and reported, by the one-by-one load below.
-    #[cfg(unix)]
-    if let SuiteSource::Dir(dir) = source {
-        if let Some(suite) = super::walk::load_dir(dir, schemas, known_faults) {
-            return Ok(suite);
-        }
-    }
-    load_one_by_one(source, schemas, known_faults)
-}
-
 /// Loads a suite as a one-by-one walk meets its files: the error it
 /// reports is the one every load reports.
 pub(super) fn load_one_by_one(

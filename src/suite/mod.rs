@@ -1,6 +1,7 @@
 //! Suites: case files and requirements, loaded and checked before any request.
 
 mod case;
+mod entry;
 mod load;
 mod locate;
 pub mod model;
@@ -10,5 +11,6 @@ mod select;
 mod walk;
 
 pub use case::*;
-pub use load::{SuiteError, SuiteSource, load_expectations_file, load_suite};
+pub use entry::load_suite;
+pub use load::{SuiteError, SuiteSource, load_expectations_file};
 pub use select::{SelectError, select};

@@ -48,6 +48,95 @@ fn the_binary_modules_import_each_other_one_way() {
     }
 }
 
+/// Inside each folder of `src/`, the files (its child modules) import each
+/// other one way only too: a child names a sibling as `super::sibling` or
+/// `crate::folder::sibling`; what `mod.rs` re-exports (the facade) is no
+/// sibling.
+#[test]
+fn the_files_of_each_folder_import_each_other_one_way() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut problems = Vec::new();
+    for folder in folders(&src) {
+        let graph = folder_graph(&src, &folder);
+        for cycle in all_loops(&graph) {
+            problems.push(format!("src/{folder}: {cycle}"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "files of a folder form loops:\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+/// Every folder below `src/`, as a path relative to it (`cli`, `runner`).
+fn folders(src: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![src.to_owned()];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.push(
+                    path.strip_prefix(src)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+                todo.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The child modules of `src/<folder>/` (files and subfolders, not
+/// `mod.rs`) and the siblings each one names.
+fn folder_graph(src: &Path, folder: &str) -> Graph {
+    let dir = src.join(folder);
+    let children: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let path = e.unwrap().path();
+            let name = path.file_stem()?.to_string_lossy().into_owned();
+            (path.is_dir() || path.extension().is_some_and(|x| x == "rs"))
+                .then_some(name)
+                .filter(|n| n != "mod")
+        })
+        .collect();
+    let crate_prefix = format!("crate::{}::", folder.replace('/', "::"));
+    let mut graph = Graph::new();
+    for child in &children {
+        let mut files = vec![dir.join(format!("{child}.rs"))];
+        files.extend(crate::support::rust_files(&dir.join(child)));
+        let mut used = BTreeSet::new();
+        for file in files.iter().filter(|f| f.is_file()) {
+            let depth = module_path(src, file).len() - folder.split('/').count();
+            let text = strip_comments(&std::fs::read_to_string(file).unwrap());
+            // `super::` climbs from the file's module: one level for a
+            // child file, more for a file deeper in the child's folder.
+            let up = "super::".repeat(depth.max(1));
+            for prefix in [up.as_str(), crate_prefix.as_str()] {
+                for (i, _) in text.match_indices(prefix) {
+                    let before = text[..i].chars().next_back();
+                    if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                        continue;
+                    }
+                    let rest = &text[i + prefix.len()..];
+                    if rest.starts_with("super::") {
+                        continue;
+                    }
+                    first_segments(rest, &mut used);
+                }
+            }
+        }
+        used.retain(|m| children.contains(m) && m != child);
+        graph.insert(child.clone(), used);
+    }
+    graph
+}
+
 #[test]
 fn the_graph_reader_sees_every_kind_of_path() {
     let text = "use crate::report::Severity;\n\
