@@ -76,6 +76,7 @@ fn main() {
     let ctx = CheckContext {
         schemas: &schemas,
         documented: &[],
+        allow_loopback_media: false,
     };
     let statuses = StatusSet::parse(&["200".to_owned()]).expect("status set");
     let served = Expected::Served {

@@ -58,7 +58,8 @@ fn date(ms: u64) -> String {
 
 /// `result.ip` and the IP hosts of the signaling domains are addresses a
 /// client can connect to.
-pub(super) fn addresses(findings: &mut Vec<Finding>, result: &Value) {
+pub(super) fn addresses(findings: &mut Vec<Finding>, result: &Value, allow_loopback: bool) {
+    let unusable = |ip: IpAddr| unusable(ip).filter(|_| !(allow_loopback && ip.is_loopback()));
     if let Some(ip) = result.get("ip").and_then(Value::as_str) {
         if let Some(why) = ip.parse::<IpAddr>().ok().and_then(unusable) {
             findings.push(Finding {
@@ -80,7 +81,7 @@ pub(super) fn addresses(findings: &mut Vec<Finding>, result: &Value) {
             Ok(ip) => unusable(ip),
             Err(_) => {
                 let name = host.to_ascii_lowercase();
-                (name == "localhost" || name.ends_with(".localhost"))
+                (!allow_loopback && (name == "localhost" || name.ends_with(".localhost")))
                     .then_some("the local host (loopback)")
             }
         };
@@ -211,8 +212,19 @@ mod tests {
             ("xxx.xxx.xxx.xxx", false), // not an address: the schema's business
         ] {
             let mut findings = Vec::new();
-            addresses(&mut findings, &json!({ "ip": ip }));
+            addresses(&mut findings, &json!({ "ip": ip }), false);
             assert_eq!(ids(&findings).contains(&"result.address"), fails, "{ip}");
+        }
+        // A profile that allows a loopback media server (a lab gateway):
+        // loopback passes, the rest is still refused.
+        for (ip, fails) in [("127.0.0.1", false), ("::1", false), ("0.0.0.0", true)] {
+            let mut findings = Vec::new();
+            addresses(
+                &mut findings,
+                &json!({ "ip": ip, "signalingDomainIn": "https://localhost:8443" }),
+                true,
+            );
+            assert_eq!(!findings.is_empty(), fails, "{ip}: {findings:?}");
         }
         for (domain, fails) in [
             ("https://in.isdpdomain.example:8443", false),
@@ -225,7 +237,11 @@ mod tests {
             ("https: //in.isdpdomain.example", false), // malformed: the schema's
         ] {
             let mut findings = Vec::new();
-            addresses(&mut findings, &json!({ "signalingDomainIn": domain }));
+            addresses(
+                &mut findings,
+                &json!({ "signalingDomainIn": domain }),
+                false,
+            );
             assert_eq!(!findings.is_empty(), fails, "{domain}");
         }
     }

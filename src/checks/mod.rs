@@ -95,6 +95,8 @@ pub struct CheckContext<'a> {
     pub schemas: &'a Schemas,
     /// Every documented refusal retcode.
     pub documented: &'a [String],
+    /// The profile takes a loopback media address as usable.
+    pub allow_loopback_media: bool,
 }
 
 /// Runs every check that applies; findings sorted by check id then message.
@@ -330,7 +332,7 @@ fn check_success(
                 None => {} // Reported by result.schema.
             }
             meaning::ctime(findings, result, observed.received_at_ms);
-            meaning::addresses(findings, result);
+            meaning::addresses(findings, result, ctx.allow_loopback_media);
         }
         None => findings.push(Finding {
             instance_path: Some("/result".to_owned()),

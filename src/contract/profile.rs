@@ -24,6 +24,9 @@ pub struct Profile {
     /// The documented expectations with this profile's overrides on top,
     /// resolved when the suite is loaded.
     pub expectations: Expectations,
+    /// A loopback address is a usable media server or signaling host (a lab
+    /// gateway on one machine); `result.address` refuses it otherwise.
+    pub allow_loopback_media: bool,
 }
 
 /// A profile file as written.
@@ -41,6 +44,9 @@ pub struct RawProfile {
     /// Expectations this profile overrides.
     #[serde(default)]
     pub expectations: RawExpectations,
+    /// A loopback media address is usable (a lab gateway on one machine).
+    #[serde(default)]
+    pub allow_loopback_media: bool,
 }
 
 /// `[agent_id]` of a profile file.
@@ -85,6 +91,7 @@ impl Profile {
             reference: raw.reference,
             agent_id_min: raw.agent_id.min,
             agent_id_max: raw.agent_id.max,
+            allow_loopback_media: raw.allow_loopback_media,
             expectations,
         })
     }
@@ -112,6 +119,38 @@ pub(crate) fn canonical_decimal(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::canonical_decimal;
+
+    /// A lab profile may take a loopback media server as usable; the key is
+    /// off unless written, and a misspelling is refused.
+    #[test]
+    fn a_profile_may_allow_a_loopback_media_server() {
+        let text = "name = \"lab\"\ntitle = \"lab\"\nreference = \"r\"\n\
+                    allow_loopback_media = true\n[agent_id]\nmin = 101\nmax = 999\n";
+        let raw: super::RawProfile = toml::from_str(text).unwrap();
+        let raw_documented: super::RawExpectations = toml::from_str(include_str!(
+            "../../suites/getconnectinfo/expectations.toml"
+        ))
+        .unwrap();
+        let documented = super::Expectations::documented(&raw_documented).unwrap();
+        assert!(
+            super::Profile::from_raw(raw, &documented)
+                .unwrap()
+                .allow_loopback_media
+        );
+        let off: super::RawProfile =
+            toml::from_str(&text.replace("allow_loopback_media = true\n", "")).unwrap();
+        assert!(
+            !super::Profile::from_raw(off, &documented)
+                .unwrap()
+                .allow_loopback_media
+        );
+        assert!(
+            toml::from_str::<super::RawProfile>(
+                &text.replace("allow_loopback_media", "allow_loopback")
+            )
+            .is_err()
+        );
+    }
 
     #[test]
     fn canonical_decimal_rejects_what_a_string_id_should_not_be() {

@@ -161,7 +161,10 @@ impl RunPlan {
             format!("agentid range {}..={} from profile {} ({})", p.agent_id_min, p.agent_id_max, p.name, p.agent_id_reference),
             "an agentid is valid only as canonical ASCII decimal digits (no sign, no leading zero, no decimal part); Table 1 types it as a String".to_owned(),
             "ctime is a millisecond timestamp string (the API's general rule, cec_07_0584; its format is unpublished) ahead of the answer, by the tool's clock, within 100 years".to_owned(),
-            "ip and the domains' IP hosts are reachable (not unspecified, loopback, multicast, broadcast); Allow names POST, not GET/PUT/DELETE/PATCH; no answer carries a credential its request did not".to_owned(),
+            format!(
+                "ip and the domains' IP hosts are reachable (not unspecified, {}multicast, broadcast); Allow names POST, not GET/PUT/DELETE/PATCH; no answer carries a credential its request did not",
+                if p.allow_loopback_media { "" } else { "loopback, " }
+            ),
             "role, locationId, channelId, appId and signature are checked as non-empty strings only; their values are unpublished".to_owned(),
             "duplicate JSON keys are reported as a failure (RFC 8259: names SHOULD be unique; parsers keep one value silently)".to_owned(),
             "a value that breaks the stated format (e.g. a signaling domain without a port) is a failure, even where the page's own example shows one".to_owned(),

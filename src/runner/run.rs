@@ -108,6 +108,7 @@ pub async fn run(
         checks: CheckContext {
             schemas,
             documented: &documented,
+            allow_loopback_media: plan.profile.allow_loopback_media,
         },
         redactor,
     };

@@ -225,7 +225,11 @@ proptest! {
     ) {
         let schemas = Schemas::embedded().expect("schemas");
         let documented = vec!["100-006".to_owned(), "000-002".to_owned()];
-        let ctx = CheckContext { schemas: &schemas, documented: &documented };
+        let ctx = CheckContext {
+            schemas: &schemas,
+            documented: &documented,
+            allow_loopback_media: false,
+        };
         let observed = Observed {
             status,
             location: None,
