@@ -4,7 +4,7 @@
 //! gives to a request that did not carry them. The schemas check the form;
 //! these check what the form says.
 
-use super::CheckId;
+use crate::report::CheckId;
 use crate::report::Finding;
 use serde_json::Value;
 use std::net::IpAddr;

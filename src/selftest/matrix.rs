@@ -11,7 +11,8 @@
 //! that runs as a task of its own. The `slow` run starts next (it only waits
 //! for its timeouts), then the plain runs, at most [`PARALLEL_RUNS`] at once.
 
-use super::{SelfTestError, SelfTestOptions, run_embedded};
+use super::options::{SelfTestError, SelfTestOptions};
+use super::run::run_embedded;
 use crate::contract::Profile;
 use crate::gateway::Fault;
 use crate::report::RunReport;
@@ -42,12 +43,12 @@ pub struct FaultRuns {
 
 impl FaultRuns {
     /// The fault matrix of these runs, one row per run, in their order.
-    pub fn matrix(&self, suite: &Suite) -> super::FaultMatrix {
-        super::FaultMatrix {
+    pub fn matrix(&self, suite: &Suite) -> super::table::FaultMatrix {
+        super::table::FaultMatrix {
             rows: self
                 .runs
                 .iter()
-                .map(|run| super::fault_row(suite, run.fault, &run.report))
+                .map(|run| super::table::fault_row(suite, run.fault, &run.report))
                 .collect(),
         }
     }

@@ -3,7 +3,8 @@
 //! reference gateway in fast dynamic mode and the session checks join the
 //! report.
 
-use super::{SelfTestError, SelfTestOptions, start_embedded_with};
+use super::embedded::start_embedded_with;
+use super::options::{SelfTestError, SelfTestOptions};
 use crate::contract::Profile;
 use crate::gateway::{AuthMode, Fault, GatewayConfig, SessionConfig};
 use crate::pipeline::RunSession;
@@ -70,7 +71,7 @@ pub async fn run_with_session(
     };
     session.start_polling();
     embedded.credentials.guid = session.current_guid();
-    let mut plan = super::self_test_plan(&embedded, suite, profile, options);
+    let mut plan = super::options::self_test_plan(&embedded, suite, profile, options);
     plan.flow = FlowControl {
         guid: Some(session.guid()),
         ..FlowControl::default()
@@ -80,7 +81,7 @@ pub async fn run_with_session(
         schemas,
         cases: cases.to_vec(),
         plan,
-        info: super::self_test_info(options, faults),
+        info: super::options::self_test_info(options, faults),
         redactor,
         baseline: None,
     };
