@@ -9,8 +9,10 @@
 //!   where `...` alone on a line stands for any lines and `[..]` for any
 //!   text within a line; a line `? N` says it exits with N (default 0). A
 //!   command shown without output has its exit code checked only;
-//! - ```` ```sh ````/```` ```bash ```` blocks and indented commands are
-//!   refused: they would not run;
+//! - ```` ```sh ````/```` ```bash ```` blocks, indented commands and
+//!   commands in ```` ```text ```` blocks are refused: they would not run;
+//! - the binary under test and the Python tools of `scripts/test-tools.txt`
+//!   (Schemathesis' `st`) are on the `PATH`; `$OLDPWD` is the repository;
 //! - each page runs in a fresh folder (also `$HOME`) holding the files the
 //!   examples name (`gateway-ca.pem`, `guid.txt`, `other-guid.txt`,
 //!   `secrets/agent-1001-password`, `secrets/agent-1002-password`), with a
@@ -148,6 +150,17 @@ fn parse(text: &str) -> Result<Page, String> {
                 ));
             }
             if lang != "console" {
+                // A command shown as plain text would not run either.
+                let first = lines.peek().map_or("", |(_, l)| l.trim_start());
+                if lang == "text"
+                    && ["$ ", "ccgw-conformance ", "cargo ", "scripts/", "st "]
+                        .iter()
+                        .any(|p| first.starts_with(p))
+                {
+                    return Err(format!(
+                        "line {n}: a command in a ```text block: write it as a ```console block so that it runs"
+                    ));
+                }
                 fence = Some((marker, n));
                 continue;
             }
@@ -288,9 +301,12 @@ impl World {
             .parent()
             .unwrap()
             .to_owned();
+        // The binary under test first, then the Python tools scripts/test
+        // installs (Schemathesis' `st`).
         let path = format!(
-            "{}:{}",
+            "{}:{}:{}",
             bin.display(),
+            repo("target/tools/py/bin").display(),
             std::env::var("PATH").unwrap_or_default()
         );
         let mut cmd = Command::new("bash");
@@ -505,6 +521,8 @@ fn the_harness_catches_drift() {
     assert!(!matches(&expected(&["a"]), &["a", "b"]));
     assert!(parse("```sh\nccgw-conformance run\n```\n").is_err());
     assert!(parse("text\n\n    ccgw-conformance run\n").is_err());
+    assert!(parse("```text\nccgw-conformance run\n```\n").is_err());
+    assert!(parse("```text\nPOST https://{ip}:{port}/x\n```\n").is_ok());
     let page = parse("```console\n$ ccgw-conformance run \\\n    --only 'guid/*'\n...\n? 4\n```\n")
         .unwrap();
     assert_eq!(page.steps.len(), 1);
