@@ -51,15 +51,14 @@ fn load(args: &SuiteArgs, warm: &[SchemaName]) -> Result<(Schemas, Suite), Failu
         Some(dir) => Schemas::from_dir(dir),
         None => Schemas::embedded(),
     }
-    .map_err(|e| Failure::config(format!("failed to load schemas: {e}")))?;
+    .map_err(CliError::Schemas)?;
     schemas.warm_up(warm);
     let source = args
         .suite
         .clone()
         .map_or(SuiteSource::Embedded, SuiteSource::Dir);
     let faults: Vec<&str> = Fault::all().iter().map(|f| f.name()).collect();
-    let suite = load_suite(&source, &schemas, &faults)
-        .map_err(|e| Failure::config(format!("failed to load the suite: {e}")))?;
+    let suite = load_suite(&source, &schemas, &faults).map_err(CliError::Suite)?;
     Ok((schemas, suite))
 }
 
@@ -275,8 +274,7 @@ pub async fn run(mut args: RunArgs, origins: Origins) -> Outcome {
     if let Some(e) = embedded {
         super::embedded::stop(e).await;
     }
-    let mut spilled =
-        result.map_err(|e| Failure::config(format!("failed to start the run: {e}")))?;
+    let mut spilled = result.map_err(CliError::Run)?;
     if let Some(e) = spilled.evidence.spill_error() {
         eprintln!(
             "warning: the temporary folder stopped taking the case evidence ({e}); \
@@ -505,10 +503,8 @@ pub fn openapi(args: OpenapiArgs) -> Outcome {
     let documents = profiles
         .into_iter()
         .map(|p| {
-            let document =
-                ccgw_conformance::openapi::document(&suite, &schemas, p).map_err(|e| {
-                    Failure::config(format!("failed to assemble the OpenAPI document: {e}"))
-                })?;
+            let document = ccgw_conformance::openapi::document(&suite, &schemas, p)
+                .map_err(CliError::OpenApi)?;
             let text = serde_json::to_string_pretty(&document).map_err(|e| {
                 Failure::config(format!("failed to write the OpenAPI document: {e}"))
             })?;
@@ -581,9 +577,7 @@ pub async fn serve(args: ServeArgs) -> Outcome {
         }
     }
     config.session = super::session::serve_config(&args.session)?;
-    let gw = gateway::start(config)
-        .await
-        .map_err(|e| Failure::config(format!("failed to start the reference gateway: {e}")))?;
+    let gw = gateway::start(config).await.map_err(CliError::Gateway)?;
     // Handlers first: a SIGTERM right after the lines below must still clean up.
     let stop = interrupt_signal();
     println!("reference gateway listening on {}", gw.base_url);
@@ -764,10 +758,8 @@ pub async fn faults(args: FaultsArgs) -> Outcome {
 
 /// `compare`: two reports, comparison written.
 pub fn compare(args: CompareArgs) -> Outcome {
-    let old =
-        compare::load_report(&args.old).map_err(|e| Failure::config(format!("failed to {e}")))?;
-    let new =
-        compare::load_report(&args.new).map_err(|e| Failure::config(format!("failed to {e}")))?;
+    let old = compare::load_report(&args.old).map_err(CliError::Report)?;
+    let new = compare::load_report(&args.new).map_err(CliError::Report)?;
     let mut comparison = compare::compare(
         &old,
         &new,

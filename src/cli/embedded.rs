@@ -37,7 +37,7 @@ pub async fn start(profile: &Profile, faults: &[Fault]) -> Result<Started, Failu
     let slow_delay = std::time::Duration::from_secs(30);
     let e = ccgw_conformance::selftest::start_embedded(profile, faults, slow_delay)
         .await
-        .map_err(|e| Failure::config(format!("failed to start the reference gateway: {e}")))?;
+        .map_err(Failure::Gateway)?;
     let (target, credentials) = (e.target.clone(), e.credentials.clone());
     Ok((e, target, credentials))
 }

@@ -88,6 +88,29 @@ pub enum CliError {
     /// Usage, configuration, suite or schema error (exit 2).
     #[error("{0}")]
     Config(String),
+    /// The schemas did not load or compile (exit 2).
+    #[error("failed to load schemas: {0}")]
+    Schemas(#[source] ccgw_conformance::schemas::SchemaError),
+    /// The suite did not load (exit 2).
+    #[error("failed to load the suite: {0}")]
+    Suite(#[source] ccgw_conformance::suite::SuiteError),
+    /// The run could not start: its plan or clients (exit 2).
+    #[error("failed to start the run: {0}")]
+    Run(#[source] ccgw_conformance::runner::RunError),
+    /// The embedded reference gateway did not start (exit 2).
+    #[cfg(feature = "gateway")]
+    #[error("failed to start the reference gateway: {0}")]
+    Gateway(#[source] ccgw_conformance::gateway::GatewayError),
+    /// The agent's session could not be opened (exit 2).
+    #[error("failed to {0}")]
+    Session(#[source] ccgw_conformance::session::SessionError),
+    /// A report given to read (a baseline, `compare`'s inputs) did not load
+    /// (exit 2).
+    #[error("failed to {0}")]
+    Report(#[source] ccgw_conformance::compare::LoadError),
+    /// The OpenAPI document could not be assembled (exit 2).
+    #[error("failed to assemble the OpenAPI document: {0}")]
+    OpenApi(#[source] ccgw_conformance::openapi::OpenApiError),
     /// Reports or a comparison could not be written (exit 5).
     #[error("{0}")]
     Write(String),
@@ -102,7 +125,15 @@ impl CliError {
     /// The exit code of this error.
     pub fn code(&self) -> u8 {
         match self {
-            CliError::Config(_) => CONFIG,
+            CliError::Config(_)
+            | CliError::Schemas(_)
+            | CliError::Suite(_)
+            | CliError::Run(_)
+            | CliError::Session(_)
+            | CliError::Report(_)
+            | CliError::OpenApi(_) => CONFIG,
+            #[cfg(feature = "gateway")]
+            CliError::Gateway(_) => CONFIG,
             CliError::Write(_) => WRITE_FAILED,
         }
     }

@@ -339,8 +339,7 @@ async fn sign_in_one(
     options.flow_budget = args.flow_budget;
     options.other_agent = other_agent;
     if let Some(path) = &args.sign_in_body {
-        options.body =
-            SignInBody::from_file(path).map_err(|e| Failure::config(format!("failed to {e}")))?;
+        options.body = SignInBody::from_file(path).map_err(Failure::Session)?;
     }
     if !with.quiet {
         eprintln!(
@@ -357,7 +356,7 @@ async fn sign_in_one(
     match signed_in {
         Ok(session) => Ok(Signed::In(session)),
         Err(e) if e.is_no_answer() => Ok(Signed::Down(e.to_string())),
-        Err(e) => Err(Failure::config(format!("failed to {e}"))),
+        Err(e) => Err(Failure::Session(e)),
     }
 }
 
