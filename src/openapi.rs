@@ -93,8 +93,8 @@ pub fn document(
             .unwrap_or(Value::Null)
     };
 
-    let retcodes: Vec<Value> = suite
-        .expectations_for(profile)
+    let expectations = suite.expectations_for(profile);
+    let retcodes: Vec<Value> = expectations
         .entries()
         .filter_map(|(key, e)| match &e.value {
             ExpectationValue::Retcodes(codes) => Some(json!({
@@ -103,8 +103,7 @@ pub fn document(
             _ => None,
         })
         .collect();
-    let statuses: Vec<Value> = suite
-        .expectations_for(profile)
+    let statuses: Vec<Value> = expectations
         .entries()
         .filter_map(|(key, e)| match &e.value {
             ExpectationValue::Statuses(_) => Some(json!({
